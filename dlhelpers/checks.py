@@ -1,0 +1,182 @@
+"""Exercise checks: *correct*, *not yet* (with a hint) or *not attempted*.
+
+A notebook exercise is a stub the learner fills in, followed by a check cell::
+
+    check("sigmoid-derivative", my_sigmoid_grad)
+
+The check never prints the expected answer: a wrong answer gets a hint that
+points at the idea, not at the number. Exercises are registered by topic in
+the modules of :mod:`dlhelpers.exercises`; see CONTRIBUTING.md to add one.
+
+A stub is anything that is ``None`` or ``...``, or a function that returns
+``None``/``...`` or raises ``NotImplementedError``; it reports *not attempted*,
+so a stored notebook with its stubs in place still runs top to bottom.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "NotAttempted",
+    "Wrong",
+    "check",
+    "compare_arrays",
+    "exercise",
+    "function_matches",
+    "is_stub",
+    "number_close",
+]
+
+Status = Literal["correct", "not yet", "not attempted"]
+_ICON = {"correct": "✅", "not yet": "❌", "not attempted": "✏️"}
+
+
+class Wrong(Exception):
+    """Raised by a judge: the answer is not right; the message is the hint."""
+
+
+class NotAttempted(Exception):
+    """Raised by a judge: the answer is still the stub."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of :func:`check`; truthy only when the answer is correct."""
+
+    key: str
+    status: Status
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        return f"{_ICON[self.status]} [{self.key}] {self.status}: {self.message}"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its key, what it asks, and a judge.
+
+    ``judge(answer)`` returns the praise to show when the answer is right and
+    raises :class:`Wrong` (with a hint) or :class:`NotAttempted` otherwise.
+    """
+
+    key: str
+    prompt: str
+    judge: Callable[[Any], str]
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(key: str, prompt: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Decorator that registers a judge under ``key``."""
+
+    def register(judge: Callable[[Any], str]) -> Callable[[Any], str]:
+        if key in _REGISTRY:
+            raise ValueError(f"exercise {key!r} is registered twice")
+        _REGISTRY[key] = Exercise(key, prompt, judge)
+        return judge
+
+    return register
+
+
+def _load_all() -> dict[str, Exercise]:
+    import dlhelpers.exercises as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    return _REGISTRY
+
+
+def is_stub(answer: Any) -> bool:
+    """True for the placeholders a notebook starts an exercise with."""
+    return answer is None or answer is Ellipsis
+
+
+def check(key: str, answer: Any) -> Feedback:
+    """Judge ``answer`` to exercise ``key``; never reveals the expected answer."""
+    exercises = _load_all()
+    if key not in exercises:
+        known = ", ".join(sorted(exercises))
+        raise KeyError(f"no exercise called {key!r}; known exercises: {known}")
+    if is_stub(answer):
+        return Feedback(key, "not attempted", "replace the `...` with your answer, then run this cell again.")
+    try:
+        praise = exercises[key].judge(answer)
+    except NotAttempted as stub:
+        return Feedback(key, "not attempted", str(stub) or "fill in the exercise first.")
+    except Wrong as hint:
+        return Feedback(key, "not yet", str(hint))
+    except NotImplementedError:
+        return Feedback(key, "not attempted", "your function still raises NotImplementedError.")
+    except Exception as err:  # the learner's code crashed: say how, keep going
+        return Feedback(key, "not yet", f"your answer raised {type(err).__name__}: {err}")
+    return Feedback(key, "correct", praise)
+
+
+# --- building blocks for judges -------------------------------------------------
+
+
+def compare_arrays(got: Any, want: np.ndarray, *, what: str, rtol: float = 1e-6,
+                   atol: float = 1e-9) -> None:
+    """Raise :class:`Wrong` unless ``got`` has ``want``'s shape and values.
+
+    The message names the first input position that differs and the learner's
+    value there, never the expected one.
+    """
+    if is_stub(got):
+        raise NotAttempted("it returns `...` or None: fill in the body.")
+    got = np.asarray(got, dtype=float)
+    if got.shape != want.shape:
+        raise Wrong(f"{what} has shape {got.shape}, expected shape {want.shape}.")
+    if not np.all(np.isfinite(got)):
+        raise Wrong(f"{what} contains inf or nan; look for an overflow.")
+    bad = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise Wrong(f"{what} is off at position {index} (you gave {got[index]:.6g}).")
+
+
+def function_matches(fn: Any, reference: Callable, inputs: Iterable, *, hint: str,
+                     rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """Raise :class:`Wrong` (ending with ``hint``) unless ``fn`` agrees with ``reference``."""
+    if not callable(fn):
+        raise Wrong(f"expected a function, got {type(fn).__name__}.")
+    for x in inputs:
+        x = np.asarray(x, dtype=float)
+        got = fn(x.copy())
+        if is_stub(got):
+            raise NotAttempted("your function returns `...` or None: fill in the body.")
+        try:
+            compare_arrays(got, np.asarray(reference(x), dtype=float),
+                           what=f"the output for input {np.array2string(x, precision=3, threshold=6)}",
+                           rtol=rtol, atol=atol)
+        except Wrong as err:
+            raise Wrong(f"{err} {hint}") from None
+
+
+def number_close(got: Any, want: float, *, hint: str, rtol: float = 1e-6,
+                 atol: float = 0.0) -> None:
+    """Raise :class:`Wrong` (with ``hint``) unless ``got`` is a number close to ``want``."""
+    if is_stub(got):
+        raise NotAttempted("replace the `...` with a number.")
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        raise Wrong(f"expected a number, got {type(got).__name__}.") from None
+    if not np.isclose(value, want, rtol=rtol, atol=atol):
+        raise Wrong(f"{value:g} is not it. {hint}")

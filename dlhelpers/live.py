@@ -1,0 +1,67 @@
+"""Live figures: one figure, shown once, redrawn in place while code runs.
+
+Used by the training loop's live curves and by the notebooks that train
+while you watch. The figure is a plain :class:`matplotlib.figure.Figure`
+(not registered with pyplot, so the inline backend never shows a second
+copy) refreshed through one IPython display handle: the cell's other output
+is never wiped, and the stored notebook keeps the final picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+from matplotlib.figure import Figure
+
+__all__ = ["LiveFigure", "figure_png"]
+
+
+def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
+    """Render ``fig`` to PNG bytes (no file, no pyplot)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class LiveFigure:
+    """Show ``figure`` once and refresh it at most every ``min_interval`` seconds.
+
+    Outside IPython (a script, a test) :meth:`show` and :meth:`refresh` only
+    count refreshes, so the code that draws still runs and can be tested.
+    """
+
+    def __init__(self, figure: Figure, *, min_interval: float = 0.5, dpi: int = 80):
+        self.figure, self.min_interval, self.dpi = figure, min_interval, dpi
+        self.handle = None
+        self.refreshes = 0
+        self._last = float("-inf")
+
+    def _bundle(self) -> dict:
+        width, height = self.figure.get_size_inches()
+        png = base64.b64encode(figure_png(self.figure, dpi=self.dpi)).decode("ascii")
+        text = f"<Figure size {width * self.dpi:g}x{height * self.dpi:g} with {len(self.figure.axes)} Axes>"
+        return {"image/png": png, "text/plain": text}
+
+    def show(self) -> LiveFigure:
+        try:
+            from IPython.display import display
+            from IPython import get_ipython
+        except ImportError:
+            return self
+        if get_ipython() is not None:
+            self.handle = display(self._bundle(), raw=True, display_id=True)
+        self._last = time.monotonic()
+        return self
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Redraw now if ``force`` or if ``min_interval`` has passed; True if it did."""
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval:
+            return False
+        self._last = now
+        self.refreshes += 1
+        if self.handle is not None:
+            self.handle.update(self._bundle(), raw=True)
+        return True

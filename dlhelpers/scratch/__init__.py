@@ -1,0 +1,40 @@
+"""From-scratch reference implementations in plain NumPy.
+
+Nothing here imports torch: each piece mirrors a torch twin (names, argument
+order, layouts) and the tests compare the two in float64, outputs and
+gradients, plus a numerical gradient check.
+"""
+
+from dlhelpers.scratch.activations import (
+    ACTIVATIONS,
+    gelu,
+    gelu_grad,
+    leaky_relu,
+    leaky_relu_grad,
+    log_softmax,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softmax_backward,
+    tanh,
+    tanh_grad,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "gelu",
+    "gelu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "log_softmax",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "softmax",
+    "softmax_backward",
+    "tanh",
+    "tanh_grad",
+]
