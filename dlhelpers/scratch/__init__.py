@@ -21,9 +21,11 @@ from dlhelpers.scratch.activations import (
     tanh,
     tanh_grad,
 )
+from dlhelpers.scratch.engine import Value
 
 __all__ = [
     "ACTIVATIONS",
+    "Value",
     "gelu",
     "gelu_grad",
     "leaky_relu",
