@@ -19,8 +19,3 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
 
 
-@pytest.fixture(scope="session")
-def torch():
-    torch = pytest.importorskip("torch")
-    torch.set_default_dtype(torch.float64)
-    return torch

@@ -1,0 +1,80 @@
+"""The exercise checks: correct, not yet with a hint, not attempted, never the answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlhelpers.checks import Feedback, check, _load_all
+from dlhelpers.scratch import leaky_relu, sigmoid, tanh
+
+
+def test_every_exercise_module_loads_and_keys_are_unique():
+    exercises = _load_all()
+    assert {"neuron-output", "leaky-relu", "tanh-derivative", "separate-blobs"} <= set(exercises)
+    for key, ex in exercises.items():
+        assert ex.key == key and ex.prompt
+
+
+@pytest.mark.parametrize("stub", [None, ...])
+def test_stub_answers_are_not_attempted(stub):
+    result = check("neuron-output", stub)
+    assert result.status == "not attempted" and not result
+
+
+def test_function_that_is_still_a_stub_is_not_attempted():
+    def body_is_ellipsis(x):
+        ...
+
+    def raises(x):
+        raise NotImplementedError
+
+    assert check("leaky-relu", body_is_ellipsis).status == "not attempted"
+    assert check("leaky-relu", raises).status == "not attempted"
+
+
+def test_correct_answers_pass():
+    assert check("neuron-output", float(sigmoid(0.1)))
+    assert check("leaky-relu", lambda x: np.where(x > 0, x, 0.1 * x))
+    assert check("tanh-derivative", lambda x: 1 - np.tanh(x) ** 2)
+    assert check("sigmoid-slope-max", 0.25)
+    assert check("separate-blobs", (1.0, 1.0, 0.0))
+
+
+def test_wrong_answers_get_a_hint_but_never_the_answer():
+    expected = float(sigmoid(0.1))
+    result = check("neuron-output", 0.6)
+    assert result.status == "not yet"
+    assert "weighted sum" in result.message
+    assert f"{expected:.3f}" not in str(result) and f"{expected:g}" not in str(result)
+
+    result = check("leaky-relu", lambda x: leaky_relu(x, 0.01))
+    assert result.status == "not yet" and "0.1" in result.message
+    wrong_at = -3.0 * 0.1
+    assert f"{wrong_at:.6g}" not in result.message  # the expected value is never shown
+
+    assert check("separate-blobs", (1.0, -1.0, 0.0)).status == "not yet"
+    assert check("tanh-derivative", tanh).status == "not yet"
+
+
+def test_crashing_answers_are_reported_not_raised():
+    result = check("leaky-relu", lambda x: x.nonexistent)
+    assert result.status == "not yet" and "AttributeError" in result.message
+    assert check("separate-blobs", "abc").status == "not yet"
+    assert check("neuron-output", "a string").status == "not yet"
+
+
+def test_wrong_shape_is_named():
+    result = check("tanh-derivative", lambda x: np.zeros(3))
+    assert result.status == "not yet" and "shape" in result.message
+
+
+def test_unknown_exercise_lists_known_ones():
+    with pytest.raises(KeyError, match="neuron-output"):
+        check("no-such-exercise", 1)
+
+
+def test_feedback_text_and_truthiness():
+    good = Feedback("k", "correct", "well done")
+    assert bool(good) and str(good).startswith("✅ [k] correct")
+    assert not Feedback("k", "not yet", "hint")
