@@ -22,8 +22,37 @@ from dlhelpers.scratch.activations import (
     tanh_grad,
 )
 from dlhelpers.scratch.engine import Value
+from dlhelpers.scratch.layers import (
+    Dropout,
+    Flatten,
+    Linear,
+    Module,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
+from dlhelpers.scratch.optim import SGD, Adam, Optimizer
 
 __all__ = [
+    "Dropout",
+    "Flatten",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "cross_entropy",
+    "mse",
+    "SGD",
+    "Adam",
+    "Optimizer",
     "ACTIVATIONS",
     "Value",
     "gelu",

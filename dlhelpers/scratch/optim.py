@@ -1,0 +1,165 @@
+"""Optimizers in plain NumPy, mirroring ``torch.optim`` formula for formula.
+
+They update :class:`~dlhelpers.scratch.layers.Parameter` objects in place
+from their ``.grad`` and skip parameters whose ``.grad`` is ``None``, as torch
+does. ``tests/test_optim.py`` runs the same steps with torch from the same
+start and compares the parameters to 1e-10.
+
+::
+
+    opt = Adam(model.parameters(), lr=1e-3)
+    for xb, yb in batches:
+        loss = loss_fn(model(xb), yb)
+        opt.zero_grad()
+        model.backward(loss_fn.backward())
+        opt.step()
+
+Hyperparameters live in ``opt.param_groups`` (a list of dicts, one per
+group), as in torch, so a schedule can change ``param_groups[0]["lr"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from dlhelpers.scratch.layers import Parameter
+
+__all__ = ["SGD", "Adam", "Optimizer"]
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter ``state``, ``zero_grad``.
+
+    ``params`` is an iterable of :class:`Parameter`, or of dicts
+    ``{"params": [...], "lr": ...}`` to give groups their own settings.
+    """
+
+    def __init__(self, params: Iterable, defaults: dict):
+        self.defaults = defaults
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups: list[dict] = []
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            for p in group["params"]:
+                if not isinstance(p, Parameter):
+                    raise TypeError(f"optimizer can only optimize Parameters, "
+                                    f"got {type(p).__name__}")
+            self.param_groups.append(group)
+        self.state: dict[int, dict] = {}  # keyed by id(parameter)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget all gradients (``None`` by default, like torch)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v}" for k, v in self.defaults.items())
+        return f"{type(self).__name__}({settings})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum. Twin of ``torch.optim.SGD``.
+
+    For each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p
+        b = g                                        on the first step
+        b = momentum * b + (1 - dampening) * g       afterwards
+        g = g + momentum * b  if nesterov  else  b   (only when momentum != 0)
+        p = p - lr * g
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad
+                if group["weight_decay"] != 0:
+                    g = g + group["weight_decay"] * p.data
+                if momentum != 0:
+                    state = self.state.setdefault(id(p), {})
+                    if "momentum_buffer" not in state:
+                        buf = g.copy()
+                    else:
+                        buf = momentum * state["momentum_buffer"] + (1 - dampening) * g
+                    state["momentum_buffer"] = buf
+                    g = g + momentum * buf if group["nesterov"] else buf
+                p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam with bias correction. Twin of ``torch.optim.Adam`` (``amsgrad=False``).
+
+    For each parameter, at step ``t = 1, 2, ...``::
+
+        g = g + weight_decay * p                 (L2 penalty, not AdamW)
+        m = beta1 * m + (1 - beta1) * g          (m, v start at 0)
+        v = beta2 * v + (1 - beta2) * g**2
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0 <= beta < 1:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad
+                if group["weight_decay"] != 0:
+                    g = g + group["weight_decay"] * p.data
+                state = self.state.setdefault(id(p), {})
+                if not state:
+                    state.update(step=0, exp_avg=np.zeros_like(p.data),
+                                 exp_avg_sq=np.zeros_like(p.data))
+                state["step"] += 1
+                t = state["step"]
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - beta1) * (g - m)  # torch's lerp form of beta1*m + (1-beta1)*g
+                v *= beta2
+                v += (1 - beta2) * g * g
+                step_size = lr / (1 - beta1**t)
+                denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps
+                p.data -= step_size * m / denom
