@@ -1,0 +1,227 @@
+"""The training loop: learning, history, callbacks, early stops that keep the model."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from dlhelpers.toydata import make_dataset  # noqa: E402
+from dlhelpers.training import (  # noqa: E402
+    Callback,
+    EarlyStopping,
+    History,
+    LiveCurves,
+    ProgressBar,
+    evaluate,
+    fit,
+    predict,
+    predict_proba,
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one thread is fastest and immune to a busy machine's other jobs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def blobs(n=400, seed=0):
+    """Two well separated Gaussian blobs: any working loop gets them right."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, 2)) * 0.5 + np.where(y[:, None] == 1, 2.0, -2.0)
+    return X.astype(np.float32), y
+
+
+def small_net(seed=0, hidden=16):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+
+
+def train(model, data, *, lr=0.05, epochs=5, **kw):
+    return fit(model, data, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+               loss_fn=nn.CrossEntropyLoss(), **kw)
+
+
+def test_fit_learns_a_separable_problem():
+    X, y = blobs()
+    model = small_net()
+    before = evaluate(model, (X, y), nn.CrossEntropyLoss())
+    history = train(model, (X, y), epochs=5)
+    after = evaluate(model, (X, y), nn.CrossEntropyLoss())
+    assert isinstance(history, History) and history.stop_reason is None
+    assert after["accuracy"] == 1.0
+    assert after["loss"] < before["loss"] / 5
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert (predict(model, X) == y).all()
+    proba = predict_proba(model, X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_fit_learns_moons_with_tensors():
+    X, y = make_dataset("moons", 600, noise=0.1, seed=1)
+    model = small_net(hidden=32)
+    history = train(model, (torch.tensor(X), torch.tensor(y)), lr=0.02, epochs=30, batch_size=64)
+    assert history.history["accuracy"][-1] > 0.97
+
+
+def test_history_keys_and_lengths():
+    X, y = blobs()
+    history = train(small_net(), (X[:300], y[:300]), epochs=4, val=(X[300:], y[300:]),
+                    batch_size=50)
+    assert list(history.history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert all(len(v) == 4 for v in history.history.values())
+    assert history.epoch == [1, 2, 3, 4]
+    assert len(history.batch_losses) == 4 * 6  # 300 samples / 50 per batch
+    assert history.params["n_train"] == 300 and history.params["n_val"] == 100
+    assert all(math.isfinite(v) for values in history.history.values() for v in values)
+    no_val = train(small_net(), (X, y), epochs=2)
+    assert list(no_val.history) == ["loss", "accuracy"]
+
+
+def test_fit_is_deterministic_given_the_seed():
+    X, y = blobs()
+    a = train(small_net(), (X, y), epochs=3, validation_split=0.25, seed=3)
+    b = train(small_net(), (X, y), epochs=3, validation_split=0.25, seed=3)
+    c = train(small_net(), (X, y), epochs=3, validation_split=0.25, seed=4)
+    assert a.history == b.history
+    assert a.batch_losses != c.batch_losses
+
+
+def test_validation_split_shuffles_before_splitting():
+    # sorted by class: Keras' "last 20 %" would hold out class 1 only
+    X, y = blobs(500)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    seen = []
+
+    class Spy(Callback):
+        def on_train_begin(self, state):
+            seen.append((state.n_train, state.n_val))
+
+    model = small_net()
+    history = train(model, (X, y), epochs=3, validation_split=0.2, callbacks=[Spy()])
+    assert seen == [(400, 100)]
+    # both classes in the validation part: its accuracy is meaningful and high
+    assert history.history["val_accuracy"][-1] > 0.95
+    # reproduce the split to check that both classes are held out
+    from dlhelpers.training import _split
+    (_, y_train), (_, y_val) = _split(torch.tensor(X), torch.tensor(y), 0.2, seed=0)
+    assert set(y_val.tolist()) == {0, 1} and set(y_train.tolist()) == {0, 1}
+    with pytest.raises(ValueError, match="either val or validation_split"):
+        train(model, (X, y), val=(X, y), validation_split=0.2)
+
+
+def test_early_stopping_stops_and_restores_best_weights():
+    X, y = blobs(200)
+    # the validation labels are flipped: val_loss gets worse as the model learns
+    val = (X, 1 - y)
+    model = small_net()
+    stopper = EarlyStopping(monitor="val_loss", patience=2)
+    snapshots = []
+
+    class Snapshot(Callback):
+        def on_epoch_end(self, state):
+            snapshots.append({k: v.clone() for k, v in state.model.state_dict().items()})
+
+    history = train(model, (X, y), epochs=20, val=val, callbacks=[Snapshot(), stopper])
+    assert len(history.epoch) < 20
+    assert history.stop_reason.startswith("early stopping at epoch")
+    best = int(np.argmin(history.history["val_loss"]))
+    assert len(history.epoch) == best + 1 + 2  # patience epochs after the best
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, snapshots[best][key])
+    assert not torch.equal(model.state_dict()["0.weight"], snapshots[-1]["0.weight"])
+
+
+def test_early_stopping_needs_the_monitored_key():
+    X, y = blobs(100)
+    with pytest.raises(KeyError, match="val_loss"):
+        train(small_net(), (X, y), epochs=2, callbacks=[EarlyStopping()])
+
+
+def test_nan_loss_stops_with_a_message_and_no_exception(capsys):
+    X, y = blobs()
+    model = small_net()
+    history = fit(model, (X * 1e4, y), epochs=5,
+                  optimizer=torch.optim.SGD(model.parameters(), lr=1e6),
+                  loss_fn=nn.CrossEntropyLoss())
+    reason = history.stop_reason
+    assert reason is not None and "lower the learning rate" in reason
+    assert reason.startswith(("loss became nan at epoch 1, batch",
+                              "loss became inf at epoch 1, batch"))
+    assert capsys.readouterr().out.strip() == reason
+    assert len(history.epoch) == len(history.history["loss"]) < 5
+    assert all(math.isfinite(v) for v in history.batch_losses)
+
+
+class InterruptAt(Callback):
+    def __init__(self, epoch, batch):
+        self.at = (epoch, batch)
+
+    def on_batch_end(self, state):
+        if (state.epoch, state.batch) == self.at:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_history_and_model(capsys):
+    X, y = blobs()
+    model = small_net()
+    history = train(model, (X, y), epochs=5, val=(X, y), batch_size=40,
+                    callbacks=[InterruptAt(3, 4)])
+    assert history.stop_reason.startswith("interrupted at epoch 3, batch 4")
+    assert "interrupted" in capsys.readouterr().out
+    assert history.epoch == [1, 2] and all(len(v) == 2 for v in history.history.values())
+    assert len(history.batch_losses) == 2 * 10 + 4
+    assert not model.training
+    assert evaluate(model, (X, y), nn.CrossEntropyLoss())["accuracy"] > 0.95
+    # the model and its optimizer still work: training can go on
+    more = train(model, (X, y), epochs=1)
+    assert more.stop_reason is None
+
+
+def test_live_curves_draw_and_throttle():
+    X, y = blobs()
+    curves = LiveCurves(min_interval=0.0)
+    history = train(small_net(), (X, y), epochs=3, val=(X, y), callbacks=[curves])
+    assert curves.live.refreshes >= 3 * len(X) // 32  # every batch when not throttled
+    for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        xdata, ydata = curves.lines[key].get_data()
+        assert list(xdata) == [1, 2, 3] and np.allclose(ydata, history.history[key])
+    assert len(curves.lines["batch_loss"].get_xdata()) > 0
+    assert set(curves.axes) == {"loss", "accuracy"}
+
+    slow = LiveCurves(min_interval=3600.0)
+    train(small_net(), (X, y), epochs=3, callbacks=[slow])
+    assert slow.live.refreshes == 1  # throttled: only the final, forced redraw
+    xdata, _ = slow.lines["loss"].get_data()
+    assert list(xdata) == [1, 2, 3]  # ...which shows the final state
+
+
+def test_progress_bar_counts_batches():
+    X, y = blobs(100)
+    out = io.StringIO()
+    bar = ProgressBar(file=out, mininterval=0)
+    train(small_net(), (X, y), epochs=2, batch_size=10, callbacks=[bar])
+    assert bar.bar.n == 20 and bar.bar.total == 20
+    assert "20/20" in out.getvalue()
+    quiet = ProgressBar(quiet=True)
+    train(small_net(), (X, y), epochs=1, callbacks=[quiet])
+    assert quiet.bar.disable
+
+
+def test_fit_follows_the_model_dtype():
+    X, y = blobs(100)
+    model = small_net().double()
+    history = train(model, (X, y), epochs=1)
+    assert history.stop_reason is None
+    assert predict_proba(model, X).dtype == np.float64
