@@ -1,0 +1,43 @@
+"""The exercise checks of notebook 02: right answers pass, typical mistakes get hints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlhelpers.checks import check
+
+
+@pytest.mark.parametrize("key, right, wrong, hint", [
+    ("networks-param-count", 101_770, 101_632, "bias"),
+    ("networks-param-count", 101_770, "many", "expected a number"),
+    ("networks-weight-shape", (64, 784), (784, 64), "wrong order"),
+    ("networks-output-shape", (16, 32), (32, 16), "rows are examples"),
+    ("networks-output-shape", (16, 32), (16, 64), "first layer"),
+])
+def test_shape_and_count_exercises(key, right, wrong, hint):
+    assert check(key, ...).status == "not attempted"
+    assert check(key, right).status == "correct"
+    feedback = check(key, wrong)
+    assert feedback.status == "not yet"
+    assert hint in feedback.message
+    assert str(right).replace("_", "") not in feedback.message
+
+
+def test_dense_forward_exercise():
+    def stub(X, W, b):
+        ...
+
+    def no_transpose(X, W, b):
+        return X @ W + b
+
+    def no_activation(X, W, b):
+        return X @ W.T + b
+
+    def right(X, W, b):
+        return np.maximum(X @ W.T + b, 0)
+
+    assert check("networks-dense-forward", stub).status == "not attempted"
+    assert "transposing" in check("networks-dense-forward", no_transpose).message
+    assert "activation" in check("networks-dense-forward", no_activation).message
+    assert check("networks-dense-forward", right)
