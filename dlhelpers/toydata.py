@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DATASETS", "make_blobs", "make_circles", "make_dataset", "make_gaussians",
+__all__ = ["DATASETS", "make_blobs", "make_line", "make_circles", "make_dataset", "make_gaussians",
            "make_moons", "make_spiral", "make_xor"]
 
 
@@ -22,6 +22,18 @@ def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator
 
 def _split(n: int, k: int = 2) -> list[int]:
     return [n // k + (i < n % k) for i in range(k)]
+
+
+def make_line(n_samples: int = 20, *, slope: float = 2.0, intercept: float = -1.0,
+              noise: float = 0.4, seed: int = 0):
+    """Noisy points around the line ``y = slope * x + intercept``, for regression.
+
+    Returns ``x`` and ``y``, each of shape ``(n_samples,)``, with ``x`` sorted
+    in [-2, 2] (unlike the classification sets, which return ``X, labels``).
+    """
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-2, 2, n_samples))
+    return x, slope * x + intercept + rng.normal(scale=noise, size=n_samples)
 
 
 def make_blobs(n_samples: int = 200, *, noise: float = 0.6, centers=((-1.5, -1.0), (1.5, 1.0)),

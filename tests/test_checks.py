@@ -78,3 +78,12 @@ def test_feedback_text_and_truthiness():
     good = Feedback("k", "correct", "well done")
     assert bool(good) and str(good).startswith("✅ [k] correct")
     assert not Feedback("k", "not yet", "hint")
+
+
+def test_welcome_fit_practice_exercise():
+    assert check("welcome-fit", (2.0, -1.0))
+    steep = check("welcome-fit", (4.0, -1.0))
+    assert steep.status == "not yet" and "slope" in steep.message
+    high = check("welcome-fit", (2.0, 1.0))
+    assert high.status == "not yet" and "adjust b" in high.message
+    assert check("welcome-fit", ...).status == "not attempted"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dlhelpers.toydata import make_blobs
-from dlhelpers.widgets import build_activation_explorer, build_neuron_explorer
+from dlhelpers.widgets import build_activation_explorer, build_line_explorer, build_neuron_explorer
 
 
 def test_activation_explorer_redraws_when_a_slider_moves():
@@ -56,3 +56,18 @@ def test_explorer_display_bundle_has_widget_png_and_short_text():
     assert bundle["text/plain"] == "ActivationExplorer(activation=tanh, weight=1, bias=0)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+
+
+def test_line_explorer_error_drops_as_the_line_fits():
+    from dlhelpers.toydata import make_line
+
+    x, y = make_line(20, slope=2.0, intercept=-1.0, seed=0)
+    ex = build_line_explorer(x, y, w=0.0, b=0.0)
+    flat = float(ex.status.value.split("<b>")[1].split("<")[0])
+    png = ex.image.value
+    ex.controls["w"].value = 2.0
+    ex.controls["b"].value = -1.0
+    fitted = float(ex.status.value.split("<b>")[1].split("<")[0])
+    assert fitted < 0.3 < flat
+    assert ex.image.value != png
+    np.testing.assert_allclose(ex.figure.axes[0].lines[0].get_ydata(), 2 * np.array([x.min() - 0.2, x.max() + 0.2]) - 1)

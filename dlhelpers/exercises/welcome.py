@@ -1,0 +1,27 @@
+"""The practice exercise of notebook 00: how checks work."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlhelpers.checks import Wrong, exercise
+from dlhelpers.toydata import make_line
+
+#: The points of notebook 00's line explorer and its practice exercise.
+WELCOME_LINE = {"n_samples": 20, "slope": 2.0, "intercept": -1.0, "noise": 0.4, "seed": 0}
+
+
+@exercise("welcome-fit", "Find (w, b) whose line has a mean squared error below 0.3.")
+def _welcome_fit(answer):
+    try:
+        w, b = (float(v) for v in answer)
+    except (TypeError, ValueError):
+        raise Wrong("give two numbers, like (1.5, 0.5).") from None
+    x, y = make_line(**WELCOME_LINE)
+    mse = float(np.mean((w * x + b - y) ** 2))
+    if mse >= 0.3:
+        hint = "steeper or flatter? Compare the slope of the points with your line's."
+        if abs(float(np.mean(w * x + b - y))) > 0.3:
+            hint = "your line is mostly above or below the points: adjust b."
+        raise Wrong(f"mean squared error {mse:.2f}, not yet below 0.3; {hint}")
+    return f"mean squared error {mse:.2f}. Turning knobs to make a loss small is what training does."
