@@ -1,0 +1,308 @@
+"""Draw the computational graph of a :class:`~dlhelpers.scratch.Value` with Matplotlib.
+
+Taught in notebook 04 (backpropagation). Each value is a rounded box (its
+label, data and grad), each operation a circle, and arrows run from inputs to
+outputs, left to right. No Graphviz needed: :func:`graph_layout` computes a
+layered layout from the topological order (a node's column is the longest path
+to it from the leaves; rows are ordered to keep edges short) and
+:func:`draw_graph` draws it. :func:`build_backprop_explorer` steps through the
+backward pass one node at a time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from dlhelpers.scratch.engine import Value, backward_steps, topological_order
+
+if TYPE_CHECKING:
+    from dlhelpers.widgets import Explorer
+
+__all__ = ["GraphView", "build_backprop_explorer", "draw_graph", "graph_layout", "op_symbol"]
+
+_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−x", "sigmoid": "σ"}
+_FILL = {"leaf": "#fff3cf", "const": "#f2f2f2", "value": "#e3eefa", "op": "#ffffff"}
+_EDGE, _HOT, _WARM = "#555555", "#d62728", "#ff7f0e"
+
+
+def op_symbol(op: str) -> str:
+    """How an operation is written in a drawn graph: ``"*"`` -> ``"×"``, ``"**2"`` -> ``"^2"``."""
+    if op.startswith("**"):
+        return "^" + op[2:]
+    return _SYMBOLS.get(op, op)
+
+
+def _place(column: list[int], desired: dict[int, float]) -> dict[int, float]:
+    """Rows for one column: as close to ``desired`` as possible, at least 1 apart, in order."""
+    rows = sorted(column, key=lambda n: desired[n])
+    y: dict[int, float] = {}
+    for k, n in enumerate(rows):
+        y[n] = desired[n] if k == 0 else max(desired[n], y[rows[k - 1]] + 1.0)
+    shift = sum(desired[n] - y[n] for n in rows) / len(rows)
+    return {n: y[n] + shift for n in rows}
+
+
+def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
+    """Where to draw each node of ``root``'s graph; nothing is drawn.
+
+    Parameters
+    ----------
+    root : Value
+        The output; its graph is every Value it depends on.
+    sweeps : int
+        Rounds of moving each node towards the mean row of its neighbours.
+
+    Returns
+    -------
+    dict
+        ``"nodes"``: a list of dicts, one per value and one per operation, with
+        ``kind`` (``"value"`` or ``"op"``), ``value`` (the Value; for an op node,
+        the Value it produces), ``depth`` (column, an int) and ``x``, ``y``.
+        ``"edges"``: ``(i, j)`` index pairs into ``nodes``, from input to output
+        (an input used twice, as in ``x * x``, gives two equal pairs).
+        ``"root"``: the index of ``root``'s node. ``"n_columns"``, ``"n_rows"``.
+    """
+    order = topological_order(root)
+    nodes: list[dict[str, Any]] = []
+    value_index: dict[int, int] = {}
+    edges: list[tuple[int, int]] = []
+    for v in order:
+        if v._op:
+            op = len(nodes)
+            nodes.append({"kind": "op", "value": v})
+            edges += [(value_index[id(child)], op) for child in v._prev]
+            edges.append((op, op + 1))
+        value_index[id(v)] = len(nodes)
+        nodes.append({"kind": "value", "value": v})
+
+    inputs: list[list[int]] = [[] for _ in nodes]
+    outputs: list[list[int]] = [[] for _ in nodes]
+    for i, j in edges:
+        inputs[j].append(i)
+        outputs[i].append(j)
+    # Column = longest path from the leaves; nodes come in topological order.
+    depth = [0] * len(nodes)
+    for n in range(len(nodes)):
+        depth[n] = 1 + max((depth[i] for i in inputs[n]), default=-1)
+    # A leaf used late sits just before its first use, not far left.
+    for n in range(len(nodes)):
+        if not inputs[n] and outputs[n]:
+            depth[n] = min(depth[j] for j in outputs[n]) - 1
+
+    n_columns = max(depth) + 1
+    columns: list[list[int]] = [[] for _ in range(n_columns)]
+    for n in range(len(nodes)):
+        columns[depth[n]].append(n)
+    y = {n: float(k) for column in columns for k, n in enumerate(column)}
+    for _ in range(sweeps):
+        for direction, neighbours in ((range(1, n_columns), inputs),
+                                      (range(n_columns - 2, -1, -1), outputs)):
+            for d in direction:
+                desired = {n: (sum(y[m] for m in neighbours[n]) / len(neighbours[n])
+                               if neighbours[n] else y[n]) for n in columns[d]}
+                y.update(_place(columns[d], desired))
+    top = min(y.values())
+    for n, node in enumerate(nodes):
+        node.update(depth=depth[n], x=float(depth[n]), y=y[n] - top)
+    return {"nodes": nodes, "edges": edges, "root": value_index[id(root)],
+            "n_columns": n_columns, "n_rows": max(len(c) for c in columns)}
+
+
+def _number(x: float) -> str:
+    return f"{x:.3f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
+
+
+def _value_text(v: Value, show_grad: bool) -> str:
+    if not v._op and not v.label:  # a constant such as the 2 in 2 * x
+        return f"{v.data:.3g}"
+    head = f"{v.label} = {_number(v.data)}" if v.label else _number(v.data)
+    return f"{head}\ngrad {_number(v.grad)}" if show_grad else head
+
+
+class GraphView:
+    """The drawn graph: one text box per node and one arrow per edge.
+
+    :meth:`update` rewrites the boxes in place (after ``backward()``, or for
+    a new root with the same structure) and highlights nodes.
+
+    Attributes
+    ----------
+    layout : dict
+        What :func:`graph_layout` returned.
+    texts : list of matplotlib.text.Text
+        One per node, in ``layout["nodes"]`` order.
+    arrows : list of matplotlib.text.Annotation
+        One per edge, in ``layout["edges"]`` order.
+    """
+
+    def __init__(self, ax: Axes, layout: dict[str, Any], *, show_grad: bool = True,
+                 fontsize: float = 8.0):
+        self.ax, self.layout, self.show_grad = ax, layout, show_grad
+        self.texts = []
+        for node in layout["nodes"]:
+            v = node["value"]
+            if node["kind"] == "op":
+                box = dict(boxstyle="circle,pad=0.25", fc=_FILL["op"], ec=_EDGE, lw=1.0)
+                text, size = op_symbol(v._op), fontsize + 1
+            else:
+                kind = "value" if v._op else ("leaf" if v.label else "const")
+                box = dict(boxstyle="round,pad=0.3", fc=_FILL[kind], ec=_EDGE, lw=1.0,
+                           ls="--" if kind == "const" else "-")
+                text, size = _value_text(v, show_grad), fontsize
+            self.texts.append(ax.text(node["x"], -node["y"], text, ha="center", va="center",
+                                      fontsize=size, bbox=box, zorder=3))
+        self.arrows = []
+        seen: set[tuple[int, int]] = set()
+        for i, j in layout["edges"]:
+            bend = 0.35 if (i, j) in seen else 0.0  # the second x in x * x
+            seen.add((i, j))
+            self.arrows.append(ax.annotate(
+                "", xy=(0.0, 0.5), xycoords=self.texts[j], xytext=(1.0, 0.5),
+                textcoords=self.texts[i], zorder=2,
+                arrowprops=dict(arrowstyle="-|>", color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4,
+                                connectionstyle=f"arc3,rad={bend}", mutation_scale=9)))
+        self.texts[layout["root"]].get_bbox_patch().set_linewidth(2.0)
+        xs = [n["x"] for n in layout["nodes"]]
+        ys = [-n["y"] for n in layout["nodes"]]
+        ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+        ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+        ax.set_axis_off()
+
+    def update(self, root: Value | None = None, *, hot=(), warm=()) -> GraphView:
+        """Rewrite every box from its Value; outline nodes ``hot`` (red) and ``warm`` (orange).
+
+        ``root`` swaps in a new graph of the same shape (same operations in the
+        same order, e.g. rebuilt with other numbers); ``hot`` and ``warm`` are
+        node indices.
+        """
+        nodes = self.layout["nodes"]
+        if root is not None:
+            fresh = graph_layout(root, sweeps=0)["nodes"]
+            if [n["kind"] for n in fresh] != [n["kind"] for n in nodes]:
+                raise ValueError("update(root=...) needs a graph with the same structure")
+            for node, new in zip(nodes, fresh, strict=True):
+                node["value"] = new["value"]
+        for n, (node, text) in enumerate(zip(nodes, self.texts, strict=True)):
+            v = node["value"]
+            text.set_text(op_symbol(v._op) if node["kind"] == "op" else
+                          _value_text(v, self.show_grad))
+            patch = text.get_bbox_patch()
+            patch.set_edgecolor(_HOT if n in hot else _WARM if n in warm else _EDGE)
+            patch.set_linewidth(2.0 if n in hot or n in warm or n == self.layout["root"] else 1.0)
+        return self
+
+
+def draw_graph(root: Value, *, ax: Axes | None = None, show_grad: bool = True,
+               fontsize: float = 8.0) -> GraphView:
+    """Draw the computational graph that produced ``root``.
+
+    Parameters
+    ----------
+    root : Value
+        Usually the loss; call ``root.backward()`` first to see gradients.
+    ax : matplotlib Axes, optional
+        Draw here; by default a new figure sized to the graph (at most 8 x 3.5 in).
+    show_grad : bool
+        Write each value's ``grad`` under its data.
+    fontsize : float
+        Text size of the boxes, in points.
+
+    Returns
+    -------
+    GraphView
+        Holds the text boxes and arrows; ``view.update()`` redraws them.
+    """
+    layout = graph_layout(root)
+    if ax is None:
+        size = (min(8.0, 0.9 + 0.62 * layout["n_columns"]),
+                min(3.5, 0.5 + (0.62 if show_grad else 0.45) * layout["n_rows"]))
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return GraphView(ax, layout, show_grad=show_grad, fontsize=fontsize)
+
+
+# --- the widget: one neuron, backward one node at a time ------------------------------
+
+_ACTIVATION_METHODS = ("tanh", "sigmoid", "relu")
+
+
+def neuron_graph(x1: float, w1: float, activation: str = "tanh", *, x2: float = 2.0,
+                 w2: float = 0.5, b: float = -1.0) -> Value:
+    """``o = activation(x1*w1 + x2*w2 + b)`` as a labelled graph of :class:`Value`."""
+    if activation not in _ACTIVATION_METHODS:
+        raise ValueError(f"activation must be one of {_ACTIVATION_METHODS}, got {activation!r}")
+    x1_, w1_ = Value(x1, "x1"), Value(w1, "w1")
+    x2_, w2_, b_ = Value(x2, "x2"), Value(w2, "w2"), Value(b, "b")
+    x1w1, x2w2 = x1_ * w1_, x2_ * w2_
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    n = x1w1 + x2w2
+    n.label = "n"
+    z = n + b_
+    z.label = "z"
+    o = getattr(z, activation)()
+    o.label = "o"
+    return o
+
+
+def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
+                            activation: str = "tanh") -> Explorer:
+    """Step through backpropagation in one neuron ``o = f(x1 w1 + x2 w2 + b)``.
+
+    Drag ``x1`` and ``w1``, pick the activation ``f``, and move ``step``: at step
+    ``k`` the first ``k`` operations (from the output back) have passed their
+    gradient to their inputs. The operation that just ran is outlined in red,
+    the inputs it sent gradients to in orange.
+    """
+    import ipywidgets as W
+    from matplotlib.figure import Figure
+
+    from dlhelpers.widgets import Explorer
+
+    fig = Figure(figsize=(7.6, 2.9), layout="constrained")
+    view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)),
+                     fontsize=7.5)
+    nodes = view.layout["nodes"]
+    op_nodes = [n for n, node in enumerate(nodes) if node["kind"] == "op"]
+    index = {}  # which node index shows a given Value (refreshed with each root)
+
+    def draw(x1: float, w1: float, activation: str, step: int) -> str:
+        root = neuron_graph(x1, w1, activation)
+        view.update(root)
+        index.clear()
+        index.update({id(node["value"]): n for n, node in enumerate(nodes)
+                      if node["kind"] == "value"})
+        done, last = 0, None
+        if step > 0:
+            for v in backward_steps(root):
+                if v._op:
+                    done, last = done + 1, v
+                    if done == step:
+                        break
+        if last is None:
+            for node in nodes:
+                node["value"].grad = 0.0
+            view.update()
+            return (f"forward pass: o = {root.data:.3f}. Move <b>step</b> to send gradients "
+                    f"backward, one operation at a time ({len(op_nodes)} steps).")
+        hot = {index[id(last)] - 1, index[id(last)]}  # the op and the value it made
+        warm = {index[id(child)] for child in last._prev}
+        view.update(hot=hot, warm=warm)
+        sent = ", ".join(f"{c.label or 'const'}.grad = {c.grad:.3f}" for c in last._prev)
+        return (f"step {done}/{len(op_nodes)}: the <b>{op_symbol(last._op)}</b> node making "
+                f"{last.label} has grad {last.grad:.3f} and passes it back: {sent}")
+
+    controls = {
+        "x1": W.FloatSlider(value=x1, min=-2, max=2, step=0.1, description="x1",
+                            layout=W.Layout(width="230px")),
+        "w1": W.FloatSlider(value=w1, min=-3, max=3, step=0.1, description="w1",
+                            layout=W.Layout(width="230px")),
+        "activation": W.Dropdown(options=list(_ACTIVATION_METHODS), value=activation,
+                                 description="f", layout=W.Layout(width="160px")),
+        "step": W.IntSlider(value=0, min=0, max=len(op_nodes), description="step",
+                            layout=W.Layout(width="230px")),
+    }
+    explorer = Explorer("BackpropExplorer", controls, fig, draw)
+    explorer.view = view
+    return explorer
