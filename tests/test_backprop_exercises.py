@@ -1,0 +1,81 @@
+"""The exercises of notebook 04 (dlhelpers.exercises.backprop): right, wrong and stub answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlhelpers.checks import check
+
+
+def test_chain_rule():
+    assert check("backprop-chain-rule", ...).status == "not attempted"
+    assert check("backprop-chain-rule", -4.5).status == "correct"
+    wrong = check("backprop-chain-rule", 3.0)  # de/db only
+    assert wrong.status == "not yet" and "f" in wrong.message
+    assert check("backprop-chain-rule", "six").status == "not yet"
+    assert "-4.5" not in check("backprop-chain-rule", 1.0).message
+
+
+def test_two_paths():
+    assert check("backprop-two-paths", 5).status == "correct"
+    for one_path in (3.0, 2.0):
+        feedback = check("backprop-two-paths", one_path)
+        assert feedback.status == "not yet" and "path" in feedback.message
+    assert "5" not in check("backprop-two-paths", 7.0).message
+
+
+def test_div_backward():
+    def stub(a, b, out_grad):
+        ...
+
+    def stub_raises(a, b, out_grad):
+        raise NotImplementedError
+
+    def right(a, b, out_grad):
+        return out_grad / b, -a / b**2 * out_grad
+
+    def no_out_grad(a, b, out_grad):
+        return 1 / b, -a / b**2
+
+    def wrong_b(a, b, out_grad):
+        return out_grad / b, a / b**2 * out_grad
+
+    assert check("backprop-div-backward", stub).status == "not attempted"
+    assert check("backprop-div-backward", stub_raises).status == "not attempted"
+    assert check("backprop-div-backward", right).status == "correct"
+    assert "grad_a" in check("backprop-div-backward", no_out_grad).message
+    assert "grad_b" in check("backprop-div-backward", wrong_b).message
+    assert check("backprop-div-backward", lambda a, b, g: 1.0).status == "not yet"
+    assert check("backprop-div-backward", 3).status == "not yet"
+
+
+def test_linear_backward():
+    def right(x, weight, grad_out):
+        return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
+
+    def transposed(x, weight, grad_out):
+        return grad_out @ weight, x.T @ grad_out, grad_out.sum(axis=0)
+
+    def mean_bias(x, weight, grad_out):
+        return grad_out @ weight, grad_out.T @ x, grad_out.mean(axis=0)
+
+    def stub(x, weight, grad_out):
+        ...
+
+    assert check("backprop-linear-backward", right).status == "correct"
+    assert check("backprop-linear-backward", stub).status == "not attempted"
+    feedback = check("backprop-linear-backward", transposed)
+    assert feedback.status == "not yet" and "grad_weight" in feedback.message
+    feedback = check("backprop-linear-backward", mean_bias)
+    assert feedback.status == "not yet" and "grad_bias" in feedback.message
+    # The reference is what torch computes.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.normal(size=(4, 3)), dtype=torch.float64, requires_grad=True)
+    lin = torch.nn.Linear(3, 2, dtype=torch.float64)
+    grad_out = torch.tensor(rng.normal(size=(4, 2)), dtype=torch.float64)
+    lin(x).backward(grad_out)
+    got = right(x.detach().numpy(), lin.weight.detach().numpy(), grad_out.numpy())
+    for g, t in zip(got, (x.grad, lin.weight.grad, lin.bias.grad), strict=True):
+        np.testing.assert_allclose(g, t.numpy(), rtol=1e-12)
