@@ -7,7 +7,17 @@ import random
 
 import numpy as np
 
-__all__ = ["get_device", "set_seed"]
+__all__ = ["available_cores", "get_device", "set_seed"]
+
+
+def available_cores() -> int:
+    """CPU cores this process may use, capped by ``OMP_NUM_THREADS`` if it is set."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
 
 
 def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
@@ -16,7 +26,8 @@ def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
     Torch results depend on the number of threads (the order of a sum
     changes), so the notebooks pin it: with the same seed and thread count a
     run is bit-identical. ``threads=None`` leaves it alone. The count is
-    capped at the machine's cores, so Binder's single CPU is not
+    capped at the cores this process may use and at ``OMP_NUM_THREADS`` when
+    set (Binder's start script sets it to 1), so a single CPU is not
     oversubscribed.
 
     Returns
@@ -34,7 +45,7 @@ def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
     else:
         torch.manual_seed(seed)
         if threads is not None:
-            torch.set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
+            torch.set_num_threads(max(1, min(threads, available_cores())))
     return np.random.default_rng(seed)
 
 

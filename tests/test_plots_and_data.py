@@ -99,3 +99,12 @@ def test_set_seed_makes_numpy_and_torch_repeatable():
     assert torch.equal(a[1], b[1])
     assert isinstance(rng, np.random.Generator)
     assert 1 <= torch.get_num_threads() <= 2
+
+
+def test_available_cores_respects_omp_num_threads(monkeypatch):
+    from dlhelpers.utils import available_cores
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert available_cores() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert available_cores() >= 1

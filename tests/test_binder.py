@@ -1,0 +1,71 @@
+"""binder/ must install what pyproject.toml declares, with a CPU-only torch."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+BINDER = ROOT / "binder"
+
+
+def _pyproject_requirements() -> dict[str, Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]]
+    return {r.name.lower(): r for r in reqs}
+
+
+def _binder_requirements() -> tuple[dict[str, Requirement], list[str]]:
+    reqs, options = {}, []
+    for line in (BINDER / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        if line.startswith("-"):
+            options.append(line)
+        else:
+            r = Requirement(line)
+            reqs[r.name.lower()] = r
+    return reqs, options
+
+
+def test_binder_and_pyproject_name_the_same_packages():
+    assert set(_binder_requirements()[0]) == set(_pyproject_requirements())
+
+
+def test_binder_pins_satisfy_pyproject_lower_bounds():
+    wanted = _pyproject_requirements()
+    for name, req in _binder_requirements()[0].items():
+        (spec,) = req.specifier  # exactly one pin
+        assert spec.operator == "==", f"{name} should be pinned in binder/requirements.txt"
+        pinned = Version(spec.version)
+        assert wanted[name].specifier.contains(pinned, prereleases=True), (name, str(pinned))
+
+
+def test_binder_torch_is_the_cpu_build():
+    reqs, options = _binder_requirements()
+    assert str(reqs["torch"].specifier).endswith("+cpu")
+    assert any(re.fullmatch(r"--extra-index-url https://download\.pytorch\.org/whl/cpu", o)
+               for o in options)
+
+
+def test_binder_scripts_follow_repo2docker_rules():
+    assert (BINDER / "runtime.txt").read_text().strip().startswith("python-3.1")
+    assert not (BINDER / "environment.yml").exists()  # it would make requirements.txt ignored
+    post = (BINDER / "postBuild").read_text()
+    assert "set -e" in post and "--no-deps" in post and "-e ." in post
+    start = (BINDER / "start").read_text().strip().splitlines()
+    assert start[-1] == 'exec "$@"' and any("OMP_NUM_THREADS=1" in s for s in start)
+    for script in ("postBuild", "start"):
+        assert (BINDER / script).stat().st_mode & 0o111, f"binder/{script} must be executable"
+
+
+def test_readme_badge_opens_notebook_00():
+    readme = (ROOT / "README.md").read_text()
+    badge = re.search(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
+    assert badge and badge.group(0).endswith("urlpath=lab/tree/notebooks/00_welcome.ipynb")
+    assert (ROOT / "notebooks" / "00_welcome.ipynb").exists()

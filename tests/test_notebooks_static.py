@@ -1,0 +1,55 @@
+"""Every notebook follows the course template (a static read; nbval runs them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _source(nb, kind=None) -> str:
+    return "\n".join(c.source for c in nb.cells if kind is None or c.cell_type == kind)
+
+
+def test_there_are_notebooks_numbered_from_00():
+    names = [p.name[:2] for p in NOTEBOOKS]
+    assert names[:2] == ["00", "01"] and names == sorted(set(names))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_follows_the_template(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and re.match(rf"# {path.name[:2]} · \S", first.source)
+    assert "Time:" in first.source
+    code = _source(nb, "code")
+    assert "set_seed(" in code
+    assert "sys.path" not in code and "import *" not in code
+    assert "plt.show()" not in code and "clear_output" not in code
+    assert "interact(" not in code and "widgets.Output(" not in code
+    assert "## Summary" in _source(nb, "markdown")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_links_between_notebooks_resolve(path):
+    markdown = _source(nbformat.read(path, as_version=4), "markdown")
+    for target in re.findall(r"\]\(([^)#]+\.ipynb)\)", markdown):
+        assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] != "00"], ids=lambda p: p.stem)
+def test_course_notebooks_have_three_checked_exercises_and_a_widget(path):
+    code = _source(nbformat.read(path, as_version=4), "code")
+    assert len(re.findall(r"^check\(", code, flags=re.M)) >= 3
+    assert re.search(r"build_\w+\(", code), "every notebook has at least one explorer"
+
+
+def test_readme_links_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"(notebooks/{path.name})" in readme, path.name
