@@ -1,0 +1,396 @@
+"""Notebook 01 in a real browser: JupyterLab + headless Debian Chromium.
+
+The other tests check the widgets from Python and nbval checks the stored
+outputs; only a browser shows that the widget views actually render (the
+lab extension is there, no "Error displaying widget") and that dragging a
+slider redraws the picture. The test
+
+1. serves a temporary copy of ``notebooks/`` with ``jupyter lab`` on
+   127.0.0.1 (fresh config, settings, workspace and runtime dirs; its own
+   process group, killed at the end),
+2. opens notebook 01 in headless Chromium (Playwright driving
+   ``/usr/bin/chromium``; no browser download), clears it and runs all cells,
+3. asserts that no cell failed, that every widget output rendered as a
+   widget (a visible slider and image, no "Error displaying widget"),
+4. in every explorer (a widget with a slider and an image), presses arrow
+   keys on the first slider (and drags one slider of the first explorer with
+   the mouse) and asserts that the readout and the picture changed.
+
+Screenshots (the whole notebook after run-all, each explorer before and
+after) and the server log go to ``test-output/browser/``. Without
+``/usr/bin/chromium`` or Playwright the test is skipped, except in CI (``CI``
+set), where it fails. Run it alone with ``pytest tests/test_browser.py``, or
+leave it out with ``-m "not browser"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOK = "01_neurons_and_activations.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "test-output" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+RUN_ALL_TIMEOUT = 150.0  # s; the notebook itself needs <= 45 s on 2 cores
+SERVER_TIMEOUT = 60.0
+
+pytestmark = pytest.mark.browser
+
+# JupyterLab user settings: no news/update prompts, no windowing (every cell is
+# in the DOM, so text searches see all outputs), no extension manager.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+        {"windowingMode": "none"},
+    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings":
+        {"enabled": False},
+}
+SERVER_CONFIG = {
+    "ServerApp": {"terminals_enabled": False},
+    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+               "extension_manager": "readonly"},
+}
+
+# In the page: the open notebook's state, polled while it runs.
+JS_STATE = """() => {
+    const app = window.jupyterapp;
+    const dialog = document.querySelector('.jp-Dialog');
+    const panel = app && app.shell && app.shell.currentWidget;
+    if (!panel || !panel.sessionContext || !panel.content || !panel.content.widgets)
+        return {ready: false, dialog: dialog ? dialog.textContent.slice(0, 200) : null};
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    const cells = panel.content.widgets.filter(
+        c => c.model.type === 'code' && c.model.sharedModel.getSource().trim() !== '');
+    const errors = [], widgets = [];
+    for (const cell of cells) {
+        for (let i = 0; i < cell.model.outputs.length; i++) {
+            const out = cell.model.outputs.get(i).toJSON();
+            if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
+            const text = [].concat(out.text || []).join('');
+            if (out.output_type === 'stream' && out.name === 'stderr' && text.includes('Traceback'))
+                errors.push(text);
+            if (out.data && out.data['application/vnd.jupyter.widget-view+json']) {
+                // Mark the output's node so the test can find it; a view that
+                // did not render (no lab extension) has no .jupyter-widgets.
+                const node = cell.outputArea.widgets[i] && cell.outputArea.widgets[i].node;
+                if (node) node.setAttribute('data-test-widget', String(widgets.length));
+                widgets.push({
+                    rendered: !!(node && node.querySelector('.jupyter-widgets')),
+                    text: node ? node.textContent.slice(0, 200) : null,
+                });
+            }
+        }
+    }
+    return {
+        ready: true,
+        dialog: dialog ? dialog.textContent.slice(0, 200) : null,
+        path: panel.context ? panel.context.path : null,
+        kernel: kernel ? kernel.name : null,
+        status: kernel ? kernel.status : null,
+        codeCells: cells.length,
+        pending: cells.filter(c => c.model.executionCount === null).length,
+        errors: errors,
+        widgets: widgets,
+    };
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (the server then shuts its kernels down)."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must run the browser test")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    if not os.environ.get("CI"):
+        pytest.importorskip("playwright.sync_api")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium):
+    """A JupyterLab server on a copy of notebooks/; yields its notebook URL."""
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    assert (root / NOTEBOOK).exists(), f"{NOTEBOOK} not found in {NOTEBOOKS}"
+
+    settings = tmp / "lab-settings"
+    for name, data in LAB_SETTINGS.items():
+        _write_json(settings / name, data)
+    config = tmp / "config"
+    for name in ("jupyter_server_config.json", "jupyter_lab_config.json"):
+        _write_json(config / name, SERVER_CONFIG)
+
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)  # the kernel should plot inline, as for a student
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        DLHELPERS_OFFLINE="1",
+        JUPYTER_CONFIG_DIR=str(config),
+        # A fresh user data dir; the venv's share/jupyter (kernelspec, the
+        # ipywidgets lab extension) stays on the data path.
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        JUPYTER_PLATFORM_DIRS="0",
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(tmp / "lab.log", "wb")  # closed below  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+         "--expose-app-in-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={root}"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited ({proc.returncode}):\n"
+                            + (tmp / "lab.log").read_text(errors="replace")[-3000:])
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("jupyter lab did not answer within "
+                                f"{SERVER_TIMEOUT:.0f} s:\n"
+                                + (tmp / "lab.log").read_text(errors="replace")[-3000:])
+                time.sleep(0.3)
+        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+    finally:
+        _stop(proc)
+        log.close()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp / "lab.log", SHOTS / "lab.log")
+
+
+@pytest.fixture(scope="module")
+def page(lab, chromium, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    user_data = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(user_data), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1400})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(lab)
+            yield page
+        finally:
+            context.close()
+
+
+def _state(page) -> dict:
+    return page.evaluate(JS_STATE)
+
+
+def _wait(page, what: str, predicate, timeout: float) -> dict:
+    """Poll the notebook state until predicate(state) is true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = _state(page)
+        if state.get("errors"):
+            page.screenshot(path=SHOTS / "failed.png")
+            pytest.fail(f"a cell raised: {state['errors']}")
+        if predicate(state):
+            return state
+        if time.monotonic() > deadline:
+            page.screenshot(path=SHOTS / "failed.png")
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last state {state}")
+        time.sleep(0.25)
+
+
+def _image_src(image) -> str:
+    return image.evaluate("img => img.src")
+
+
+def _wait_new_image(page, image, old_src: str, timeout: float = 30.0,
+                    quiet: float = 1.0) -> str:
+    """Wait for the image to change from `old_src`, the kernel to go idle and
+    the image to stay put for `quiet` s (the readout moves before the redraw)."""
+    deadline = time.monotonic() + timeout
+    src, since = _image_src(image), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = _image_src(image)
+        if now != src:
+            src, since = now, time.monotonic()
+        elif (src != old_src and time.monotonic() - since >= quiet
+              and _state(page)["status"] == "idle"):
+            return src
+    return src
+
+
+def _screenshot_notebook(page, path: Path, max_height: int = 12_000) -> None:
+    """Screenshot the whole notebook: scroll to the top, grow the viewport to
+    the notebook's height, shoot, restore."""
+    scroller = page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer").first
+    height = scroller.evaluate("""e => { e.scrollTop = 0;
+        const cells = e.querySelectorAll('.jp-Cell');
+        const last = cells[cells.length - 1].getBoundingClientRect();
+        return last.bottom - e.getBoundingClientRect().top; }""")
+    size = page.viewport_size
+    extra = size["height"] - scroller.bounding_box()["height"]  # menus, toolbar, status bar
+    page.set_viewport_size({"width": size["width"],
+                            "height": int(min(height + extra + 20, max_height))})
+    page.wait_for_timeout(500)
+    scroller.evaluate("e => { e.scrollTop = 0; }")
+    page.screenshot(path=path)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(300)
+
+
+def _nudge(page, explorer, index: int, label: str) -> None:
+    """Move the explorer's first slider by five steps with the keyboard (and, for
+    the first explorer, its last slider with the mouse); assert a redraw."""
+    image = explorer.locator("img.widget-image").first
+    sliders = explorer.locator(".widget-slider")
+    assert sliders.count() >= 1, f"{label}: no slider"
+    slider = sliders.first
+    explorer.scroll_into_view_if_needed()
+    assert slider.is_visible(), f"{label}: slider not visible"
+    assert image.is_visible(), f"{label}: image not visible"
+    natural, shown = image.evaluate("img => [img.naturalWidth, img.clientWidth]")
+    assert natural > 100, f"{label}: no picture"
+    print(f"{label}: picture {natural} px wide, shown {shown} px wide")
+    readout = slider.locator(".widget-readout")
+    handle = slider.locator(".noUi-handle")
+    src = _image_src(image)
+    value = readout.text_content().strip()
+    explorer.screenshot(path=SHOTS / f"{label}_before.png")
+
+    now, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+    key = "ArrowRight" if now < (high + float(handle.get_attribute("aria-valuemin"))) / 2 \
+        else "ArrowLeft"
+    handle.focus()
+    for _ in range(5):
+        handle.press(key)
+        page.wait_for_timeout(100)
+    new_value = readout.text_content().strip()
+    assert new_value != value, f"{label}: {key} x5 left the readout at {value}"
+    new_src = _wait_new_image(page, image, src)
+    assert new_src != src, f"{label}: the image did not change after {key} ({value} -> {new_value})"
+    explorer.screenshot(path=SHOTS / f"{label}_after_keys.png")
+    print(f"{label}: keyboard {value} -> {new_value}")
+
+    if index == 0:
+        slider = sliders.last
+        readout = slider.locator(".widget-readout")
+        value, src = readout.text_content().strip(), new_src
+        box = slider.locator(".noUi-handle").bounding_box()
+        track = slider.locator(".noUi-base").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        target = track["x"] + track["width"] * (0.2 if x > track["x"] + track["width"] / 2 else 0.8)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(target, y, steps=8)
+        page.mouse.up()
+        new_value = readout.text_content().strip()
+        assert new_value != value, f"{label}: dragging left the readout at {value}"
+        new_src = _wait_new_image(page, image, src)
+        assert new_src != src, f"{label}: the image did not change after the drag"
+        explorer.screenshot(path=SHOTS / f"{label}_after_drag.png")
+        print(f"{label}: mouse {value} -> {new_value}")
+
+
+def test_notebook_01_widgets_render_and_respond(page):
+    t0 = time.monotonic()
+    # 1. The kernel must exist and be idle before run-all (otherwise run-all
+    #    opens the "Select Kernel" dialog).
+    state = _wait(page, "the kernel to start",
+                  lambda s: s.get("ready") and s["kernel"] and s["status"] == "idle", 60)
+    assert state["path"] == NOTEBOOK
+    assert state["kernel"] == "python3"
+    assert state["dialog"] is None, state["dialog"]
+    assert state["codeCells"] > 0
+    page.evaluate("""() => { const app = window.jupyterapp;
+        if (!app.shell.leftCollapsed) app.commands.execute('application:toggle-left-area'); }""")
+
+    # 2. Clear the stored outputs (and execution counts), then run all cells.
+    #    Fire run-all without awaiting it: awaiting can hang in page.evaluate.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    _wait(page, "cleared outputs", lambda s: s["pending"] == s["codeCells"], 10)
+    assert page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").count() == 0
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    state = _wait(page, "run-all to finish",
+                  lambda s: s["pending"] == 0 and s["status"] == "idle", RUN_ALL_TIMEOUT)
+    t_run = time.monotonic() - t0
+    page.wait_for_timeout(500)  # let the last widget views attach
+    state = _state(page)
+
+    # 3. No failed cell, and every widget output is a live widget view.
+    assert not state["errors"]
+    text = page.locator(".jp-NotebookPanel:visible .jp-Notebook").text_content()
+    assert "Error displaying widget" not in text
+    assert "Failed to load model class" not in text
+    assert state["widgets"], "no widget output in notebook 01"
+    for i, widget in enumerate(state["widgets"]):
+        # A missing lab extension shows the plain-text repr instead of a view.
+        assert widget["rendered"], f"widget output {i} did not render: {widget['text']!r}"
+    _screenshot_notebook(page, SHOTS / "01_after_run_all.png")
+
+    # 4. Every explorer (a widget output with a slider and an image) redraws
+    #    when a slider moves.
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    explorers = [views.nth(i) for i in range(views.count())
+                 if views.nth(i).locator(".widget-slider").count()
+                 and views.nth(i).locator("img.widget-image").count()]
+    assert explorers, "no explorer (slider + image) in notebook 01"
+    for i, explorer in enumerate(explorers):
+        _nudge(page, explorer, i, f"01_explorer{i}")
+    assert _state(page)["errors"] == []
+    print(f"run-all {t_run:.1f} s; {len(explorers)} explorers; "
+          f"total {time.monotonic() - t0:.1f} s")
