@@ -257,8 +257,8 @@ class DescentView:
         (self.start_marker,) = ax.plot([], [], "o", color="w", mec="k", ms=7, zorder=4)
         (self.end_marker,) = ax.plot([], [], "o", color=color, mec="k", ms=7, zorder=4)
         self.minima = ax.scatter([], [], marker="*", s=140, c="gold", edgecolors="k", zorder=4)
-        self.alert = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                             color="#c0392b", fontsize=11, weight="bold", zorder=5,
+        self.alert = ax.text(0.5, 0.06, "", transform=ax.transAxes, ha="center", va="bottom",
+                             color="#c0392b", fontsize=9, weight="bold", zorder=5,
                              bbox=dict(facecolor="w", alpha=0.85, edgecolor="#c0392b"))
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
@@ -301,7 +301,7 @@ class DescentView:
         self.start_marker.set_data(path[:1, 0], path[:1, 1])
         self.end_marker.set_data(path[-1:, 0], path[-1:, 1])
         diverged = isinstance(run, Descent) and run.diverged
-        self.alert.set_text(f"{run.status}:\nthe path flew off" if diverged else "")
+        self.alert.set_text(f"{run.status}: the path flew off" if diverged else "")
         self.alert.set_visible(diverged)
         if title is None and isinstance(run, Descent):
             title = run.status
@@ -338,6 +338,8 @@ def plot_descent(surface: Surface | str, run: Descent | np.ndarray | None = None
     view = DescentView(ax, surface, loss_ax=loss_ax, color=color)
     if run is not None:
         view.update(run, title=title)
+    elif title is not None:
+        ax.set_title(title, fontsize=9)
     return view
 
 
@@ -464,7 +466,7 @@ class BatchComparison:
 
 
 def compare_batch_sizes(*, n: int = 256, batch_sizes: Sequence[int | None] = (None, 32, 4),
-                        lr: float = 0.05, steps: int = 150, w0=(-2.0, 2.5), noise: float = 0.5,
+                        lr: float = 0.1, steps: int = 150, w0=(-2.0, 2.5), noise: float = 0.5,
                         seed: int = 0) -> BatchComparison:
     """Full-batch gradient descent vs mini-batch SGD on linear regression.
 
@@ -504,6 +506,9 @@ def compare_batch_sizes(*, n: int = 256, batch_sizes: Sequence[int | None] = (No
 def plot_batch_comparison(result: BatchComparison, *, axes: Sequence[Axes] | None = None):
     """Left: each run's weights over the full loss's contours. Right: loss per update.
 
+    The loss is drawn as the excess over the lowest possible loss, on a log
+    scale, so that the mini-batch noise near the bottom is visible.
+
     Returns the two axes.
     """
     if axes is None:
@@ -519,14 +524,13 @@ def plot_batch_comparison(result: BatchComparison, *, axes: Sequence[Axes] | Non
     ax_w.plot(*result.w_best, "*", ms=12, color="gold", mec="k", zorder=4)
     for i, (label, path) in enumerate(result.paths.items()):
         ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)
-        ax_loss.plot(result.losses[label], color=f"C{i}", lw=1.2, label=label)
+        ax_loss.plot(_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label)
     ax_w.set_xlabel("$w_1$")
     ax_w.set_ylabel("$w_2$")
     ax_w.set_title("the weights' path", fontsize=9)
-    ax_loss.axhline(floor, color="k", ls=":", lw=1, label="lowest possible")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("update")
-    ax_loss.set_ylabel("MSE on all data")
+    ax_loss.set_ylabel("MSE on all data $-$ lowest")
     ax_loss.set_title("loss after each update", fontsize=9)
     ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=8)
