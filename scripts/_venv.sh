@@ -13,7 +13,7 @@ install_course() {
         echo "== creating $VENV with $($PYTHON --version)"
         "$PYTHON" -m venv "$VENV"
     fi
-    local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    local pip=("$VENV/bin/python" -m pip install -qq --disable-pip-version-check)
     if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
         echo "== installing ${TORCH_SPEC:-torch==2.13.0}"
         "${pip[@]}" ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} "${TORCH_SPEC:-torch==2.13.0}"

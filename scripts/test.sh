@@ -14,6 +14,6 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" =
 fi
 
 export DLHELPERS_OFFLINE=1   # no test and no notebook may touch the network
-export MPLBACKEND=Agg PYTHONHASHSEED=0
+export PYTHONHASHSEED=0
 echo "== pytest"
 exec "$VENV/bin/python" -m pytest -n 2 --dist loadfile "$@"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Agg for the unit tests, set in this process only: an MPLBACKEND variable would
+# be inherited by nbval's kernels and turn off their inline figures.
+matplotlib.use("Agg")
 
 
 @pytest.fixture
