@@ -206,22 +206,21 @@ def gradient_descent(grad_fn: Callable, start, *, lr: float, momentum: float = 0
     path, norms = [p.copy()], []
     status = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for k in range(1, steps + 2):
+        for k in range(steps + 1):  # k: the index of p in the path
             g = np.asarray(grad_fn(p), dtype=float).reshape(2)
-            if not np.all(np.isfinite(g)):
-                status = f"diverged at step {k - 1}"
+            norms.append(float(np.hypot(*g)))  # inf or nan when g is
+            if not np.isfinite(norms[-1]):
+                status = f"diverged at step {k}"
                 break
-            norms.append(float(np.hypot(*g)))
-            if k == steps + 1:
+            if k == steps:
                 break
             v = momentum * v + g
             p = p - lr * v
             if not (np.all(np.isfinite(p)) and np.abs(p).max() <= bound):
-                status = f"diverged at step {k}"
+                status = f"diverged at step {k + 1}"  # p is not kept: it may be inf
                 break
             path.append(p.copy())
-    path = np.array(path)
-    norms = np.array(norms + [np.nan] * (len(path) - len(norms)))
+    path, norms = np.array(path), np.array(norms)
     if status is None:
         moves = np.r_[np.inf, np.hypot(*np.diff(path, axis=0).T)]
         still = (norms < tol) & (moves < tol)
@@ -258,7 +257,7 @@ class DescentView:
         (self.end_marker,) = ax.plot([], [], "o", color=color, mec="k", ms=7, zorder=4)
         self.minima = ax.scatter([], [], marker="*", s=140, c="gold", edgecolors="k", zorder=4)
         self.alert = ax.text(0.5, 0.06, "", transform=ax.transAxes, ha="center", va="bottom",
-                             color="#c0392b", fontsize=9, weight="bold", zorder=5,
+                             color="#c0392b", fontsize=8.5, weight="bold", zorder=5,
                              bbox=dict(facecolor="w", alpha=0.85, edgecolor="#c0392b"))
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
@@ -301,7 +300,7 @@ class DescentView:
         self.start_marker.set_data(path[:1, 0], path[:1, 1])
         self.end_marker.set_data(path[-1:, 0], path[-1:, 1])
         diverged = isinstance(run, Descent) and run.diverged
-        self.alert.set_text(f"{run.status}: the path flew off" if diverged else "")
+        self.alert.set_text(f"{run.status}:\nthe path flew off" if diverged else "")
         self.alert.set_visible(diverged)
         if title is None and isinstance(run, Descent):
             title = run.status

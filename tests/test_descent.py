@@ -84,6 +84,23 @@ def test_divergence_on_rosenbrock_with_overflowing_gradients():
     assert np.all(np.isfinite(run.path))
 
 
+def test_a_non_finite_gradient_counts_as_divergence():
+    def grad(p):  # a cliff: the gradient is infinite beyond x = 1
+        return np.array([np.inf, 0.0]) if p[0] > 1 else np.array([-1.0, 0.0])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = gradient_descent(grad, (0.0, 0.0), lr=0.6, steps=10)
+    assert run.status == "diverged at step 2"
+    np.testing.assert_allclose(run.path, [[0, 0], [0.6, 0], [1.2, 0]])
+    assert run.grad_norms.shape == (3,) and np.isinf(run.grad_norms[-1])
+
+
+def test_zero_steps_returns_the_start():
+    run = gradient_descent(BOWL.grad, (1.0, 1.0), lr=0.1, steps=0)
+    assert run.path.shape == (1, 2) and run.status == "still moving after 0 steps"
+
+
 def test_the_stability_limit_is_two_over_the_curvature():
     # The bowl's largest curvature is 10, so lr < 2/10 converges and lr > 2/10 diverges.
     assert gradient_descent(BOWL.grad, (-2.5, 1.5), lr=0.19, steps=300).converged
