@@ -63,6 +63,8 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
         the Value it produces), ``depth`` (column, an int) and ``x``, ``y``.
         ``"edges"``: ``(i, j)`` index pairs into ``nodes``, from input to output
         (an input used twice, as in ``x * x``, gives two equal pairs).
+        ``"waypoints"``: for each edge, the ``(x, y)`` points a long edge passes
+        through on its way (empty for an edge between neighbouring columns).
         ``"root"``: the index of ``root``'s node. ``"n_columns"``, ``"n_rows"``.
     """
     order = topological_order(root)
@@ -92,22 +94,39 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
         if not inputs[n] and outputs[n]:
             depth[n] = min(depth[j] for j in outputs[n]) - 1
 
+    # An edge that skips columns runs through one placeholder per skipped column,
+    # which takes a row there like a node: long edges go around nodes, not through.
+    chains = []
+    for i, j in edges:
+        chain = [i]
+        for d in range(depth[i] + 1, depth[j]):
+            chain.append(len(depth))
+            depth.append(d)
+        chains.append(chain + [j])
+    inputs = [[] for _ in depth]
+    outputs = [[] for _ in depth]
+    for chain in chains:
+        for i, j in zip(chain[:-1], chain[1:], strict=True):
+            inputs[j].append(i)
+            outputs[i].append(j)
+
     n_columns = max(depth) + 1
     columns: list[list[int]] = [[] for _ in range(n_columns)]
-    for n in range(len(nodes)):
+    for n in range(len(depth)):
         columns[depth[n]].append(n)
     y = {n: float(k) for column in columns for k, n in enumerate(column)}
-    for _ in range(sweeps):
-        for direction, neighbours in ((range(1, n_columns), inputs),
-                                      (range(n_columns - 2, -1, -1), outputs)):
-            for d in direction:
-                desired = {n: (sum(y[m] for m in neighbours[n]) / len(neighbours[n])
-                               if neighbours[n] else y[n]) for n in columns[d]}
-                y.update(_place(columns[d], desired))
+    forward, backward = (range(1, n_columns), inputs), (range(n_columns - 2, -1, -1), outputs)
+    # Alternate directions; end going forward, so each operation sits between its inputs.
+    for direction, neighbours in [forward, backward] * sweeps + [forward] * (sweeps > 0):
+        for d in direction:
+            desired = {n: (sum(y[m] for m in neighbours[n]) / len(neighbours[n])
+                           if neighbours[n] else y[n]) for n in columns[d]}
+            y.update(_place(columns[d], desired))
     top = min(y.values())
     for n, node in enumerate(nodes):
         node.update(depth=depth[n], x=float(depth[n]), y=y[n] - top)
-    return {"nodes": nodes, "edges": edges, "root": value_index[id(root)],
+    waypoints = [[(float(depth[k]), y[k] - top) for k in chain[1:-1]] for chain in chains]
+    return {"nodes": nodes, "edges": edges, "waypoints": waypoints, "root": value_index[id(root)],
             "n_columns": n_columns, "n_rows": max(len(c) for c in columns)}
 
 
@@ -135,7 +154,9 @@ class GraphView:
     texts : list of matplotlib.text.Text
         One per node, in ``layout["nodes"]`` order.
     arrows : list of matplotlib.text.Annotation
-        One per edge, in ``layout["edges"]`` order.
+        One per edge, in ``layout["edges"]`` order (for a long edge, its last leg).
+    detours : list of matplotlib artists
+        The first legs and bends of the long edges.
     """
 
     def __init__(self, ax: Axes, layout: dict[str, Any], *, show_grad: bool = True,
@@ -154,19 +175,30 @@ class GraphView:
                 text, size = _value_text(v, show_grad), fontsize
             self.texts.append(ax.text(node["x"], -node["y"], text, ha="center", va="center",
                                       fontsize=size, bbox=box, zorder=3))
-        self.arrows = []
+        self.arrows, self.detours = [], []
         seen: set[tuple[int, int]] = set()
-        for i, j in layout["edges"]:
+        style = dict(color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4, mutation_scale=9)
+        for (i, j), waypoints in zip(layout["edges"], layout["waypoints"], strict=True):
             bend = 0.35 if (i, j) in seen else 0.0  # the second x in x * x
             seen.add((i, j))
+            start: tuple = ((1.0, 0.5), self.texts[i])
+            if waypoints:  # a long edge: to its first waypoint, along them, then the arrow
+                xs, ys = zip(*[(x, -y) for x, y in waypoints], strict=True)
+                self.detours.append(ax.annotate(
+                    "", xy=(xs[0], ys[0]), xytext=start[0], textcoords=start[1], zorder=2,
+                    arrowprops=dict(arrowstyle="-", **{**style, "shrinkB": 0})))
+                self.detours += ax.plot(xs, ys, color=_EDGE, lw=1.0, zorder=2)
+                start = ((xs[-1], ys[-1]), "data")
             self.arrows.append(ax.annotate(
-                "", xy=(0.0, 0.5), xycoords=self.texts[j], xytext=(1.0, 0.5),
-                textcoords=self.texts[i], zorder=2,
-                arrowprops=dict(arrowstyle="-|>", color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4,
-                                connectionstyle=f"arc3,rad={bend}", mutation_scale=9)))
+                "", xy=(0.0, 0.5), xycoords=self.texts[j], xytext=start[0],
+                textcoords=start[1], zorder=2,
+                arrowprops=dict(arrowstyle="-|>", connectionstyle=f"arc3,rad={bend}",
+                                **{**style, "shrinkA": 0 if waypoints else 4})))
         self.texts[layout["root"]].get_bbox_patch().set_linewidth(2.0)
-        xs = [n["x"] for n in layout["nodes"]]
-        ys = [-n["y"] for n in layout["nodes"]]
+        points = [(n["x"], n["y"]) for n in layout["nodes"]]
+        points += [p for waypoints in layout["waypoints"] for p in waypoints]
+        xs = [x for x, _ in points]
+        ys = [-y for _, y in points]
         ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
         ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
         ax.set_axis_off()
@@ -262,7 +294,7 @@ def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
 
     fig = Figure(figsize=(7.6, 2.9), layout="constrained")
     view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)),
-                     fontsize=7.5)
+                     fontsize=8)
     nodes = view.layout["nodes"]
     op_nodes = [n for n, node in enumerate(nodes) if node["kind"] == "op"]
     index = {}  # which node index shows a given Value (refreshed with each root)
@@ -303,6 +335,6 @@ def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
         "step": W.IntSlider(value=0, min=0, max=len(op_nodes), description="step",
                             layout=W.Layout(width="230px")),
     }
-    explorer = Explorer("BackpropExplorer", controls, fig, draw)
+    explorer = Explorer("BackpropExplorer", controls, fig, draw, dpi=90)
     explorer.view = view
     return explorer

@@ -74,7 +74,21 @@ def test_every_node_is_placed_once_and_edges_go_left_to_right(make):
     for ys in columns.values():  # no two boxes on top of each other
         ys = np.sort(ys)
         assert np.all(np.diff(ys) >= 1.0 - 1e-9)
-    assert min(n["y"] for n in nodes) == 0.0
+    assert min(n["y"] for n in nodes + [{"y": y} for w in layout["waypoints"] for _, y in w]) == 0
+
+
+def test_long_edges_go_around_the_nodes():
+    x = Value(0.5, "x")
+    y = (x.exp().tanh() + 1.0).sigmoid() * x  # x goes into columns 1 and 9
+    layout = graph_layout(y)
+    nodes = layout["nodes"]
+    for (i, j), waypoints in zip(layout["edges"], layout["waypoints"], strict=True):
+        skipped = nodes[j]["depth"] - nodes[i]["depth"] - 1
+        assert [wx for wx, _ in waypoints] == [float(nodes[i]["depth"] + 1 + k)
+                                               for k in range(skipped)]
+        for wx, wy in waypoints:  # a waypoint keeps its distance from every box in its column
+            assert all(abs(wy - n["y"]) >= 1.0 - 1e-9 for n in nodes if n["x"] == wx)
+    assert max(len(w) for w in layout["waypoints"]) == 8
 
 
 def test_chain_is_a_straight_line_and_x_times_x_gives_two_edges():
@@ -113,7 +127,9 @@ def test_draw_graph_draws_one_box_per_node_and_one_arrow_per_edge(make):
     view = draw_graph(root, ax=ax)
     layout = view.layout
     assert view.ax is ax
-    assert len(view.texts) == len(layout["nodes"]) == len(ax.texts) - len(view.arrows)
+    n_detours = sum(len(w) > 0 for w in layout["waypoints"])
+    assert len(view.texts) == len(layout["nodes"])
+    assert len(ax.texts) == len(view.texts) + len(view.arrows) + n_detours
     assert len(view.arrows) == len(layout["edges"])
     n_values = sum(n["kind"] == "value" for n in layout["nodes"])
     boxes = [t.get_text() for t in view.texts]
