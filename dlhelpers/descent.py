@@ -261,6 +261,7 @@ class DescentView:
                              bbox=dict(facecolor="w", alpha=0.85, edgecolor="#c0392b"))
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
+        ax.set_aspect("equal")  # so that the gradient is drawn at right angles to the contours
         self.loss_line = None
         if loss_ax is not None:
             (self.loss_line,) = loss_ax.plot([], [], color=color, lw=1.6)
