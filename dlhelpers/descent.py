@@ -170,6 +170,10 @@ class Descent:
     def end(self) -> np.ndarray:
         return self.path[-1]
 
+    def __repr__(self) -> str:
+        x, y = self.end
+        return f"Descent({self.status!r}, {len(self.path)} points, end=({x:.4g}, {y:.4g}))"
+
 
 def gradient_descent(grad_fn: Callable, start, *, lr: float, momentum: float = 0.0,
                      steps: int = 100, tol: float = 1e-3, bound: float = 1e6) -> Descent:
@@ -369,7 +373,7 @@ def _explain(surface: Surface, run: Descent) -> str:
 
 def build_descent_explorer(surface: str = "bowl", *, lr: float | None = None,
                            momentum: float = 0.0, start: Sequence[float] | None = None,
-                           steps: int = 100):
+                           steps: int = 100) -> Explorer:
     """Gradient descent on a 2-D surface: drag learning rate, momentum, start and steps.
 
     Left, the path over the surface's contours; right, the loss at each step

@@ -57,6 +57,11 @@ def test_converges_on_the_bowl_for_a_small_learning_rate():
     assert np.all(np.diff(BOWL.f(run.path)) <= 1e-15)  # below 2/curvature: loss never rises
 
 
+def test_descent_repr_is_short():
+    run = gradient_descent(BOWL.grad, (-2.5, 1.5), lr=0.1, steps=200)
+    assert repr(run).startswith("Descent('converged at step 75', 201 points, end=(")
+
+
 def test_still_moving_when_the_rate_is_tiny():
     run = gradient_descent(BOWL.grad, (-2.5, 1.5), lr=1e-3, steps=50)
     assert run.status == "still moving after 50 steps"
