@@ -51,7 +51,8 @@ class Explorer:
                  draw: Callable[..., Any], *, dpi: int = 80, extra: list[W.Widget] | None = None):
         self.name, self.controls, self.figure, self._draw, self.dpi = name, controls, figure, draw, dpi
         self.status = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        # align_self: a flex column would otherwise stretch (and blur) the PNG to full width.
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%", align_self="flex-start"))
         row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([row, *(extra or []), self.image, self.status])
         self.redraws = 0

@@ -306,6 +306,7 @@ def _nudge(page, explorer, index: int, label: str) -> None:
     natural, shown = image.evaluate("img => [img.naturalWidth, img.clientWidth]")
     assert natural > 100, f"{label}: no picture"
     print(f"{label}: picture {natural} px wide, shown {shown} px wide")
+    assert shown <= natural * 1.05, f"{label}: the {natural} px picture is stretched to {shown} px"
     readout = slider.locator(".widget-readout")
     handle = slider.locator(".noUi-handle")
     src = _image_src(image)
