@@ -36,6 +36,7 @@ __all__ = [
     "fit",
     "predict",
     "predict_proba",
+    "shuffle_split",
 ]
 
 
@@ -146,13 +147,33 @@ def _as_tensors(data, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     return X.to(dtype), y.long()
 
 
-def _split(X, y, fraction: float, seed: int):
+def shuffle_split(X, y, fraction: float, *, seed: int = 0):
+    """Shuffle ``(X, y)`` with ``seed``, then hold out ``fraction`` of it: what
+    ``fit(validation_split=...)`` does.
+
+    Keras' ``validation_split`` takes the *last* fraction as it comes; on data
+    sorted by class that holds out whole classes. Shuffling first avoids it.
+
+    Parameters
+    ----------
+    X : ndarray or tensor of shape (n_samples, ...)
+    y : ndarray or tensor of shape (n_samples,)
+    fraction : float
+        Between 0 and 1, e.g. 0.2.
+
+    Returns
+    -------
+    (X_train, y_train), (X_val, y_val)
+        Of the input's type; ``round(n_samples * fraction)`` samples held out.
+    """
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation_split must be between 0 and 1, got {fraction}")
     n_val = int(round(len(X) * fraction))
     if n_val == 0 or n_val == len(X):
         raise ValueError(f"validation_split={fraction} leaves an empty split of {len(X)} samples")
-    order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X)))
+    order = np.random.default_rng(seed).permutation(len(X))
+    if isinstance(X, torch.Tensor):
+        order = torch.from_numpy(order)
     val, train = order[:n_val], order[n_val:]
     return (X[train], y[train]), (X[val], y[val])
 
@@ -245,7 +266,7 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
     dtype, device = _model_dtype_device(model)
     X, y = _as_tensors(train, dtype)
     if validation_split is not None:
-        (X, y), val = _split(X, y, validation_split, seed)
+        (X, y), val = shuffle_split(X, y, validation_split, seed=seed)
     elif val is not None:
         val = _as_tensors(val, dtype)
     metric_fns = _metric_fns(metrics)

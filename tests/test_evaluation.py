@@ -153,3 +153,25 @@ def test_validation_split_exercise():
     assert check("pytorch-validation-split", 8)
     assert "shuffle" in check("pytorch-validation-split", 10).message
     assert check("pytorch-validation-split", 9).status == "not yet"
+
+
+def test_prediction_explorer_moves(rng):
+    from dlhelpers.evaluation import build_prediction_explorer
+
+    images = rng.integers(0, 256, (6, 28, 28))
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    proba = np.full((6, 10), 0.02)
+    proba[np.arange(6), [0, 7, 2, 9, 4, 5]] = 0.82  # images 1 and 3 are mistakes
+    ex = build_prediction_explorer(images, labels, proba)
+    assert ex.controls["index"].max == 1  # two mistakes
+    assert "true <b>3</b>" in ex.status.value or "true <b>1</b>" in ex.status.value
+    before, first = ex.image.value, ex.status.value
+    ex.controls["index"].value = 1
+    assert ex.image.value != before and ex.status.value != first
+    ex.controls["show"].value = "all"
+    assert ex.controls["index"].max == 5
+    ex.controls["index"].value = 4
+    assert "predicted <b>4</b>" in ex.status.value and "(right)" in ex.status.value
+    heights = [bar.get_height() for bar in ex.figure.axes[1].patches]
+    assert np.allclose(heights, proba[4])
+    assert repr(ex) == "PredictionExplorer(show=all, index=4)"

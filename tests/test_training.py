@@ -22,6 +22,7 @@ from dlhelpers.training import (  # noqa: E402
     fit,
     predict,
     predict_proba,
+    shuffle_split,
 )
 
 
@@ -114,9 +115,14 @@ def test_validation_split_shuffles_before_splitting():
     # both classes in the validation part: its accuracy is meaningful and high
     assert history.history["val_accuracy"][-1] > 0.95
     # reproduce the split to check that both classes are held out
-    from dlhelpers.training import _split
-    (_, y_train), (_, y_val) = _split(torch.tensor(X), torch.tensor(y), 0.2, seed=0)
+    (_, y_train), (_, y_val) = shuffle_split(torch.tensor(X), torch.tensor(y), 0.2, seed=0)
     assert set(y_val.tolist()) == {0, 1} and set(y_train.tolist()) == {0, 1}
+    assert len(y_val) == 100 and len(y_train) == 400
+    # the same split for NumPy arrays, as notebook 05 uses it
+    (X_np, y_np), (_, yv_np) = shuffle_split(X, y, 0.2, seed=0)
+    assert isinstance(X_np, np.ndarray) and np.array_equal(yv_np, y_val.numpy())
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        shuffle_split(X, y, 1.5)
     with pytest.raises(ValueError, match="either val or validation_split"):
         train(model, (X, y), val=(X, y), validation_split=0.2)
 
