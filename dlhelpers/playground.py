@@ -96,8 +96,8 @@ class PlaygroundModel:
     epoch : int
         Epochs trained since the last reset.
     history : dict of str to list of float
-        ``"epoch"``, ``"loss"`` and ``"test_loss"``, one entry per evaluation
-        (after each call to :meth:`step`, and once at epoch 0).
+        ``"epoch"``, ``"loss"`` and ``"test_loss"``, one entry per epoch,
+        starting with epoch 0 (the untrained network).
     diverged : bool
         True once the training loss is ``nan``/``inf`` or 10 times its start;
         :meth:`step` then does nothing until a reset or a rebuild.
@@ -199,7 +199,9 @@ class PlaygroundModel:
                 loss.backward()
                 self.optimizer.step()
             self.epoch += 1
-        self._record()
+            self._record()
+            if self.diverged:
+                break
         return self.history["loss"][-1]
 
     @torch.no_grad()

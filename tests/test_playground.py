@@ -76,7 +76,7 @@ def test_step_lowers_training_loss_and_changes_image(playground):
     assert playground.model.accuracy("test") > 0.9
     assert "epoch <b>60</b>" in playground.status.value
     line = playground.view.train_line.get_ydata()
-    assert len(line) == 31 and line[-1] < line[0]
+    assert len(line) == 61 and line[-1] < line[0]  # one point per epoch, and epoch 0
 
 
 def test_step_is_fast(playground):
