@@ -276,8 +276,9 @@ def _status(model: PlaygroundModel) -> str:
         warning = (" · <b style='color:#c60'>the training loss is above where it started</b>: "
                    "is the learning rate too high?")
     return (f"epoch <b>{model.epoch}</b> · train loss {model.history['loss'][-1]:.3f} · "
-            f"test loss {model.history['test_loss'][-1]:.3f} · test accuracy "
-            f"{model.accuracy('test'):.0%} · {model.n_parameters()} parameters{warning}")
+            f"test loss {model.history['test_loss'][-1]:.3f} · accuracy: train "
+            f"{model.accuracy('train'):.0%}, test {model.accuracy('test'):.0%} · "
+            f"{model.n_parameters()} parameters{warning}")
 
 
 class Playground(Explorer):
@@ -361,8 +362,8 @@ def build_playground(dataset: str = "circle", *, noise: float = 0.05, train_frac
                             hidden_layers=hidden_layers, width=width, activation=activation,
                             learning_rate=learning_rate, l2=l2, batch_size=batch_size,
                             n_samples=n_samples, seed=seed)
-    short = W.Layout(width="235px")
-    style = {"description_width": "85px"}
+    short = W.Layout(width="250px")
+    style = {"description_width": "100px"}
 
     def menu(options, value, description):
         return W.SelectionSlider(options=options, value=value, description=description,
