@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -14,6 +15,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # Agg for the unit tests, set in this process only: an MPLBACKEND variable would
 # be inherited by nbval's kernels and turn off their inline figures.
 matplotlib.use("Agg")
+
+# Tests and nbval's kernels (which inherit this) never touch the network, and
+# notebook 05 always sees the same data source, whatever is in the user's cache.
+os.environ.setdefault("DLHELPERS_OFFLINE", "1")
 
 
 @pytest.fixture

@@ -49,6 +49,17 @@ def test_course_notebooks_have_three_checked_exercises_and_a_widget(path):
     assert re.search(r"build_\w+\(", code), "every notebook has at least one explorer"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_nbval_markers_are_alone_on_their_line(path):
+    # nbval 0.11 honours a marker only when the whole comment is the marker:
+    # "# NBVAL_IGNORE_OUTPUT: why" would silently be compared after all.
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines():
+            if "NBVAL_" in line and cell.cell_type == "code":
+                assert re.fullmatch(r"\s*#\s*NBVAL_(IGNORE_OUTPUT|SKIP|RAISES_EXCEPTION|CHECK_OUTPUT)",
+                                    line), f"{path.name}: put the marker alone on its line: {line!r}"
+
+
 def test_readme_links_every_notebook():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
