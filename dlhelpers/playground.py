@@ -116,9 +116,12 @@ class PlaygroundModel:
     # --- settings --------------------------------------------------------------
 
     def configure(self, **settings) -> bool:
-        """Apply settings; rebuild data and network if one of them changed them.
+        """Apply settings (keyword arguments named as in the constructor).
 
-        Returns True if training started again.
+        A new data set, noise, train fraction, depth, width or activation
+        rebuilds the data and the network and starts again; the learning
+        rate, L2 and batch size apply from the next step. Returns True if
+        training started again.
         """
         unknown = set(settings) - set(_REBUILD) - {"learning_rate", "l2", "batch_size"}
         if unknown:
@@ -148,7 +151,7 @@ class PlaygroundModel:
         decay["weight_decay"] = float(self.settings["l2"])
 
     def reset(self) -> None:
-        """Back to epoch 0: the same initial weights, batch order and (empty) history."""
+        """Back to epoch 0: the same initial weights and batch order; the history holds epoch 0."""
         s = self.settings
         self.net = make_mlp(int(s["hidden_layers"]), int(s["width"]), s["activation"],
                             seed=self.seed)
