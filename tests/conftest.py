@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +19,10 @@ matplotlib.use("Agg")
 
 # Tests and nbval's kernels (which inherit this) never touch the network, and
 # notebook 05 always sees the same data source, whatever is in the user's cache.
+# An empty data folder, too: a complete MNIST cache would otherwise win over
+# the offline sample and change notebook 05's stored numbers.
 os.environ.setdefault("DLHELPERS_OFFLINE", "1")
+os.environ.setdefault("DLHELPERS_DATA", tempfile.mkdtemp(prefix="dlhelpers-test-data-"))
 
 
 @pytest.fixture
