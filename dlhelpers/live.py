@@ -46,8 +46,8 @@ class LiveFigure:
 
     def show(self) -> LiveFigure:
         try:
-            from IPython.display import display
             from IPython import get_ipython
+            from IPython.display import display
         except ImportError:
             return self
         if get_ipython() is not None:

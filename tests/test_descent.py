@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 from dlhelpers.checks import check
-from dlhelpers.descent import (
-    SURFACES,
-    build_descent_explorer,
-    compare_batch_sizes,
-    gradient_descent,
-    numerical_gradient,
-    plot_batch_comparison,
-    plot_descent,
-)
+from dlhelpers.descent import SURFACES, gradient_descent, numerical_gradient
+from dlhelpers.descent_explorer import build_descent_explorer, plot_descent
+from dlhelpers.minibatch import compare_batch_sizes, plot_batch_comparison
 
 BOWL = SURFACES["bowl"]
 
