@@ -1,4 +1,4 @@
-"""Notebook 01 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01 and 06 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -14,7 +14,10 @@ slider redraws the picture. The test
    widget (a visible slider and image, no "Error displaying widget"),
 4. in every explorer (a widget with a slider and an image), presses arrow
    keys on the first slider (and drags one slider of the first explorer with
-   the mouse) and asserts that the readout and the picture changed.
+   the mouse) and asserts that the readout and the picture changed;
+5. in notebook 06, drives the playground: reset, play (the ``Play`` widget
+   ticks in the browser, no kernel thread), pause, step and a new data set,
+   asserting the epoch counter and the picture after each.
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -26,6 +29,7 @@ leave it out with ``-m "not browser"``.
 from __future__ import annotations
 
 import json
+import re
 import os
 import secrets
 import shutil
@@ -158,7 +162,6 @@ def lab(tmp_path_factory, chromium):
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    assert (root / NOTEBOOK).exists(), f"{NOTEBOOK} not found in {NOTEBOOKS}"
 
     settings = tmp / "lab-settings"
     for name, data in LAB_SETTINGS.items():
@@ -206,7 +209,7 @@ def lab(tmp_path_factory, chromium):
                                 f"{SERVER_TIMEOUT:.0f} s:\n"
                                 + (tmp / "lab.log").read_text(errors="replace")[-3000:])
                 time.sleep(0.3)
-        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+        yield lambda name: f"{base}/lab/tree/{name}?token={token}"
     finally:
         _stop(proc)
         log.close()
@@ -215,7 +218,8 @@ def lab(tmp_path_factory, chromium):
 
 
 @pytest.fixture(scope="module")
-def page(lab, chromium, tmp_path_factory):
+def browser(chromium, tmp_path_factory):
+    """A headless Chromium with an empty profile (a Playwright browser context)."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -225,12 +229,27 @@ def page(lab, chromium, tmp_path_factory):
             str(user_data), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 1400})
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(lab)
-            yield page
+            yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def open_notebook(lab, browser):
+    """Open a notebook in a new tab; yields a function ``name -> page``."""
+    pages = []
+
+    def open_(name: str):
+        assert (NOTEBOOKS / name).exists(), f"{name} not found in {NOTEBOOKS}"
+        page = browser.new_page()
+        pages.append(page)
+        page.set_default_timeout(30_000)
+        page.goto(lab(name))
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
 
 
 def _state(page) -> dict:
@@ -347,13 +366,14 @@ def _nudge(page, explorer, index: int, label: str) -> None:
         print(f"{label}: mouse {value} -> {new_value}")
 
 
-def test_notebook_01_widgets_render_and_respond(page):
+def _run_all(page, name: str) -> float:
+    """Run every cell of the open notebook from a cleared state; assert widgets render."""
     t0 = time.monotonic()
     # 1. The kernel must exist and be idle before run-all (otherwise run-all
     #    opens the "Select Kernel" dialog).
     state = _wait(page, "the kernel to start",
                   lambda s: s.get("ready") and s["kernel"] and s["status"] == "idle", 60)
-    assert state["path"] == NOTEBOOK
+    assert state["path"] == name
     assert state["kernel"] == "python3"
     assert state["dialog"] is None, state["dialog"]
     assert state["codeCells"] > 0
@@ -366,8 +386,8 @@ def test_notebook_01_widgets_render_and_respond(page):
     _wait(page, "cleared outputs", lambda s: s["pending"] == s["codeCells"], 10)
     assert page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").count() == 0
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    state = _wait(page, "run-all to finish",
-                  lambda s: s["pending"] == 0 and s["status"] == "idle", RUN_ALL_TIMEOUT)
+    _wait(page, "run-all to finish",
+          lambda s: s["pending"] == 0 and s["status"] == "idle", RUN_ALL_TIMEOUT)
     t_run = time.monotonic() - t0
 
     # 3. No failed cell, and every widget output is a live widget view (views
@@ -379,7 +399,14 @@ def test_notebook_01_widgets_render_and_respond(page):
     text = page.locator(".jp-NotebookPanel:visible .jp-Notebook").text_content()
     assert "Error displaying widget" not in text
     assert "Failed to load model class" not in text
-    _screenshot_notebook(page, SHOTS / "01_after_run_all.png")
+    _screenshot_notebook(page, SHOTS / f"{name[:2]}_after_run_all.png")
+    return t_run
+
+
+def test_notebook_01_widgets_render_and_respond(open_notebook):
+    t0 = time.monotonic()
+    page = open_notebook(NOTEBOOK)
+    t_run = _run_all(page, NOTEBOOK)
 
     # 4. Every explorer (a widget output with a slider and an image) redraws
     #    when a slider moves.
@@ -393,3 +420,62 @@ def test_notebook_01_widgets_render_and_respond(page):
     assert _state(page)["errors"] == []
     print(f"run-all {t_run:.1f} s; {len(explorers)} explorers; "
           f"total {time.monotonic() - t0:.1f} s")
+
+
+def _epoch(explorer) -> tuple[int | None, str]:
+    text = explorer.locator(".widget-html-content").last.text_content()
+    found = re.search(r"epoch (\d+)", text)
+    return (int(found.group(1)) if found else None), text
+
+
+def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
+    """The Play widget ticks in the browser: training must advance with no thread."""
+    name = "06_training_well.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    found = [views.nth(i) for i in range(views.count())
+             if views.nth(i).locator(".widget-play").count()]
+    assert len(found) == 1, "one playground (a widget with a Play control) in notebook 06"
+    playground = found[0]
+    playground.scroll_into_view_if_needed()
+    image = playground.locator("img.widget-image").first
+    start, text = _epoch(playground)
+    assert start and start > 0, text
+
+    src = _image_src(image)
+    playground.locator("button", has_text="reset").click()
+    _wait_new_image(page, image, src)
+    assert _epoch(playground)[0] == 0
+
+    play, pause = playground.locator(".widget-play button").nth(0), \
+        playground.locator(".widget-play button").nth(1)
+    play.click()
+    pictures, t0 = set(), time.monotonic()
+    while time.monotonic() - t0 < 4:
+        pictures.add(_image_src(image))
+        time.sleep(0.1)
+    playing, text = _epoch(playground)
+    playground.screenshot(path=SHOTS / "06_playground_playing.png")
+    assert playing >= 10 and len(pictures) >= 3, (text, len(pictures))
+
+    pause.click()
+    time.sleep(1.0)
+    paused = _epoch(playground)[0]
+    time.sleep(1.5)
+    assert _epoch(playground)[0] == paused, "training went on after pause"
+
+    src = _image_src(image)
+    playground.locator("button", has_text="step").click()
+    _wait_new_image(page, image, src)
+    stepped = _epoch(playground)[0]
+    assert stepped > paused
+
+    src = _image_src(image)
+    playground.locator("select").first.select_option("xor")
+    _wait_new_image(page, image, src)
+    assert _epoch(playground)[0] == 0, "a new data set starts training over"
+    playground.screenshot(path=SHOTS / "06_playground_end.png")
+    assert _state(page)["errors"] == []
+    print(f"playground: {start} -> reset 0 -> play {playing} ({len(pictures)} pictures) "
+          f"-> pause {paused} -> step {stepped} -> xor 0")
