@@ -47,19 +47,28 @@ def flops_per_sample(sizes=SIZES) -> dict[str, float]:
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     hidden = weights - sizes[0] * sizes[1]
     params = weights + sum(sizes[1:])
-    return {"weights": weights, "params": params, "forward": 2 * weights,
-            "train": 4 * weights + 2 * hidden}
+    return {
+        "weights": weights,
+        "params": params,
+        "forward": 2 * weights,
+        "train": 4 * weights + 2 * hidden,
+    }
 
 
 def torch_model() -> nn.Module:
-    return nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(),
-                         nn.Linear(32, 10))
+    return nn.Sequential(
+        nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)
+    )
 
 
 def numpy_model(rng) -> Sequential:
-    return Sequential(Linear(784, 64, rng=rng, dtype=np.float32), ReLU(),
-                      Linear(64, 32, rng=rng, dtype=np.float32), ReLU(),
-                      Linear(32, 10, rng=rng, dtype=np.float32))
+    return Sequential(
+        Linear(784, 64, rng=rng, dtype=np.float32),
+        ReLU(),
+        Linear(64, 32, rng=rng, dtype=np.float32),
+        ReLU(),
+        Linear(32, 10, rng=rng, dtype=np.float32),
+    )
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
@@ -93,8 +102,15 @@ def time_torch(X, y, epochs: int) -> tuple[float, list[float]]:
     model = torch_model()
     timer = EpochTimer()
     start = time.perf_counter()
-    history = fit(model, (X, y), epochs=epochs, batch_size=32, loss_fn=nn.CrossEntropyLoss(),
-                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), callbacks=[timer])
+    history = fit(
+        model,
+        (X, y),
+        epochs=epochs,
+        batch_size=32,
+        loss_fn=nn.CrossEntropyLoss(),
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),
+        callbacks=[timer],
+    )
     assert history.stop_reason is None and len(history.epoch) == epochs
     return time.perf_counter() - start, timer.times
 
@@ -121,6 +137,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits
+
         threadpool_limits(args.threads)  # NumPy's BLAS gets the same threads as torch
     except ImportError:
         pass
@@ -138,15 +155,22 @@ def main() -> None:
     train_flops = counts["train"] * samples
     adam_flops = 12 * counts["params"] * samples / 32
     achieved = train_flops / seconds / 1e9
-    print(f"primer MLP 784-64-32-10: {counts['params']:,} parameters, Adam, batch 32, "
-          f"{args.epochs} epochs x {args.samples:,} samples, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
-          f"load average {load:.1f} before the run")
-    print(f"FLOPs per sample: forward {counts['forward']:,}, training step {counts['train']:,} "
-          f"(+ Adam ~{12 * counts['params'] / 32:,.0f})")
+    print(
+        f"primer MLP 784-64-32-10: {counts['params']:,} parameters, Adam, batch 32, "
+        f"{args.epochs} epochs x {args.samples:,} samples, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} before the run"
+    )
+    print(
+        f"FLOPs per sample: forward {counts['forward']:,}, training step {counts['train']:,} "
+        f"(+ Adam ~{12 * counts['params'] / 32:,.0f})"
+    )
     rows = [
-        ("torch, total", f"{seconds:.2f} s",
-         f"{train_flops / 1e9:.1f} GFLOP (+{adam_flops / 1e9:.1f} Adam)"),
+        (
+            "torch, total",
+            f"{seconds:.2f} s",
+            f"{train_flops / 1e9:.1f} GFLOP (+{adam_flops / 1e9:.1f} Adam)",
+        ),
         ("achieved rate", f"{achieved:.1f} GFLOP/s", "matrix products only"),
         ("matmul peak", f"{peak:.1f} GFLOP/s", "2048 x 2048 float32 torch.matmul"),
         ("achieved / peak", f"{achieved / peak:.1%}", "small layers, batch 32"),

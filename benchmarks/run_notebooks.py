@@ -24,16 +24,19 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S, BUDGET_MB = 45.0, 1200.0
-PEAK_CELL = ("import resource, sys\n"
-             "_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-             "print(_kb / 1024 if sys.platform != 'darwin' else _kb / 2**20)")
+PEAK_CELL = (
+    "import resource, sys\n"
+    "_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "print(_kb / 1024 if sys.platform != 'darwin' else _kb / 2**20)"
+)
 
 
 def run(path: Path) -> tuple[float, float]:
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PEAK_CELL))
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
@@ -46,10 +49,15 @@ def main() -> int:
     parser.add_argument("prefixes", nargs="*", help="run only notebooks whose name starts so")
     args = parser.parse_args()
     os.environ["DLHELPERS_OFFLINE"] = "1"
-    paths = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
-             if not args.prefixes or any(p.name.startswith(x) for x in args.prefixes)]
-    print(f"{len(paths)} notebooks, {os.cpu_count()} CPU cores; budget {BUDGET_S:.0f} s, "
-          f"{BUDGET_MB:.0f} MB each\n")
+    paths = [
+        p
+        for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+        if not args.prefixes or any(p.name.startswith(x) for x in args.prefixes)
+    ]
+    print(
+        f"{len(paths)} notebooks, {os.cpu_count()} CPU cores; budget {BUDGET_S:.0f} s, "
+        f"{BUDGET_MB:.0f} MB each\n"
+    )
     print(f"| {'notebook':<40} | {'wall (s)':>8} | {'peak (MB)':>9} | {'':<4} |")
     print(f"|{'-' * 42}|{'-' * 9}:|{'-' * 10}:|{'-' * 6}|")
     total, failed = 0.0, 0
@@ -58,13 +66,17 @@ def main() -> int:
             elapsed, peak = run(path)
         except Exception as err:  # report and go on with the others
             failed += 1
-            print(f"| {path.name:<40} | {'FAILED':>8} | {'':>9} | {type(err).__name__} |", flush=True)
+            print(
+                f"| {path.name:<40} | {'FAILED':>8} | {'':>9} | {type(err).__name__} |", flush=True
+            )
             continue
         total += elapsed
         ok = elapsed <= BUDGET_S and peak <= BUDGET_MB
         failed += not ok
-        print(f"| {path.name:<40} | {elapsed:8.1f} | {peak:9.0f} | {'ok' if ok else 'OVER':<4} |",
-              flush=True)
+        print(
+            f"| {path.name:<40} | {elapsed:8.1f} | {peak:9.0f} | {'ok' if ok else 'OVER':<4} |",
+            flush=True,
+        )
     print(f"| {'total':<40} | {total:8.1f} | {'':>9} |      |")
     return 1 if failed else 0
 

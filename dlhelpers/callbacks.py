@@ -87,8 +87,14 @@ class EarlyStopping(Callback):
         weights stay).
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 3, min_delta: float = 0.0,
-                 restore_best: bool = True, mode: str = "auto"):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 3,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        mode: str = "auto",
+    ):
         if mode == "auto":
             mode = "min" if "loss" in monitor else "max"
         if mode not in ("min", "max"):
@@ -110,8 +116,10 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, state: TrainState) -> None:
         if self.monitor not in state.logs:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, which is not in the logs "
-                           f"{sorted(state.logs)}; pass val= or validation_split= to fit")
+            raise KeyError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not in the logs "
+                f"{sorted(state.logs)}; pass val= or validation_split= to fit"
+            )
         value = state.logs[self.monitor]
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
@@ -125,9 +133,11 @@ class EarlyStopping(Callback):
             if self.restore_best and self.best_weights is not None:
                 state.model.load_state_dict(self.best_weights)
                 restored = "; restored its weights"
-            state.stop(f"early stopping at epoch {state.epoch}: {self.monitor} has not improved "
-                       f"for {self.patience} epochs, best {self.best:.4g} at epoch "
-                       f"{self.best_epoch}{restored}")
+            state.stop(
+                f"early stopping at epoch {state.epoch}: {self.monitor} has not improved "
+                f"for {self.patience} epochs, best {self.best:.4g} at epoch "
+                f"{self.best_epoch}{restored}"
+            )
 
 
 class ProgressBar(Callback):
@@ -145,8 +155,14 @@ class ProgressBar(Callback):
     def on_train_begin(self, state: TrainState) -> None:
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=state.epochs * state.batches, unit="batch", file=self.file,
-                        disable=self.quiet, mininterval=self.mininterval, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=state.epochs * state.batches,
+            unit="batch",
+            file=self.file,
+            disable=self.quiet,
+            mininterval=self.mininterval,
+            dynamic_ncols=True,
+        )
 
     def on_epoch_begin(self, state: TrainState) -> None:
         self.bar.set_description(f"epoch {state.epoch}/{state.epochs}", refresh=False)
@@ -182,8 +198,15 @@ class LiveCurves(Callback):
     live : LiveFigure
     """
 
-    def __init__(self, metrics: Sequence[str] = ("loss", "accuracy"), *, min_interval: float = 0.5,
-                 figsize: tuple[float, float] = (7.5, 2.8), smooth: int = 20, show: bool = True):
+    def __init__(
+        self,
+        metrics: Sequence[str] = ("loss", "accuracy"),
+        *,
+        min_interval: float = 0.5,
+        figsize: tuple[float, float] = (7.5, 2.8),
+        smooth: int = 20,
+        show: bool = True,
+    ):
         from matplotlib.figure import Figure
 
         from dlhelpers.live import LiveFigure
@@ -196,11 +219,13 @@ class LiveCurves(Callback):
         for ax, metric in zip(axs, self.metrics, strict=True):
             self.axes[metric] = ax
             if metric == "loss":
-                (self.lines["batch_loss"],) = ax.plot([], [], color="C0", alpha=0.3, lw=1,
-                                                      label="batches")
+                (self.lines["batch_loss"],) = ax.plot(
+                    [], [], color="C0", alpha=0.3, lw=1, label="batches"
+                )
             (self.lines[metric],) = ax.plot([], [], "o-", color="C0", ms=3, label="train")
-            (self.lines[f"val_{metric}"],) = ax.plot([], [], "o-", color="C1", ms=3,
-                                                     label="validation")
+            (self.lines[f"val_{metric}"],) = ax.plot(
+                [], [], "o-", color="C1", ms=3, label="validation"
+            )
             ax.set_xlabel("epoch")
             ax.set_title(metric)
             ax.grid(alpha=0.3)
@@ -226,7 +251,7 @@ class LiveCurves(Callback):
         hist = state.history
         for key, line in self.lines.items():
             if key == "batch_loss":
-                losses = np.asarray(hist.batch_losses[self._start:], dtype=float)
+                losses = np.asarray(hist.batch_losses[self._start :], dtype=float)
                 if losses.size:
                     k = max(1, min(self.smooth, losses.size))
                     mean = np.convolve(losses, np.ones(k) / k, mode="valid")

@@ -114,7 +114,9 @@ def check(key: str, answer: Any) -> Feedback:
         known = ", ".join(sorted(exercises))
         raise KeyError(f"no exercise called {key!r}; known exercises: {known}")
     if is_stub(answer):
-        return Feedback(key, "not attempted", "replace the `...` with your answer, then run this cell again.")
+        return Feedback(
+            key, "not attempted", "replace the `...` with your answer, then run this cell again."
+        )
     try:
         praise = exercises[key].judge(answer)
     except NotAttempted as stub:
@@ -131,8 +133,9 @@ def check(key: str, answer: Any) -> Feedback:
 # --- building blocks for judges -------------------------------------------------
 
 
-def compare_arrays(got: Any, want: np.ndarray, *, what: str, rtol: float = 1e-6,
-                   atol: float = 1e-9) -> None:
+def compare_arrays(
+    got: Any, want: np.ndarray, *, what: str, rtol: float = 1e-6, atol: float = 1e-9
+) -> None:
     """Raise :class:`Wrong` unless ``got`` has ``want``'s shape and values.
 
     The message names the first input position that differs and the learner's
@@ -151,8 +154,15 @@ def compare_arrays(got: Any, want: np.ndarray, *, what: str, rtol: float = 1e-6,
         raise Wrong(f"{what} is off at position {index} (you gave {got[index]:.6g}).")
 
 
-def function_matches(fn: Any, reference: Callable, inputs: Iterable, *, hint: str,
-                     rtol: float = 1e-6, atol: float = 1e-9) -> None:
+def function_matches(
+    fn: Any,
+    reference: Callable,
+    inputs: Iterable,
+    *,
+    hint: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> None:
     """Raise :class:`Wrong` (ending with ``hint``) unless ``fn`` agrees with ``reference``."""
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -162,15 +172,20 @@ def function_matches(fn: Any, reference: Callable, inputs: Iterable, *, hint: st
         if is_stub(got):
             raise NotAttempted("your function returns `...` or None: fill in the body.")
         try:
-            compare_arrays(got, np.asarray(reference(x), dtype=float),
-                           what=f"the output for input {np.array2string(x, precision=3, threshold=6)}",
-                           rtol=rtol, atol=atol)
+            compare_arrays(
+                got,
+                np.asarray(reference(x), dtype=float),
+                what=f"the output for input {np.array2string(x, precision=3, threshold=6)}",
+                rtol=rtol,
+                atol=atol,
+            )
         except Wrong as err:
             raise Wrong(f"{err} {hint}") from None
 
 
-def number_close(got: Any, want: float, *, hint: str, rtol: float = 1e-6,
-                 atol: float = 0.0) -> None:
+def number_close(
+    got: Any, want: float, *, hint: str, rtol: float = 1e-6, atol: float = 0.0
+) -> None:
     """Raise :class:`Wrong` (with ``hint``) unless ``got`` is a number close to ``want``."""
     if is_stub(got):
         raise NotAttempted("replace the `...` with a number.")

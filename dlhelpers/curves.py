@@ -25,8 +25,15 @@ def _curves(run: Any) -> Mapping[str, Sequence[float]]:
     return run.history if hasattr(run, "history") else run
 
 
-def plot_histories(runs: Mapping[str, Any], key: str = "loss", *, val: bool = True,
-                   ax: Axes | None = None, title: str | None = None, logy: bool = False) -> dict:
+def plot_histories(
+    runs: Mapping[str, Any],
+    key: str = "loss",
+    *,
+    val: bool = True,
+    ax: Axes | None = None,
+    title: str | None = None,
+    logy: bool = False,
+) -> dict:
     """Draw ``key`` per epoch for several runs on one axes: train solid, validation dashed.
 
     Parameters
@@ -58,22 +65,23 @@ def plot_histories(runs: Mapping[str, Any], key: str = "loss", *, val: bool = Tr
         epochs = range(1, len(train) + 1)
         (lines[label],) = ax.plot(epochs, train, color=f"C{i}", lw=1.8, label=label)
         if val and f"val_{key}" in curves:
-            (lines[f"{label} (val)"],) = ax.plot(epochs, curves[f"val_{key}"], color=f"C{i}",
-                                                 lw=1.5, ls="--")
+            (lines[f"{label} (val)"],) = ax.plot(
+                epochs, curves[f"val_{key}"], color=f"C{i}", lw=1.5, ls="--"
+            )
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
     has_val = any(k.endswith("(val)") for k in lines)
-    ax.set_title(title or (f"{key}: train solid, validation dashed" if has_val else key),
-                 fontsize=10)
+    ax.set_title(
+        title or (f"{key}: train solid, validation dashed" if has_val else key), fontsize=10
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return lines
 
 
-def results_table(rows: Mapping[str, Mapping[str, float]], *,
-                  percent: Sequence[str] = ()) -> str:
+def results_table(rows: Mapping[str, Mapping[str, float]], *, percent: Sequence[str] = ()) -> str:
     """A small aligned text table: one row per run, one column per number.
 
     ``rows[run][column]``; columns named in ``percent`` print as ``87.5%``,

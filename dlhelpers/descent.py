@@ -95,14 +95,39 @@ def _two_wells_grad(p):
 SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
-        Surface("bowl", r"\frac12 (x^2 + 10 y^2)", _bowl, _bowl_grad, (-3, 3, -2, 2),
-                np.zeros((1, 2)), (-2.5, 1.5), 0.1, np.geomspace(0.02, 40, 12)),
-        Surface("rosenbrock", r"(1 - x)^2 + 100 (y - x^2)^2", _rosenbrock, _rosenbrock_grad,
-                (-2, 2, -1, 3), np.array([[1.0, 1.0]]), (-1.5, 2.0), 1e-3,
-                np.geomspace(0.05, 2000, 14)),
-        Surface("two wells", r"(x^2 - 1)^2 + \frac{x}{4} + y^2", _two_wells, _two_wells_grad,
-                (-2, 2, -2, 2), np.array([[_WELL_X[0], 0.0], [_WELL_X[2], 0.0]]), (1.8, 1.6),
-                0.05, np.geomspace(0.03, 15, 12)),
+        Surface(
+            "bowl",
+            r"\frac12 (x^2 + 10 y^2)",
+            _bowl,
+            _bowl_grad,
+            (-3, 3, -2, 2),
+            np.zeros((1, 2)),
+            (-2.5, 1.5),
+            0.1,
+            np.geomspace(0.02, 40, 12),
+        ),
+        Surface(
+            "rosenbrock",
+            r"(1 - x)^2 + 100 (y - x^2)^2",
+            _rosenbrock,
+            _rosenbrock_grad,
+            (-2, 2, -1, 3),
+            np.array([[1.0, 1.0]]),
+            (-1.5, 2.0),
+            1e-3,
+            np.geomspace(0.05, 2000, 14),
+        ),
+        Surface(
+            "two wells",
+            r"(x^2 - 1)^2 + \frac{x}{4} + y^2",
+            _two_wells,
+            _two_wells_grad,
+            (-2, 2, -2, 2),
+            np.array([[_WELL_X[0], 0.0], [_WELL_X[2], 0.0]]),
+            (1.8, 1.6),
+            0.05,
+            np.geomspace(0.03, 15, 12),
+        ),
     ]
 }
 
@@ -162,8 +187,16 @@ class Descent:
         return f"Descent({self.status!r}, {len(self.path)} points, end=({x:.4g}, {y:.4g}))"
 
 
-def gradient_descent(grad_fn: Callable, start, *, lr: float, momentum: float = 0.0,
-                     steps: int = 100, tol: float = 1e-3, bound: float = 1e6) -> Descent:
+def gradient_descent(
+    grad_fn: Callable,
+    start,
+    *,
+    lr: float,
+    momentum: float = 0.0,
+    steps: int = 100,
+    tol: float = 1e-3,
+    bound: float = 1e6,
+) -> Descent:
     """Run ``steps`` steps of gradient descent (with momentum) from ``start``.
 
     The update is PyTorch's ``torch.optim.SGD(params, lr=lr, momentum=momentum)``::

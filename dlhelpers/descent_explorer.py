@@ -35,8 +35,15 @@ class DescentView:
     :meth:`set_surface` redraws the contours.
     """
 
-    def __init__(self, ax: Axes, surface: Surface | str, *, loss_ax: Axes | None = None,
-                 color: str = "C3", n: int = 120):
+    def __init__(
+        self,
+        ax: Axes,
+        surface: Surface | str,
+        *,
+        loss_ax: Axes | None = None,
+        color: str = "C3",
+        n: int = 120,
+    ):
         self.ax, self.loss_ax, self.n = ax, loss_ax, n
         self._filled = self._lines = None
         self.surface = self.extent = self.run = None
@@ -44,9 +51,19 @@ class DescentView:
         (self.start_marker,) = ax.plot([], [], "o", color="w", mec="k", ms=7, zorder=4)
         (self.end_marker,) = ax.plot([], [], "o", color=color, mec="k", ms=7, zorder=4)
         self.minima = ax.scatter([], [], marker="*", s=140, c="gold", edgecolors="k", zorder=4)
-        self.alert = ax.text(0.5, 0.06, "", transform=ax.transAxes, ha="center", va="bottom",
-                             color="#c0392b", fontsize=8.5, weight="bold", zorder=5,
-                             bbox=dict(facecolor="w", alpha=0.85, edgecolor="#c0392b"))
+        self.alert = ax.text(
+            0.5,
+            0.06,
+            "",
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            color="#c0392b",
+            fontsize=8.5,
+            weight="bold",
+            zorder=5,
+            bbox=dict(facecolor="w", alpha=0.85, edgecolor="#c0392b"),
+        )
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
         ax.set_aspect("equal")  # so that the gradient is drawn at right angles to the contours
@@ -72,10 +89,12 @@ class DescentView:
         gx, gy = np.meshgrid(np.linspace(*extent[:2], self.n), np.linspace(*extent[2:], self.n))
         F = _floor(surface.f(np.stack([gx, gy], axis=-1)))
         norm = LogNorm(surface.levels[0], surface.levels[-1])
-        self._filled = self.ax.contourf(gx, gy, F, levels=surface.levels, norm=norm,
-                                        cmap="Blues_r", extend="both", alpha=0.8)
-        self._lines = self.ax.contour(gx, gy, F, levels=surface.levels, colors="0.4",
-                                      linewidths=0.5)
+        self._filled = self.ax.contourf(
+            gx, gy, F, levels=surface.levels, norm=norm, cmap="Blues_r", extend="both", alpha=0.8
+        )
+        self._lines = self.ax.contour(
+            gx, gy, F, levels=surface.levels, colors="0.4", linewidths=0.5
+        )
         self.minima.set_offsets(surface.minima)
         self.ax.set_xlim(extent[:2])
         self.ax.set_ylim(extent[2:])
@@ -106,9 +125,15 @@ class DescentView:
         return self
 
 
-def plot_descent(surface: Surface | str, run: Descent | np.ndarray | None = None, *,
-                 ax: Axes | None = None, loss_ax: Axes | None = None, title: str | None = None,
-                 color: str = "C3") -> DescentView:
+def plot_descent(
+    surface: Surface | str,
+    run: Descent | np.ndarray | None = None,
+    *,
+    ax: Axes | None = None,
+    loss_ax: Axes | None = None,
+    title: str | None = None,
+    color: str = "C3",
+) -> DescentView:
     """Draw ``surface``'s contours and, if given, a descent path on them.
 
     Parameters
@@ -143,21 +168,30 @@ class _QuietExplorer(Explorer):
 
 def _explain(surface: Surface, run: Descent) -> str:
     if run.diverged:
-        return (f"<b style='color:#c0392b'>{run.status}</b>: the learning rate is too large "
-                "for this surface's curvature; each step overshoots further. Lower it.")
+        return (
+            f"<b style='color:#c0392b'>{run.status}</b>: the learning rate is too large "
+            "for this surface's curvature; each step overshoots further. Lower it."
+        )
     x, y = run.end
     where = f"at ({x:.2f}, {y:.2f}), loss {float(surface.f(run.end)):.2g}"
     if run.converged:
         nearest = np.argmin(np.hypot(*(surface.minima - run.end).T))
         kind = "the global minimum" if nearest == 0 else "a <i>local</i> minimum (not the lowest)"
         return f"<b style='color:#1e8449'>{run.status}</b> {where}: {kind}."
-    return (f"<b style='color:#b9770e'>{run.status}</b>, now {where}, "
-            f"|grad| = {run.grad_norms[-1]:.2g}: more steps, a larger rate or momentum.")
+    return (
+        f"<b style='color:#b9770e'>{run.status}</b>, now {where}, "
+        f"|grad| = {run.grad_norms[-1]:.2g}: more steps, a larger rate or momentum."
+    )
 
 
-def build_descent_explorer(surface: str = "bowl", *, lr: float | None = None,
-                           momentum: float = 0.0, start: Sequence[float] | None = None,
-                           steps: int = 100) -> Explorer:
+def build_descent_explorer(
+    surface: str = "bowl",
+    *,
+    lr: float | None = None,
+    momentum: float = 0.0,
+    start: Sequence[float] | None = None,
+    steps: int = 100,
+) -> Explorer:
     """Gradient descent on a 2-D surface: drag learning rate, momentum, start and steps.
 
     Left, the path over the surface's contours; right, the loss at each step
@@ -180,28 +214,61 @@ def build_descent_explorer(surface: str = "bowl", *, lr: float | None = None,
     def draw(surface, lr, momentum, x0, y0, steps) -> str:
         s = SURFACES[surface]
         xmin, xmax, ymin, ymax = s.extent
-        view.set_surface(s, extent=(min(xmin, x0 - 0.3), max(xmax, x0 + 0.3),
-                                    min(ymin, y0 - 0.3), max(ymax, y0 + 0.3)))
+        view.set_surface(
+            s,
+            extent=(
+                min(xmin, x0 - 0.3),
+                max(xmax, x0 + 0.3),
+                min(ymin, y0 - 0.3),
+                max(ymax, y0 + 0.3),
+            ),
+        )
         run = gradient_descent(s.grad, (x0, y0), lr=lr, momentum=momentum, steps=steps)
         view.update(run, title=f"{s.name}: lr={lr:.2g}, momentum={momentum:.2f}")
         return _explain(s, run)
 
     def slider(desc, value, low, high, step, fmt=".2f"):
-        return W.FloatSlider(value=value, min=low, max=high, step=step, description=desc,
-                             readout_format=fmt, continuous_update=False,
-                             layout=W.Layout(width="250px"))
+        return W.FloatSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=step,
+            description=desc,
+            readout_format=fmt,
+            continuous_update=False,
+            layout=W.Layout(width="250px"),
+        )
 
     controls = {
-        "surface": W.Dropdown(options=list(SURFACES), value=surface, description="surface",
-                              layout=W.Layout(width="250px")),
-        "lr": W.FloatLogSlider(value=s.lr if lr is None else lr, base=10, min=-4, max=0.5,
-                               step=0.05, description="learning rate", readout_format=".2g",
-                               continuous_update=False, layout=W.Layout(width="250px")),
+        "surface": W.Dropdown(
+            options=list(SURFACES),
+            value=surface,
+            description="surface",
+            layout=W.Layout(width="250px"),
+        ),
+        "lr": W.FloatLogSlider(
+            value=s.lr if lr is None else lr,
+            base=10,
+            min=-4,
+            max=0.5,
+            step=0.05,
+            description="learning rate",
+            readout_format=".2g",
+            continuous_update=False,
+            layout=W.Layout(width="250px"),
+        ),
         "momentum": slider("momentum", momentum, 0.0, 0.99, 0.01),
         "x0": slider("start x", x0, -3.0, 3.0, 0.1, ".1f"),
         "y0": slider("start y", y0, -3.0, 3.0, 0.1, ".1f"),
-        "steps": W.IntSlider(value=steps, min=0, max=500, step=10, description="steps",
-                             continuous_update=False, layout=W.Layout(width="250px")),
+        "steps": W.IntSlider(
+            value=steps,
+            min=0,
+            max=500,
+            step=10,
+            description="steps",
+            continuous_update=False,
+            layout=W.Layout(width="250px"),
+        ),
     }
 
     def reset(change) -> None:

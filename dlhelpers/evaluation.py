@@ -83,8 +83,14 @@ def misclassified(y_true, y_pred, proba=None, *, limit: int | None = None) -> np
     return wrong[:limit]
 
 
-def plot_confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None, normalize: bool = False,
-                          labels: Sequence[str] | None = None, cmap: str = "Blues"):
+def plot_confusion_matrix(
+    cm: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    normalize: bool = False,
+    labels: Sequence[str] | None = None,
+    cmap: str = "Blues",
+):
     """Draw a confusion matrix with its counts (or row fractions) written in the cells.
 
     Parameters
@@ -118,13 +124,21 @@ def plot_confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None, normalize: 
     for i in range(n):
         for j in range(n):
             text = f"{values[i, j]:.2f}" if normalize else f"{values[i, j]:d}"
-            texts[i, j] = ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                                  color="white" if values[i, j] > threshold else "black")
+            texts[i, j] = ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if values[i, j] > threshold else "black",
+            )
     return image, texts
 
 
-def plot_digits(images, labels=None, predictions=None, *, ncols: int = 8, axes=None,
-                size: float = 0.9):
+def plot_digits(
+    images, labels=None, predictions=None, *, ncols: int = 8, axes=None, size: float = 0.9
+):
     """A grid of small images, titled with their label (and prediction, red when wrong).
 
     Parameters
@@ -149,8 +163,13 @@ def plot_digits(images, labels=None, predictions=None, *, ncols: int = 8, axes=N
     n = len(images)
     if axes is None:
         nrows = max(1, -(-n // ncols))
-        fig, grid = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.15)),
-                                 layout="constrained", squeeze=False)
+        fig, grid = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(ncols * size, nrows * (size + 0.15)),
+            layout="constrained",
+            squeeze=False,
+        )
         axes = grid.ravel()
         for ax in axes[n:]:
             ax.set_visible(False)
@@ -162,15 +181,15 @@ def plot_digits(images, labels=None, predictions=None, *, ncols: int = 8, axes=N
         ax.set_yticks([])
         if labels is not None and predictions is not None:
             wrong = labels[i] != predictions[i]
-            ax.set_title(f"{labels[i]}→{predictions[i]}", fontsize=8,
-                         color="crimson" if wrong else "black")
+            ax.set_title(
+                f"{labels[i]}→{predictions[i]}", fontsize=8, color="crimson" if wrong else "black"
+            )
         elif labels is not None:
             ax.set_title(f"{labels[i]}", fontsize=8)
     return artists
 
 
-def build_prediction_explorer(images, labels, proba, *, show: str = "mistakes",
-                              index: int = 0):
+def build_prediction_explorer(images, labels, proba, *, show: str = "mistakes", index: int = 0):
     """Browse test images with the network's probabilities for each class.
 
     A slider picks the image (among all of them or among the mistakes); the
@@ -215,16 +234,23 @@ def build_prediction_explorer(images, labels, proba, *, show: str = "mistakes",
         shown.set_data(images[i])
         for k, bar in enumerate(bars):
             bar.set_height(proba[i, k])
-            bar.set_color("seagreen" if k == labels[i] else
-                          "crimson" if k == pred[i] else "0.6")
+            bar.set_color("seagreen" if k == labels[i] else "crimson" if k == pred[i] else "0.6")
         ax_img.set_title(f"test image {i}", fontsize=9)
         verdict = "right" if pred[i] == labels[i] else "wrong"
-        return (f"true <b>{labels[i]}</b>, predicted <b>{pred[i]}</b> with "
-                f"{proba[i, pred[i]]:.0%} confidence ({verdict}); "
-                f"{subsets['mistakes'].size} mistakes in {len(labels)} images")
+        return (
+            f"true <b>{labels[i]}</b>, predicted <b>{pred[i]}</b> with "
+            f"{proba[i, pred[i]]:.0%} confidence ({verdict}); "
+            f"{subsets['mistakes'].size} mistakes in {len(labels)} images"
+        )
 
-    slider = W.IntSlider(value=index, min=0, max=max(len(labels) - 1, 0), description="image",
-                         continuous_update=True, layout=W.Layout(width="320px"))
+    slider = W.IntSlider(
+        value=index,
+        min=0,
+        max=max(len(labels) - 1, 0),
+        description="image",
+        continuous_update=True,
+        layout=W.Layout(width="320px"),
+    )
 
     def limit(change=None) -> None:
         slider.max = max(subsets[toggle.value].size - 1, 0)

@@ -32,8 +32,14 @@ from dlhelpers.scratch.losses import MSELoss
 from dlhelpers.scratch.optim import Adam
 from dlhelpers.widgets import Explorer
 
-__all__ = ["ACTIVATION_LAYERS", "TARGETS", "FitResult", "FitView", "build_fit_explorer",
-           "fit_hidden_units"]
+__all__ = [
+    "ACTIVATION_LAYERS",
+    "TARGETS",
+    "FitResult",
+    "FitView",
+    "build_fit_explorer",
+    "fit_hidden_units",
+]
 
 #: name -> target function on [-3, 3], in the order the explorer lists them.
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -98,9 +104,16 @@ def _target(target: str | Callable) -> Callable[[np.ndarray], np.ndarray]:
         raise ValueError(f"unknown target {target!r}; choose one of {list(TARGETS)}") from None
 
 
-def fit_hidden_units(target: str | Callable = "sin", n_hidden: int = 8, activation: str = "relu",
-                     *, steps: int = 200, lr: float = 0.01, n_points: int = 100,
-                     seed: int = 0) -> FitResult:
+def fit_hidden_units(
+    target: str | Callable = "sin",
+    n_hidden: int = 8,
+    activation: str = "relu",
+    *,
+    steps: int = 200,
+    lr: float = 0.01,
+    n_points: int = 100,
+    seed: int = 0,
+) -> FitResult:
     """Fit ``target`` on [-3, 3] with one hidden layer of ``n_hidden`` units.
 
     The hidden units start with their switch points ``-b_j / w_j`` spread
@@ -126,8 +139,9 @@ def fit_hidden_units(target: str | Callable = "sin", n_hidden: int = 8, activati
     if n_hidden < 1:
         raise ValueError(f"n_hidden must be at least 1, got {n_hidden}")
     if activation not in ACTIVATION_LAYERS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of "
-                         f"{list(ACTIVATION_LAYERS)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {list(ACTIVATION_LAYERS)}"
+        )
     f = _target(target)
     rng = np.random.default_rng(seed)
     lo, hi = X_RANGE
@@ -159,10 +173,17 @@ def fit_hidden_units(target: str | Callable = "sin", n_hidden: int = 8, activati
     h = act(hidden(x[:, None]))  # (m, N)
     contributions = (h * out.weight.data[0]).T  # (N, m)
     bias = float(out.bias.data[0])
-    return FitResult(model=model, x=x, target=f(x), prediction=contributions.sum(0) + bias,
-                     contributions=contributions, output_bias=bias,
-                     switch_points=-hidden.bias.data / hidden.weight.data[:, 0],
-                     mse=loss_fn(model(x_train), y_train), losses=losses)
+    return FitResult(
+        model=model,
+        x=x,
+        target=f(x),
+        prediction=contributions.sum(0) + bias,
+        contributions=contributions,
+        output_bias=bias,
+        switch_points=-hidden.bias.data / hidden.weight.data[:, 0],
+        mse=loss_fn(model(x_train), y_train),
+        losses=losses,
+    )
 
 
 class FitView:
@@ -173,9 +194,16 @@ class FitView:
         self.result: FitResult | None = None
         (self.target_line,) = ax_fit.plot([], [], color="0.6", lw=4, alpha=0.6, label="target")
         (self.fit_line,) = ax_fit.plot([], [], color="C3", lw=2, label="network")
-        (self.switch_marks,) = ax_fit.plot([], [], "|", color="C0", ms=10, mew=1.5,
-                                           label="switch points",
-                                           transform=ax_fit.get_xaxis_transform())
+        (self.switch_marks,) = ax_fit.plot(
+            [],
+            [],
+            "|",
+            color="C0",
+            ms=10,
+            mew=1.5,
+            label="switch points",
+            transform=ax_fit.get_xaxis_transform(),
+        )
         ax_fit.legend(loc="best", fontsize=7, framealpha=0.8)
         self.units = LineCollection([], lw=1.2, cmap="viridis")
         ax_units.add_collection(self.units)
@@ -207,8 +235,9 @@ def _limits(*arrays: np.ndarray) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def build_fit_explorer(target: str = "sin", n_hidden: int = 5, activation: str = "relu", *,
-                       steps: int = 200) -> Explorer:
+def build_fit_explorer(
+    target: str = "sin", n_hidden: int = 5, activation: str = "relu", *, steps: int = 200
+) -> Explorer:
     """Pick a target function, a number of hidden units (1 to 50) and an activation; watch the fit.
 
     Every change trains a fresh network with :func:`fit_hidden_units` (a few
@@ -222,18 +251,37 @@ def build_fit_explorer(target: str = "sin", n_hidden: int = 5, activation: str =
 
     def draw(target: str, n_hidden: int, activation: str) -> str:
         result = fit_hidden_units(target, n_hidden, activation, steps=steps)
-        view.update(result, title=f"{target}: {n_hidden} {activation} unit"
-                                  f"{'s' if n_hidden > 1 else ''}, MSE {result.mse:.4f}")
-        return (f"{n_hidden} hidden units, {result.n_parameters} parameters: "
-                f"mean squared error <b>{result.mse:.4f}</b>")
+        view.update(
+            result,
+            title=f"{target}: {n_hidden} {activation} unit"
+            f"{'s' if n_hidden > 1 else ''}, MSE {result.mse:.4f}",
+        )
+        return (
+            f"{n_hidden} hidden units, {result.n_parameters} parameters: "
+            f"mean squared error <b>{result.mse:.4f}</b>"
+        )
 
     controls = {
-        "target": W.Dropdown(options=list(TARGETS), value=target, description="target",
-                             layout=W.Layout(width="200px")),
-        "n_hidden": W.IntSlider(value=n_hidden, min=1, max=50, description="hidden units",
-                                continuous_update=False, layout=W.Layout(width="320px")),
-        "activation": W.Dropdown(options=list(ACTIVATION_LAYERS), value=activation,
-                                 description="activation", layout=W.Layout(width="200px")),
+        "target": W.Dropdown(
+            options=list(TARGETS),
+            value=target,
+            description="target",
+            layout=W.Layout(width="200px"),
+        ),
+        "n_hidden": W.IntSlider(
+            value=n_hidden,
+            min=1,
+            max=50,
+            description="hidden units",
+            continuous_update=False,
+            layout=W.Layout(width="320px"),
+        ),
+        "activation": W.Dropdown(
+            options=list(ACTIVATION_LAYERS),
+            value=activation,
+            description="activation",
+            layout=W.Layout(width="200px"),
+        ),
     }
     explorer = Explorer("FitExplorer", controls, fig, draw)
     explorer.view = view

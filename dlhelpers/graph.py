@@ -119,15 +119,25 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
     # Alternate directions; end going forward, so each operation sits between its inputs.
     for direction, neighbours in [forward, backward] * sweeps + [forward] * (sweeps > 0):
         for d in direction:
-            desired = {n: (sum(y[m] for m in neighbours[n]) / len(neighbours[n])
-                           if neighbours[n] else y[n]) for n in columns[d]}
+            desired = {
+                n: (
+                    sum(y[m] for m in neighbours[n]) / len(neighbours[n]) if neighbours[n] else y[n]
+                )
+                for n in columns[d]
+            }
             y.update(_place(columns[d], desired))
     top = min(y.values())
     for n, node in enumerate(nodes):
         node.update(depth=depth[n], x=float(depth[n]), y=y[n] - top)
     waypoints = [[(float(depth[k]), y[k] - top) for k in chain[1:-1]] for chain in chains]
-    return {"nodes": nodes, "edges": edges, "waypoints": waypoints, "root": value_index[id(root)],
-            "n_columns": n_columns, "n_rows": max(len(c) for c in columns)}
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "waypoints": waypoints,
+        "root": value_index[id(root)],
+        "n_columns": n_columns,
+        "n_rows": max(len(c) for c in columns),
+    }
 
 
 def _number(x: float) -> str:
@@ -159,8 +169,9 @@ class GraphView:
         The first legs and bends of the long edges.
     """
 
-    def __init__(self, ax: Axes, layout: dict[str, Any], *, show_grad: bool = True,
-                 fontsize: float = 8.0):
+    def __init__(
+        self, ax: Axes, layout: dict[str, Any], *, show_grad: bool = True, fontsize: float = 8.0
+    ):
         self.ax, self.layout, self.show_grad = ax, layout, show_grad
         self.texts = []
         for node in layout["nodes"]:
@@ -170,11 +181,26 @@ class GraphView:
                 text, size = op_symbol(v._op), fontsize + 1
             else:
                 kind = "value" if v._op else ("leaf" if v.label else "const")
-                box = dict(boxstyle="round,pad=0.3", fc=_FILL[kind], ec=_EDGE, lw=1.0,
-                           ls="--" if kind == "const" else "-")
+                box = dict(
+                    boxstyle="round,pad=0.3",
+                    fc=_FILL[kind],
+                    ec=_EDGE,
+                    lw=1.0,
+                    ls="--" if kind == "const" else "-",
+                )
                 text, size = _value_text(v, show_grad), fontsize
-            self.texts.append(ax.text(node["x"], -node["y"], text, ha="center", va="center",
-                                      fontsize=size, bbox=box, zorder=3))
+            self.texts.append(
+                ax.text(
+                    node["x"],
+                    -node["y"],
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    bbox=box,
+                    zorder=3,
+                )
+            )
         self.arrows, self.detours = [], []
         seen: set[tuple[int, int]] = set()
         style = dict(color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4, mutation_scale=9)
@@ -184,16 +210,33 @@ class GraphView:
             start: tuple = ((1.0, 0.5), self.texts[i])
             if waypoints:  # a long edge: to its first waypoint, along them, then the arrow
                 xs, ys = zip(*[(x, -y) for x, y in waypoints], strict=True)
-                self.detours.append(ax.annotate(
-                    "", xy=(xs[0], ys[0]), xytext=start[0], textcoords=start[1], zorder=2,
-                    arrowprops=dict(arrowstyle="-", **{**style, "shrinkB": 0})))
+                self.detours.append(
+                    ax.annotate(
+                        "",
+                        xy=(xs[0], ys[0]),
+                        xytext=start[0],
+                        textcoords=start[1],
+                        zorder=2,
+                        arrowprops=dict(arrowstyle="-", **{**style, "shrinkB": 0}),
+                    )
+                )
                 self.detours += ax.plot(xs, ys, color=_EDGE, lw=1.0, zorder=2)
                 start = ((xs[-1], ys[-1]), "data")
-            self.arrows.append(ax.annotate(
-                "", xy=(0.0, 0.5), xycoords=self.texts[j], xytext=start[0],
-                textcoords=start[1], zorder=2,
-                arrowprops=dict(arrowstyle="-|>", connectionstyle=f"arc3,rad={bend}",
-                                **{**style, "shrinkA": 0 if waypoints else 4})))
+            self.arrows.append(
+                ax.annotate(
+                    "",
+                    xy=(0.0, 0.5),
+                    xycoords=self.texts[j],
+                    xytext=start[0],
+                    textcoords=start[1],
+                    zorder=2,
+                    arrowprops=dict(
+                        arrowstyle="-|>",
+                        connectionstyle=f"arc3,rad={bend}",
+                        **{**style, "shrinkA": 0 if waypoints else 4},
+                    ),
+                )
+            )
         self.texts[layout["root"]].get_bbox_patch().set_linewidth(2.0)
         points = [(n["x"], n["y"]) for n in layout["nodes"]]
         points += [p for waypoints in layout["waypoints"] for p in waypoints]
@@ -219,16 +262,18 @@ class GraphView:
                 node["value"] = new["value"]
         for n, (node, text) in enumerate(zip(nodes, self.texts, strict=True)):
             v = node["value"]
-            text.set_text(op_symbol(v._op) if node["kind"] == "op" else
-                          _value_text(v, self.show_grad))
+            text.set_text(
+                op_symbol(v._op) if node["kind"] == "op" else _value_text(v, self.show_grad)
+            )
             patch = text.get_bbox_patch()
             patch.set_edgecolor(_HOT if n in hot else _WARM if n in warm else _EDGE)
             patch.set_linewidth(2.0 if n in hot or n in warm or n == self.layout["root"] else 1.0)
         return self
 
 
-def draw_graph(root: Value, *, ax: Axes | None = None, show_grad: bool = True,
-               fontsize: float = 8.0) -> GraphView:
+def draw_graph(
+    root: Value, *, ax: Axes | None = None, show_grad: bool = True, fontsize: float = 8.0
+) -> GraphView:
     """Draw the computational graph that produced ``root``.
 
     Parameters
@@ -249,8 +294,10 @@ def draw_graph(root: Value, *, ax: Axes | None = None, show_grad: bool = True,
     """
     layout = graph_layout(root)
     if ax is None:
-        size = (min(8.0, 0.9 + 0.62 * layout["n_columns"]),
-                min(3.5, 0.5 + (0.62 if show_grad else 0.45) * layout["n_rows"]))
+        size = (
+            min(8.0, 0.9 + 0.62 * layout["n_columns"]),
+            min(3.5, 0.5 + (0.62 if show_grad else 0.45) * layout["n_rows"]),
+        )
         _, ax = plt.subplots(figsize=size, layout="constrained")
     return GraphView(ax, layout, show_grad=show_grad, fontsize=fontsize)
 
@@ -260,8 +307,15 @@ def draw_graph(root: Value, *, ax: Axes | None = None, show_grad: bool = True,
 _ACTIVATION_METHODS = ("tanh", "sigmoid", "relu")
 
 
-def neuron_graph(x1: float, w1: float, activation: str = "tanh", *, x2: float = 2.0,
-                 w2: float = 0.5, b: float = -1.0) -> Value:
+def neuron_graph(
+    x1: float,
+    w1: float,
+    activation: str = "tanh",
+    *,
+    x2: float = 2.0,
+    w2: float = 0.5,
+    b: float = -1.0,
+) -> Value:
     """``o = activation(x1*w1 + x2*w2 + b)`` as a labelled graph of :class:`Value`."""
     if activation not in _ACTIVATION_METHODS:
         raise ValueError(f"activation must be one of {_ACTIVATION_METHODS}, got {activation!r}")
@@ -278,8 +332,9 @@ def neuron_graph(x1: float, w1: float, activation: str = "tanh", *, x2: float = 
     return o
 
 
-def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
-                            activation: str = "tanh") -> Explorer:
+def build_backprop_explorer(
+    *, x1: float = 1.0, w1: float = -1.5, activation: str = "tanh"
+) -> Explorer:
     """Step through backpropagation in one neuron ``o = f(x1 w1 + x2 w2 + b)``.
 
     Drag ``x1`` and ``w1``, pick the activation ``f``, and move ``step``: at step
@@ -293,8 +348,7 @@ def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
     from dlhelpers.widgets import Explorer
 
     fig = Figure(figsize=(7.6, 2.9), layout="constrained")
-    view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)),
-                     fontsize=8)
+    view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)), fontsize=8)
     nodes = view.layout["nodes"]
     op_nodes = [n for n, node in enumerate(nodes) if node["kind"] == "op"]
     index = {}  # which node index shows a given Value (refreshed with each root)
@@ -303,8 +357,9 @@ def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
         root = neuron_graph(x1, w1, activation)
         view.update(root)
         index.clear()
-        index.update({id(node["value"]): n for n, node in enumerate(nodes)
-                      if node["kind"] == "value"})
+        index.update(
+            {id(node["value"]): n for n, node in enumerate(nodes) if node["kind"] == "value"}
+        )
         done, last = 0, None
         if step > 0:
             for v in backward_steps(root):
@@ -316,24 +371,35 @@ def build_backprop_explorer(*, x1: float = 1.0, w1: float = -1.5,
             for node in nodes:
                 node["value"].grad = 0.0
             view.update()
-            return (f"forward pass: o = {root.data:.3f}. Move <b>step</b> to send gradients "
-                    f"backward, one operation at a time ({len(op_nodes)} steps).")
+            return (
+                f"forward pass: o = {root.data:.3f}. Move <b>step</b> to send gradients "
+                f"backward, one operation at a time ({len(op_nodes)} steps)."
+            )
         hot = {index[id(last)] - 1, index[id(last)]}  # the op and the value it made
         warm = {index[id(child)] for child in last._prev}
         view.update(hot=hot, warm=warm)
         sent = ", ".join(f"{c.label or 'const'}.grad = {c.grad:.3f}" for c in last._prev)
-        return (f"step {done}/{len(op_nodes)}: the <b>{op_symbol(last._op)}</b> node making "
-                f"{last.label} has grad {last.grad:.3f} and passes it back: {sent}")
+        return (
+            f"step {done}/{len(op_nodes)}: the <b>{op_symbol(last._op)}</b> node making "
+            f"{last.label} has grad {last.grad:.3f} and passes it back: {sent}"
+        )
 
     controls = {
-        "x1": W.FloatSlider(value=x1, min=-2, max=2, step=0.1, description="x1",
-                            layout=W.Layout(width="230px")),
-        "w1": W.FloatSlider(value=w1, min=-3, max=3, step=0.1, description="w1",
-                            layout=W.Layout(width="230px")),
-        "activation": W.Dropdown(options=list(_ACTIVATION_METHODS), value=activation,
-                                 description="f", layout=W.Layout(width="160px")),
-        "step": W.IntSlider(value=0, min=0, max=len(op_nodes), description="step",
-                            layout=W.Layout(width="230px")),
+        "x1": W.FloatSlider(
+            value=x1, min=-2, max=2, step=0.1, description="x1", layout=W.Layout(width="230px")
+        ),
+        "w1": W.FloatSlider(
+            value=w1, min=-3, max=3, step=0.1, description="w1", layout=W.Layout(width="230px")
+        ),
+        "activation": W.Dropdown(
+            options=list(_ACTIVATION_METHODS),
+            value=activation,
+            description="f",
+            layout=W.Layout(width="160px"),
+        ),
+        "step": W.IntSlider(
+            value=0, min=0, max=len(op_nodes), description="step", layout=W.Layout(width="230px")
+        ),
     }
     explorer = Explorer("BackpropExplorer", controls, fig, draw, dpi=90)
     explorer.view = view

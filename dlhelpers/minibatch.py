@@ -48,9 +48,16 @@ class BatchComparison:
         return np.mean(residual**2, axis=-1)
 
 
-def compare_batch_sizes(*, n: int = 256, batch_sizes: Sequence[int | None] = (None, 32, 4),
-                        lr: float = 0.1, steps: int = 150, w0=(-2.0, 2.5), noise: float = 0.5,
-                        seed: int = 0) -> BatchComparison:
+def compare_batch_sizes(
+    *,
+    n: int = 256,
+    batch_sizes: Sequence[int | None] = (None, 32, 4),
+    lr: float = 0.1,
+    steps: int = 150,
+    w0=(-2.0, 2.5),
+    noise: float = 0.5,
+    seed: int = 0,
+) -> BatchComparison:
     """Full-batch gradient descent vs mini-batch SGD on linear regression.
 
     The model is ``y_hat = X @ w`` with two weights and the loss is the MSE,
@@ -102,8 +109,7 @@ def plot_batch_comparison(result: BatchComparison, *, axes: Sequence[Axes] | Non
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], 80), np.linspace(low[1], high[1], 80))
     floor = float(result.loss(result.w_best))
     F = result.loss(np.stack([gx, gy], axis=-1)) - floor
-    ax_w.contour(gx, gy, F, levels=np.geomspace(0.01, F.max(), 10), colors="0.6",
-                 linewidths=0.6)
+    ax_w.contour(gx, gy, F, levels=np.geomspace(0.01, F.max(), 10), colors="0.6", linewidths=0.6)
     ax_w.plot(*result.w_best, "*", ms=12, color="gold", mec="k", zorder=4)
     for i, (label, path) in enumerate(result.paths.items()):
         ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)

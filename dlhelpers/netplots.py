@@ -27,9 +27,14 @@ def layer_names(n_layers: int) -> list[str]:
     return ["input", *(f"hidden {i}" for i in range(1, n_layers - 1)), "output"]
 
 
-def plot_network(layer_sizes: Sequence[int], *, weights: Sequence[np.ndarray] | None = None,
-                 values: Sequence[np.ndarray] | None = None, ax: Axes | None = None,
-                 max_units: int = 10) -> dict:
+def plot_network(
+    layer_sizes: Sequence[int],
+    *,
+    weights: Sequence[np.ndarray] | None = None,
+    values: Sequence[np.ndarray] | None = None,
+    ax: Axes | None = None,
+    max_units: int = 10,
+) -> dict:
     """Draw a fully connected network: one column of units per layer, every pair joined.
 
     Parameters
@@ -56,8 +61,9 @@ def plot_network(layer_sizes: Sequence[int], *, weights: Sequence[np.ndarray] | 
         want = [(b, a) for a, b in zip(sizes[:-1], sizes[1:], strict=False)]
         got = [tuple(np.shape(w)) for w in weights]
         if got != want:
-            raise ValueError(f"weights for layers {tuple(sizes)} must have shapes {want}, "
-                             f"got {got}")
+            raise ValueError(
+                f"weights for layers {tuple(sizes)} must have shapes {want}, got {got}"
+            )
     if values is not None and [np.size(v) for v in values] != sizes:
         raise ValueError(f"values must have sizes {sizes}, got {[np.size(v) for v in values]}")
     if ax is None:
@@ -89,12 +95,21 @@ def plot_network(layer_sizes: Sequence[int], *, weights: Sequence[np.ndarray] | 
         else:
             v = np.ravel(values[k])[idx]
             face = plt.get_cmap("viridis")(_normalise(v))
-        units.append(ax.scatter(np.full(len(ys), k), ys, s=170, c=face, edgecolors="0.2",
-                                linewidths=1.0, zorder=3))
+        units.append(
+            ax.scatter(
+                np.full(len(ys), k), ys, s=170, c=face, edgecolors="0.2", linewidths=1.0, zorder=3
+            )
+        )
         if len(idx) < sizes[k]:
             ax.text(k, (ys[-2] + ys[-1]) / 2, "⋮", ha="center", va="center", fontsize=12, zorder=4)
-        ax.text(k, -0.53, f"{names[k]}\n{sizes[k]} unit{'s' if sizes[k] > 1 else ''}",
-                ha="center", va="top", fontsize=9)
+        ax.text(
+            k,
+            -0.53,
+            f"{names[k]}\n{sizes[k]} unit{'s' if sizes[k] > 1 else ''}",
+            ha="center",
+            va="top",
+            fontsize=9,
+        )
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-0.75, 0.52)
     ax.set_axis_off()
@@ -121,8 +136,9 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return np.full_like(v, 0.5, dtype=float) if high - low < 1e-12 else (v - low) / (high - low)
 
 
-def plot_layer_outputs(outputs: Sequence[np.ndarray], names: Sequence[str], *,
-                       fig: Figure | None = None) -> list[Axes]:
+def plot_layer_outputs(
+    outputs: Sequence[np.ndarray], names: Sequence[str], *, fig: Figure | None = None
+) -> list[Axes]:
     """Show a batch's activations layer by layer: one image per layer, rows = examples.
 
     Parameters

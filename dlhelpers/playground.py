@@ -34,8 +34,17 @@ from dlhelpers.plots import CLASS_COLORS, DecisionView, data_extent
 from dlhelpers.toydata import make_dataset
 from dlhelpers.widgets import Explorer
 
-__all__ = ["ACTIVATION_LAYERS", "LEARNING_RATES", "PLAYGROUND_DATASETS", "REGULARIZATION_RATES",
-           "Playground", "PlaygroundModel", "PlaygroundView", "build_playground", "make_mlp"]
+__all__ = [
+    "ACTIVATION_LAYERS",
+    "LEARNING_RATES",
+    "PLAYGROUND_DATASETS",
+    "REGULARIZATION_RATES",
+    "Playground",
+    "PlaygroundModel",
+    "PlaygroundView",
+    "build_playground",
+    "make_mlp",
+]
 
 PLAYGROUND_DATASETS = ("circle", "xor", "gaussians", "spiral", "moons")
 ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
@@ -46,8 +55,15 @@ _REBUILD = ("dataset", "noise", "train_fraction", "hidden_layers", "width", "act
 _DTYPE = torch.float32
 
 
-def make_mlp(hidden_layers: int = 2, width: int = 4, activation: str = "tanh", *,
-             n_inputs: int = 2, n_outputs: int = 1, seed: int | None = 0) -> nn.Sequential:
+def make_mlp(
+    hidden_layers: int = 2,
+    width: int = 4,
+    activation: str = "tanh",
+    *,
+    n_inputs: int = 2,
+    n_outputs: int = 1,
+    seed: int | None = 0,
+) -> nn.Sequential:
     """A fully connected network ``n_inputs -> [width] * hidden_layers -> n_outputs``.
 
     The output is a raw score (logit); pair it with ``nn.BCEWithLogitsLoss``.
@@ -56,8 +72,9 @@ def make_mlp(hidden_layers: int = 2, width: int = 4, activation: str = "tanh", *
     and the same seed always gives the same network.
     """
     if activation not in ACTIVATION_LAYERS:
-        raise ValueError(f"unknown activation {activation!r}; "
-                         f"choose one of {list(ACTIVATION_LAYERS)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {list(ACTIVATION_LAYERS)}"
+        )
     sizes = [n_inputs] + [width] * hidden_layers + [n_outputs]
     with torch.random.fork_rng(devices=[]):
         if seed is not None:
@@ -103,15 +120,34 @@ class PlaygroundModel:
         :meth:`step` then does nothing until a reset or a rebuild.
     """
 
-    def __init__(self, dataset: str = "circle", *, noise: float = 0.05, train_fraction: float = 0.5,
-                 hidden_layers: int = 2, width: int = 4, activation: str = "tanh",
-                 learning_rate: float = 0.03, l2: float = 0.0, batch_size: int = 10,
-                 n_samples: int = 300, seed: int = 0):
+    def __init__(
+        self,
+        dataset: str = "circle",
+        *,
+        noise: float = 0.05,
+        train_fraction: float = 0.5,
+        hidden_layers: int = 2,
+        width: int = 4,
+        activation: str = "tanh",
+        learning_rate: float = 0.03,
+        l2: float = 0.0,
+        batch_size: int = 10,
+        n_samples: int = 300,
+        seed: int = 0,
+    ):
         self.n_samples, self.seed = n_samples, seed
         self.settings: dict = {}
-        self.configure(dataset=dataset, noise=noise, train_fraction=train_fraction,
-                       hidden_layers=hidden_layers, width=width, activation=activation,
-                       learning_rate=learning_rate, l2=l2, batch_size=batch_size)
+        self.configure(
+            dataset=dataset,
+            noise=noise,
+            train_fraction=train_fraction,
+            hidden_layers=hidden_layers,
+            width=width,
+            activation=activation,
+            learning_rate=learning_rate,
+            l2=l2,
+            batch_size=batch_size,
+        )
 
     # --- settings --------------------------------------------------------------
 
@@ -142,8 +178,10 @@ class PlaygroundModel:
         n_train = int(np.clip(round(s["train_fraction"] * len(y)), 2, len(y) - 1))
         self.X_train, self.y_train = X[:n_train], y[:n_train]  # make_dataset already shuffled
         self.X_test, self.y_test = X[n_train:], y[n_train:]
-        self._tensors = [torch.as_tensor(a, dtype=_DTYPE) for a in
-                         (self.X_train, self.y_train, self.X_test, self.y_test)]
+        self._tensors = [
+            torch.as_tensor(a, dtype=_DTYPE)
+            for a in (self.X_train, self.y_train, self.X_test, self.y_test)
+        ]
 
     def _apply_hyperparameters(self) -> None:
         decay, plain = self.optimizer.param_groups
@@ -153,14 +191,19 @@ class PlaygroundModel:
     def reset(self) -> None:
         """Back to epoch 0: the same initial weights and batch order; the history holds epoch 0."""
         s = self.settings
-        self.net = make_mlp(int(s["hidden_layers"]), int(s["width"]), s["activation"],
-                            seed=self.seed)
+        self.net = make_mlp(
+            int(s["hidden_layers"]), int(s["width"]), s["activation"], seed=self.seed
+        )
         weights = [p for name, p in self.net.named_parameters() if name.endswith("weight")]
         biases = [p for name, p in self.net.named_parameters() if name.endswith("bias")]
         # torch's weight_decay=l2 adds l2 * w to the gradient: the penalty (l2 / 2) * sum(w**2).
-        self.optimizer = torch.optim.SGD([{"params": weights, "weight_decay": float(s["l2"])},
-                                          {"params": biases, "weight_decay": 0.0}],
-                                         lr=float(s["learning_rate"]))
+        self.optimizer = torch.optim.SGD(
+            [
+                {"params": weights, "weight_decay": float(s["l2"])},
+                {"params": biases, "weight_decay": 0.0},
+            ],
+            lr=float(s["learning_rate"]),
+        )
         self.loss_fn = nn.BCEWithLogitsLoss()
         self.batches = torch.Generator().manual_seed(self.seed)
         self.epoch = 0
@@ -174,8 +217,10 @@ class PlaygroundModel:
     def losses(self) -> tuple[float, float]:
         """Mean cross-entropy on the train and the test points."""
         Xtr, ytr, Xte, yte = self._tensors
-        return (float(self.loss_fn(self.net(Xtr).squeeze(1), ytr)),
-                float(self.loss_fn(self.net(Xte).squeeze(1), yte)))
+        return (
+            float(self.loss_fn(self.net(Xtr).squeeze(1), ytr)),
+            float(self.loss_fn(self.net(Xte).squeeze(1), yte)),
+        )
 
     def _record(self) -> None:
         train, test = self.losses()
@@ -196,7 +241,7 @@ class PlaygroundModel:
         for _ in range(n_epochs):
             order = torch.randperm(len(ytr), generator=self.batches)
             for start in range(0, len(ytr), batch):
-                idx = order[start:start + batch]
+                idx = order[start : start + batch]
                 loss = self.loss_fn(self.net(Xtr[idx]).squeeze(1), ytr[idx])
                 self.optimizer.zero_grad()
                 loss.backward()
@@ -240,11 +285,18 @@ class PlaygroundView:
         ax = self.ax_map
         ax.clear()
         X_all = np.concatenate([model.X_train, model.X_test])
-        self.decision = DecisionView(ax, model.X_train, model.y_train,
-                                     extent=data_extent(X_all), n=self.n)
+        self.decision = DecisionView(
+            ax, model.X_train, model.y_train, extent=data_extent(X_all), n=self.n
+        )
         colors = ListedColormap(CLASS_COLORS)(model.y_test)
-        self.test_points = ax.scatter(model.X_test[:, 0], model.X_test[:, 1], s=16,
-                                      facecolors="none", edgecolors=colors, linewidths=1.0)
+        self.test_points = ax.scatter(
+            model.X_test[:, 0],
+            model.X_test[:, 1],
+            s=16,
+            facecolors="none",
+            edgecolors=colors,
+            linewidths=1.0,
+        )
 
     def update(self, model: PlaygroundModel) -> PlaygroundView:
         key = (id(model.X_train), len(model.X_train))
@@ -264,24 +316,31 @@ class PlaygroundView:
         top = min(values.max(), 3 * max(h["loss"][0], 0.1)) if values.size else 1.0
         self.ax_loss.set_ylim(0, 1.1 * top)
         self.ax_loss.set_xlim(0, max(10, h["epoch"][-1]))
-        self.ax_loss.set_title(f"cross-entropy: train {h['loss'][-1]:.3f} · "
-                               f"test {h['test_loss'][-1]:.3f}", fontsize=9)
+        self.ax_loss.set_title(
+            f"cross-entropy: train {h['loss'][-1]:.3f} · test {h['test_loss'][-1]:.3f}", fontsize=9
+        )
         return self
 
 
 def _status(model: PlaygroundModel) -> str:
     if model.diverged:
-        return (f"<b style='color:#c00'>diverged</b> at epoch {model.epoch}: the training loss "
-                f"went to {model.history['loss'][-1]:.3g}. Lower the learning rate "
-                f"({model.settings['learning_rate']:g}) and press reset.")
+        return (
+            f"<b style='color:#c00'>diverged</b> at epoch {model.epoch}: the training loss "
+            f"went to {model.history['loss'][-1]:.3g}. Lower the learning rate "
+            f"({model.settings['learning_rate']:g}) and press reset."
+        )
     warning = ""
     if model.history["loss"][-1] > 1.5 * model.history["loss"][0]:
-        warning = (" · <b style='color:#c60'>the training loss is above where it started</b>: "
-                   "is the learning rate too high?")
-    return (f"epoch <b>{model.epoch}</b> · train loss {model.history['loss'][-1]:.3f} · "
-            f"test loss {model.history['test_loss'][-1]:.3f} · accuracy: train "
-            f"{model.accuracy('train'):.0%}, test {model.accuracy('test'):.0%} · "
-            f"{model.n_parameters()} parameters{warning}")
+        warning = (
+            " · <b style='color:#c60'>the training loss is above where it started</b>: "
+            "is the learning rate too high?"
+        )
+    return (
+        f"epoch <b>{model.epoch}</b> · train loss {model.history['loss'][-1]:.3f} · "
+        f"test loss {model.history['test_loss'][-1]:.3f} · accuracy: train "
+        f"{model.accuracy('train'):.0%}, test {model.accuracy('test'):.0%} · "
+        f"{model.n_parameters()} parameters{warning}"
+    )
 
 
 class Playground(Explorer):
@@ -297,19 +356,35 @@ class Playground(Explorer):
     step_button, reset_button : ipywidgets.Button
     """
 
-    def __init__(self, model: PlaygroundModel, controls: dict, *, epochs_per_step: int = 5,
-                 interval_ms: int = 250, figsize=(7.6, 3.3)):
+    def __init__(
+        self,
+        model: PlaygroundModel,
+        controls: dict,
+        *,
+        epochs_per_step: int = 5,
+        interval_ms: int = 250,
+        figsize=(7.6, 3.3),
+    ):
         self.model, self.epochs_per_step = model, epochs_per_step
         figure = Figure(figsize=figsize)
         self.view = PlaygroundView(figure)
         # Fixed margins: a layout engine would cost more than the drawing on every tick.
         figure.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.3)
-        self.play = W.Play(value=0, min=0, max=10**9, step=1, interval=interval_ms,
-                           show_repeat=False, description="play / pause")
-        self.step_button = W.Button(description="step", icon="step-forward",
-                                    layout=W.Layout(width="90px"))
-        self.reset_button = W.Button(description="reset", icon="undo",
-                                     layout=W.Layout(width="90px"))
+        self.play = W.Play(
+            value=0,
+            min=0,
+            max=10**9,
+            step=1,
+            interval=interval_ms,
+            show_repeat=False,
+            description="play / pause",
+        )
+        self.step_button = W.Button(
+            description="step", icon="step-forward", layout=W.Layout(width="90px")
+        )
+        self.reset_button = W.Button(
+            description="reset", icon="undo", layout=W.Layout(width="90px")
+        )
         self.play.observe(self._on_tick, names="value")
         self.step_button.on_click(lambda _b: self.step())
         self.reset_button.on_click(lambda _b: self.reset())
@@ -349,11 +424,22 @@ class Playground(Explorer):
         self._last_tick = time.monotonic()
 
 
-def build_playground(dataset: str = "circle", *, noise: float = 0.05, train_fraction: float = 0.5,
-                     hidden_layers: int = 2, width: int = 4, activation: str = "tanh",
-                     learning_rate: float = 0.03, l2: float = 0.0, batch_size: int = 10,
-                     n_samples: int = 300, epochs_per_step: int = 5, interval_ms: int = 250,
-                     seed: int = 0) -> Playground:
+def build_playground(
+    dataset: str = "circle",
+    *,
+    noise: float = 0.05,
+    train_fraction: float = 0.5,
+    hidden_layers: int = 2,
+    width: int = 4,
+    activation: str = "tanh",
+    learning_rate: float = 0.03,
+    l2: float = 0.0,
+    batch_size: int = 10,
+    n_samples: int = 300,
+    epochs_per_step: int = 5,
+    interval_ms: int = 250,
+    seed: int = 0,
+) -> Playground:
     """A TensorFlow-Playground-style widget that trains a torch MLP on 2-D data.
 
     Press play (or step) to train ``epochs_per_step`` epochs per tick and
@@ -361,35 +447,96 @@ def build_playground(dataset: str = "circle", *, noise: float = 0.05, train_frac
     :class:`PlaygroundModel` for the settings. Not displayed: make it the
     last line of a cell.
     """
-    model = PlaygroundModel(dataset, noise=noise, train_fraction=train_fraction,
-                            hidden_layers=hidden_layers, width=width, activation=activation,
-                            learning_rate=learning_rate, l2=l2, batch_size=batch_size,
-                            n_samples=n_samples, seed=seed)
+    model = PlaygroundModel(
+        dataset,
+        noise=noise,
+        train_fraction=train_fraction,
+        hidden_layers=hidden_layers,
+        width=width,
+        activation=activation,
+        learning_rate=learning_rate,
+        l2=l2,
+        batch_size=batch_size,
+        n_samples=n_samples,
+        seed=seed,
+    )
     short = W.Layout(width="250px")
     style = {"description_width": "100px"}
 
     def menu(options, value, description):
-        return W.SelectionSlider(options=options, value=value, description=description,
-                                 continuous_update=False, layout=short, style=style)
+        return W.SelectionSlider(
+            options=options,
+            value=value,
+            description=description,
+            continuous_update=False,
+            layout=short,
+            style=style,
+        )
 
     controls = {
-        "dataset": W.Dropdown(options=PLAYGROUND_DATASETS, value=dataset, description="data set",
-                              layout=short, style=style),
-        "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",
-                               continuous_update=False, layout=short, style=style),
-        "train_fraction": W.FloatSlider(value=train_fraction, min=0.1, max=0.9, step=0.1,
-                                        description="train share", continuous_update=False,
-                                        readout_format=".0%", layout=short, style=style),
-        "hidden_layers": W.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers",
-                                     continuous_update=False, layout=short, style=style),
-        "width": W.IntSlider(value=width, min=1, max=16, description="width",
-                             continuous_update=False, layout=short, style=style),
-        "activation": W.Dropdown(options=list(ACTIVATION_LAYERS), value=activation,
-                                 description="activation", layout=short, style=style),
+        "dataset": W.Dropdown(
+            options=PLAYGROUND_DATASETS,
+            value=dataset,
+            description="data set",
+            layout=short,
+            style=style,
+        ),
+        "noise": W.FloatSlider(
+            value=noise,
+            min=0.0,
+            max=0.5,
+            step=0.05,
+            description="noise",
+            continuous_update=False,
+            layout=short,
+            style=style,
+        ),
+        "train_fraction": W.FloatSlider(
+            value=train_fraction,
+            min=0.1,
+            max=0.9,
+            step=0.1,
+            description="train share",
+            continuous_update=False,
+            readout_format=".0%",
+            layout=short,
+            style=style,
+        ),
+        "hidden_layers": W.IntSlider(
+            value=hidden_layers,
+            min=0,
+            max=4,
+            description="hidden layers",
+            continuous_update=False,
+            layout=short,
+            style=style,
+        ),
+        "width": W.IntSlider(
+            value=width,
+            min=1,
+            max=16,
+            description="width",
+            continuous_update=False,
+            layout=short,
+            style=style,
+        ),
+        "activation": W.Dropdown(
+            options=list(ACTIVATION_LAYERS),
+            value=activation,
+            description="activation",
+            layout=short,
+            style=style,
+        ),
         "learning_rate": menu(LEARNING_RATES, learning_rate, "learning rate"),
         "l2": menu(REGULARIZATION_RATES, l2, "L2"),
-        "batch_size": W.IntSlider(value=batch_size, min=1, max=30, description="batch size",
-                                  continuous_update=False, layout=short, style=style),
+        "batch_size": W.IntSlider(
+            value=batch_size,
+            min=1,
+            max=30,
+            description="batch size",
+            continuous_update=False,
+            layout=short,
+            style=style,
+        ),
     }
     return Playground(model, controls, epochs_per_step=epochs_per_step, interval_ms=interval_ms)
-

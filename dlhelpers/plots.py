@@ -52,7 +52,9 @@ def activation_curve(name: str, x: np.ndarray, *, weight: float = 1.0, bias: flo
     try:
         f, df = ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {list(ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {list(ACTIVATIONS)}"
+        ) from None
     z = weight * np.asarray(x, dtype=float) + bias
     return f(z), df(z) * weight
 
@@ -63,8 +65,9 @@ class ActivationView:
     def __init__(self, ax: Axes, x: np.ndarray, *, show_grad: bool = True):
         self.ax, self.x = ax, x
         (self.line,) = ax.plot(x, np.zeros_like(x), lw=2.2, label="f")
-        (self.grad_line,) = ax.plot(x, np.zeros_like(x), lw=1.6, ls="--", label="slope",
-                                    visible=show_grad)
+        (self.grad_line,) = ax.plot(
+            x, np.zeros_like(x), lw=1.6, ls="--", label="slope", visible=show_grad
+        )
         ax.axhline(0, color="0.6", lw=0.8)
         ax.axvline(0, color="0.6", lw=0.8)
         ax.set_xlim(x[0], x[-1])
@@ -87,8 +90,15 @@ class ActivationView:
         return self
 
 
-def plot_activation(name: str, *, weight: float = 1.0, bias: float = 0.0, x=None,
-                    show_grad: bool = True, ax: Axes | None = None) -> ActivationView:
+def plot_activation(
+    name: str,
+    *,
+    weight: float = 1.0,
+    bias: float = 0.0,
+    x=None,
+    show_grad: bool = True,
+    ax: Axes | None = None,
+) -> ActivationView:
     """Plot activation ``name`` (a key of ``ACTIVATIONS``) and its derivative.
 
     Parameters
@@ -145,11 +155,20 @@ class DecisionView:
         self.ax, self.X, self.y, self.n = ax, np.asarray(X), np.asarray(y), n
         self.extent = data_extent(self.X) if extent is None else extent
         self.grid = grid_points(self.extent, n)
-        self.image = ax.imshow(np.full((n, n), 0.5), origin="lower", extent=self.extent,
-                               cmap=_SURFACE, vmin=0, vmax=1, alpha=0.55, aspect="auto",
-                               interpolation="bilinear")
-        self.points = ax.scatter(self.X[:, 0], self.X[:, 1], s=18,
-                                 c=ListedColormap(CLASS_COLORS)(self.y), linewidths=0)
+        self.image = ax.imshow(
+            np.full((n, n), 0.5),
+            origin="lower",
+            extent=self.extent,
+            cmap=_SURFACE,
+            vmin=0,
+            vmax=1,
+            alpha=0.55,
+            aspect="auto",
+            interpolation="bilinear",
+        )
+        self.points = ax.scatter(
+            self.X[:, 0], self.X[:, 1], s=18, c=ListedColormap(CLASS_COLORS)(self.y), linewidths=0
+        )
         self._contour = None
         ax.set_xlim(self.extent[:2])
         ax.set_ylim(self.extent[2:])
@@ -157,7 +176,9 @@ class DecisionView:
         ax.set_ylabel("$x_2$")
         self.accuracy = float("nan")
 
-    def update(self, grid_prob: np.ndarray, point_prob: np.ndarray, *, title: str = "") -> DecisionView:
+    def update(
+        self, grid_prob: np.ndarray, point_prob: np.ndarray, *, title: str = ""
+    ) -> DecisionView:
         img = np.asarray(grid_prob, dtype=float).reshape(self.n, self.n)
         self.image.set_data(img)
         if self._contour is not None:
@@ -175,15 +196,23 @@ class DecisionView:
         self.ax.set_title(f"{title}\n{label}" if title else label, fontsize=9)
         return self
 
-    def update_model(self, predict_proba: Callable[[np.ndarray], np.ndarray], *,
-                     title: str = "") -> DecisionView:
+    def update_model(
+        self, predict_proba: Callable[[np.ndarray], np.ndarray], *, title: str = ""
+    ) -> DecisionView:
         """Evaluate ``predict_proba`` (points -> P(class 1)) on the grid and the points, then draw."""
         return self.update(predict_proba(self.grid), predict_proba(self.X), title=title)
 
 
-def plot_decision_boundary(predict_proba: Callable[[np.ndarray], np.ndarray], X, y, *,
-                           extent=None, n: int = 120, title: str = "",
-                           ax: Axes | None = None) -> DecisionView:
+def plot_decision_boundary(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    X,
+    y,
+    *,
+    extent=None,
+    n: int = 120,
+    title: str = "",
+    ax: Axes | None = None,
+) -> DecisionView:
     """Draw a 2-D classifier: P(class 1) as a colour map, its boundary, the points.
 
     Parameters
@@ -201,5 +230,6 @@ def plot_neuron_boundary(X, y, w, b: float, *, ax: Axes | None = None) -> Decisi
     """A single sigmoid neuron ``sigmoid(w1 x1 + w2 x2 + b)`` as a classifier."""
     w1, w2 = np.asarray(w, dtype=float)
     title = f"$w_1$={w1:.2g}, $w_2$={w2:.2g}, $b$={b:.2g}"
-    return plot_decision_boundary(lambda P: neuron_probability(P, (w1, w2), b), X, y,
-                                  title=title, ax=ax)
+    return plot_decision_boundary(
+        lambda P: neuron_probability(P, (w1, w2), b), X, y, title=title, ax=ax
+    )

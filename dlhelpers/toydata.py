@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DATASETS", "make_blobs", "make_line", "make_circles", "make_dataset", "make_gaussians",
-           "make_moons", "make_spiral", "make_xor"]
+__all__ = [
+    "DATASETS",
+    "make_blobs",
+    "make_line",
+    "make_circles",
+    "make_dataset",
+    "make_gaussians",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+]
 
 
 def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator):
@@ -24,8 +33,14 @@ def _split(n: int, k: int = 2) -> list[int]:
     return [n // k + (i < n % k) for i in range(k)]
 
 
-def make_line(n_samples: int = 20, *, slope: float = 2.0, intercept: float = -1.0,
-              noise: float = 0.4, seed: int = 0):
+def make_line(
+    n_samples: int = 20,
+    *,
+    slope: float = 2.0,
+    intercept: float = -1.0,
+    noise: float = 0.4,
+    seed: int = 0,
+):
     """Noisy points around the line ``y = slope * x + intercept``, for regression.
 
     Returns ``x`` and ``y``, each of shape ``(n_samples,)``, with ``x`` sorted
@@ -36,8 +51,9 @@ def make_line(n_samples: int = 20, *, slope: float = 2.0, intercept: float = -1.
     return x, slope * x + intercept + rng.normal(scale=noise, size=n_samples)
 
 
-def make_blobs(n_samples: int = 200, *, noise: float = 0.6, centers=((-1.5, -1.0), (1.5, 1.0)),
-               seed: int = 0):
+def make_blobs(
+    n_samples: int = 200, *, noise: float = 0.6, centers=((-1.5, -1.0), (1.5, 1.0)), seed: int = 0
+):
     """Two round clusters, separable by a straight line when ``noise`` is small."""
     rng = np.random.default_rng(seed)
     sizes = _split(n_samples, len(centers))
@@ -57,14 +73,12 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, seed: int = 0):
     n0, n1 = _split(n_samples)
     t0 = np.linspace(0, np.pi, n0)
     t1 = np.linspace(0, np.pi, n1)
-    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)],
-                        np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
+    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
     y = np.repeat([0, 1], [n0, n1])
     return _finish(X, y, noise, rng)
 
 
-def make_circles(n_samples: int = 200, *, noise: float = 0.08, factor: float = 0.45,
-                 seed: int = 0):
+def make_circles(n_samples: int = 200, *, noise: float = 0.08, factor: float = 0.45, seed: int = 0):
     """A disc inside a ring (Playground's "Circle"); class 1 is the inner disc."""
     rng = np.random.default_rng(seed)
     n0, n1 = _split(n_samples)

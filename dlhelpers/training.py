@@ -74,8 +74,10 @@ class History:
     model: nn.Module | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        return (f"History(epochs={len(self.epoch)}, keys={list(self.history)}, "
-                f"stop_reason={self.stop_reason!r})")
+        return (
+            f"History(epochs={len(self.epoch)}, keys={list(self.history)}, "
+            f"stop_reason={self.stop_reason!r})"
+        )
 
     def last(self, key: str) -> float:
         """The value of ``key`` after the last completed epoch."""
@@ -137,7 +139,9 @@ def shuffle_split(X, y, fraction: float, *, seed: int = 0):
 
 def _batches(n: int, batch_size: int, order: torch.Tensor | None) -> Iterable[torch.Tensor | slice]:
     for start in range(0, n, batch_size):
-        yield slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+        yield (
+            slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+        )
 
 
 def _metric_fns(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
@@ -148,8 +152,10 @@ def _metric_fns(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
         elif callable(metric):
             fns[metric.__name__] = metric
         else:
-            raise ValueError(f"unknown metric {metric!r}: use 'accuracy' or a function "
-                             "(logits, y) -> number of hits in the batch")
+            raise ValueError(
+                f"unknown metric {metric!r}: use 'accuracy' or a function "
+                "(logits, y) -> number of hits in the batch"
+            )
     return fns
 
 
@@ -160,11 +166,22 @@ def _accuracy_count(logits: torch.Tensor, y: torch.Tensor) -> float:
 # --- the loop ---------------------------------------------------------------------
 
 
-def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimizer,
-        loss_fn: Callable, batch_size: int = 32, val=None,
-        validation_split: float | None = None, callbacks: Sequence[Callback] = (),
-        shuffle: bool = True, seed: int = 0, device=None,
-        metrics: Sequence[str | Callable] = ("accuracy",)) -> History:
+def fit(
+    model: nn.Module,
+    train,
+    *,
+    epochs: int,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable,
+    batch_size: int = 32,
+    val=None,
+    validation_split: float | None = None,
+    callbacks: Sequence[Callback] = (),
+    shuffle: bool = True,
+    seed: int = 0,
+    device=None,
+    metrics: Sequence[str | Callable] = ("accuracy",),
+) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs; the twin of Keras' ``model.fit``.
 
     Parameters
@@ -228,14 +245,30 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
         val = _as_tensors(val, dtype)
     metric_fns = _metric_fns(metrics)
     n = len(X)
-    history = History(model=model, params=dict(
-        epochs=epochs, batch_size=batch_size, n_train=n, n_val=0 if val is None else len(val[0]),
-        validation_split=validation_split, shuffle=shuffle, seed=seed))
+    history = History(
+        model=model,
+        params=dict(
+            epochs=epochs,
+            batch_size=batch_size,
+            n_train=n,
+            n_val=0 if val is None else len(val[0]),
+            validation_split=validation_split,
+            shuffle=shuffle,
+            seed=seed,
+        ),
+    )
     keys = ["loss", *metric_fns]
     for key in keys + ([] if val is None else [f"val_{k}" for k in keys]):
         history.history[key] = []
-    state = TrainState(model=model, optimizer=optimizer, history=history, epochs=epochs,
-                       batches=math.ceil(n / batch_size), n_train=n, n_val=history.params["n_val"])
+    state = TrainState(
+        model=model,
+        optimizer=optimizer,
+        history=history,
+        epochs=epochs,
+        batches=math.ceil(n / batch_size),
+        n_train=n,
+        n_val=history.params["n_val"],
+    )
     generator = torch.Generator().manual_seed(seed)
 
     def call(hook: str) -> None:
@@ -257,8 +290,10 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
                 value = loss.item()
                 state.batch += 1
                 if not math.isfinite(value):
-                    state.stop(f"loss became {value} at epoch {epoch}, batch {state.batch}: "
-                               "lower the learning rate")
+                    state.stop(
+                        f"loss became {value} at epoch {epoch}, batch {state.batch}: "
+                        "lower the learning rate"
+                    )
                     print(history.stop_reason)
                     break
                 optimizer.zero_grad()
@@ -277,8 +312,9 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
                 break
             logs = {"loss": total_loss / n, **{name: h / n for name, h in hits.items()}}
             if val is not None:
-                scores = evaluate(model, val, loss_fn, batch_size=max(batch_size, 256),
-                                  metrics=metrics)
+                scores = evaluate(
+                    model, val, loss_fn, batch_size=max(batch_size, 256), metrics=metrics
+                )
                 logs.update({f"val_{k}": v for k, v in scores.items()})
             for key, value in logs.items():
                 history.history[key].append(value)
@@ -289,8 +325,10 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
                 break
     except KeyboardInterrupt:
         done = len(history.epoch)
-        state.stop(f"interrupted at epoch {state.epoch}, batch {state.batch}: "
-                   f"kept the model and the history of {done} completed epoch{'s' * (done != 1)}")
+        state.stop(
+            f"interrupted at epoch {state.epoch}, batch {state.batch}: "
+            f"kept the model and the history of {done} completed epoch{'s' * (done != 1)}"
+        )
         print(history.stop_reason)
     finally:
         model.eval()
@@ -301,8 +339,14 @@ def fit(model: nn.Module, train, *, epochs: int, optimizer: torch.optim.Optimize
 # --- evaluation -------------------------------------------------------------------
 
 
-def evaluate(model: nn.Module, data, loss_fn: Callable, *, batch_size: int = 256,
-             metrics: Sequence[str | Callable] = ("accuracy",)) -> dict[str, float]:
+def evaluate(
+    model: nn.Module,
+    data,
+    loss_fn: Callable,
+    *,
+    batch_size: int = 256,
+    metrics: Sequence[str | Callable] = ("accuracy",),
+) -> dict[str, float]:
     """Mean loss and metrics of ``model`` on ``data = (X, y)``; the twin of Keras' ``evaluate``.
 
     Runs in eval mode without gradients, in batches of ``batch_size``, and
@@ -337,7 +381,7 @@ def _logits(model: nn.Module, X, batch_size: int) -> torch.Tensor:
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        out = [model(X[i:i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
+        out = [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
     model.train(was_training)
     return torch.cat(out) if out else torch.empty(0)
 

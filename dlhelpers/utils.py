@@ -37,7 +37,7 @@ def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
         explicit ``rng``.
     """
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (legacy global state, which learners' code may use)
     try:
         import torch
     except ImportError:  # the NumPy-only parts work without torch

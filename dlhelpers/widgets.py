@@ -47,12 +47,28 @@ class Explorer:
         Controls above the image; what is displayed.
     """
 
-    def __init__(self, name: str, controls: dict[str, W.Widget], figure: Figure,
-                 draw: Callable[..., Any], *, dpi: int = 80, extra: list[W.Widget] | None = None):
-        self.name, self.controls, self.figure, self._draw, self.dpi = name, controls, figure, draw, dpi
+    def __init__(
+        self,
+        name: str,
+        controls: dict[str, W.Widget],
+        figure: Figure,
+        draw: Callable[..., Any],
+        *,
+        dpi: int = 80,
+        extra: list[W.Widget] | None = None,
+    ):
+        self.name, self.controls, self.figure, self._draw, self.dpi = (
+            name,
+            controls,
+            figure,
+            draw,
+            dpi,
+        )
         self.status = W.HTML()
         # align_self: a flex column would otherwise stretch (and blur) the PNG to full width.
-        self.image = W.Image(format="png", layout=W.Layout(max_width="100%", align_self="flex-start"))
+        self.image = W.Image(
+            format="png", layout=W.Layout(max_width="100%", align_self="flex-start")
+        )
         row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([row, *(extra or []), self.image, self.status])
         self.redraws = 0
@@ -75,8 +91,9 @@ class Explorer:
         self.redraws += 1
 
     def summary(self) -> str:
-        settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in self.values.items())
+        settings = ", ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.values.items()
+        )
         return f"{self.name}({settings})"
 
     def __repr__(self) -> str:
@@ -92,13 +109,21 @@ class Explorer:
 
 
 def _slider(description: str, value: float, low: float, high: float, step: float = 0.1):
-    return W.FloatSlider(value=value, min=low, max=high, step=step, description=description,
-                         continuous_update=True, readout_format=".1f",
-                         layout=W.Layout(width="260px"))
+    return W.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=True,
+        readout_format=".1f",
+        layout=W.Layout(width="260px"),
+    )
 
 
-def build_activation_explorer(activation: str = "sigmoid", *, weight: float = 1.0,
-                              bias: float = 0.0) -> Explorer:
+def build_activation_explorer(
+    activation: str = "sigmoid", *, weight: float = 1.0, bias: float = 0.0
+) -> Explorer:
     """Pick an activation, drag the weight and bias of ``f(w x + b)``; see f and its slope.
 
     The right panel marks where the neuron *saturates* (slope below 1 % of
@@ -121,23 +146,36 @@ def build_activation_explorer(activation: str = "sigmoid", *, weight: float = 1.
             patch.remove()
         peak = slope.max()
         flat = slope < 0.01 * peak if peak > 0 else np.ones_like(slope, dtype=bool)
-        ax_sat.fill_between(x, 0, 1, where=flat, color="0.5", alpha=0.25,
-                            transform=ax_sat.get_xaxis_transform(), label="saturated")
+        ax_sat.fill_between(
+            x,
+            0,
+            1,
+            where=flat,
+            color="0.5",
+            alpha=0.25,
+            transform=ax_sat.get_xaxis_transform(),
+            label="saturated",
+        )
         ax_sat.set_ylim(0, max(peak * 1.15, 1e-3))
         share = flat.mean()
         return f"<b>{activation}</b>: the slope is nearly zero on {share:.0%} of this x range."
 
     controls = {
-        "activation": W.Dropdown(options=list(ACTIVATIONS), value=activation,
-                                 description="activation", layout=W.Layout(width="220px")),
+        "activation": W.Dropdown(
+            options=list(ACTIVATIONS),
+            value=activation,
+            description="activation",
+            layout=W.Layout(width="220px"),
+        ),
         "weight": _slider("weight w", weight, -4.0, 4.0),
         "bias": _slider("bias b", bias, -4.0, 4.0),
     }
     return Explorer("ActivationExplorer", controls, fig, draw)
 
 
-def build_neuron_explorer(X: np.ndarray, y: np.ndarray, *, w1: float = 1.0, w2: float = -1.0,
-                          b: float = 0.0) -> Explorer:
+def build_neuron_explorer(
+    X: np.ndarray, y: np.ndarray, *, w1: float = 1.0, w2: float = -1.0, b: float = 0.0
+) -> Explorer:
     """Drag ``w1``, ``w2`` and ``b`` of a 2-input sigmoid neuron over a labelled point cloud.
 
     Shows the neuron's probability map, its boundary ``w1 x1 + w2 x2 + b = 0``,
@@ -147,18 +185,25 @@ def build_neuron_explorer(X: np.ndarray, y: np.ndarray, *, w1: float = 1.0, w2: 
     view = DecisionView(fig.subplots(), X, y, n=90)
 
     def draw(w1: float, w2: float, b: float) -> str:
-        view.update_model(lambda P: neuron_probability(P, (w1, w2), b),
-                          title=f"sigmoid({w1:.1f}·x1 {w2:+.1f}·x2 {b:+.1f})")
+        view.update_model(
+            lambda P: neuron_probability(P, (w1, w2), b),
+            title=f"sigmoid({w1:.1f}·x1 {w2:+.1f}·x2 {b:+.1f})",
+        )
         return f"accuracy <b>{view.accuracy:.0%}</b> on {len(view.y)} points"
 
-    controls = {"w1": _slider("w1", w1, -5, 5), "w2": _slider("w2", w2, -5, 5),
-                "b": _slider("b", b, -5, 5)}
+    controls = {
+        "w1": _slider("w1", w1, -5, 5),
+        "w2": _slider("w2", w2, -5, 5),
+        "b": _slider("b", b, -5, 5),
+    }
     explorer = Explorer("NeuronExplorer", controls, fig, draw)
     explorer.view = view
     return explorer
 
 
-def build_line_explorer(x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: float = 0.0) -> Explorer:
+def build_line_explorer(
+    x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: float = 0.0
+) -> Explorer:
     """Drag ``w`` and ``b`` of the line ``w x + b`` to fit points; see the squared errors.
 
     The warm-up of notebook 00: "learning" is turning knobs to make a loss
@@ -181,7 +226,9 @@ def build_line_explorer(x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: floa
     def draw(w: float, b: float) -> str:
         pred = w * x + b
         line.set_ydata(w * grid + b)
-        errors.set_segments([np.array([[xi, yi], [xi, pi]]) for xi, yi, pi in zip(x, y, pred)])
+        errors.set_segments(
+            [np.array([[xi, yi], [xi, pi]]) for xi, yi, pi in zip(x, y, pred, strict=True)]
+        )
         mse = float(np.mean((pred - y) ** 2))
         ax.set_title(f"w = {w:.1f}, b = {b:.1f}: mean squared error {mse:.2f}", fontsize=10)
         return f"mean squared error <b>{mse:.2f}</b>"

@@ -25,9 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def execute(path: Path, *, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=True)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
     client.execute()
     elapsed = time.perf_counter() - start
     nbformat.write(nb, path)

@@ -28,5 +28,3 @@ os.environ.setdefault("DLHELPERS_DATA", tempfile.mkdtemp(prefix="dlhelpers-test-
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
-
-

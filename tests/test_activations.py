@@ -12,8 +12,9 @@ import torch.nn.functional as F
 from dlhelpers import scratch
 
 SHAPES = [(), (1,), (7,), (3, 5), (2, 3, 4), (2, 1, 3, 5)]
-EXTREMES = np.array([-1e4, -1000.0, -745.0, -40.0, -1.0, -1e-12, 0.0, 1e-12, 1.0, 40.0,
-                     709.0, 1000.0, 1e4])
+EXTREMES = np.array(
+    [-1e4, -1000.0, -745.0, -40.0, -1.0, -1e-12, 0.0, 1e-12, 1.0, 40.0, 709.0, 1000.0, 1e4]
+)
 
 # name -> (numpy f, numpy f', torch f)
 ELEMENTWISE = {
@@ -22,12 +23,16 @@ ELEMENTWISE = {
     "tanh": (scratch.tanh, scratch.tanh_grad, torch.tanh),
     "leaky_relu": (scratch.leaky_relu, scratch.leaky_relu_grad, F.leaky_relu),
     "gelu": (scratch.gelu, scratch.gelu_grad, F.gelu),
-    "gelu_tanh": (lambda x: scratch.gelu(x, approximate="tanh"),
-                  lambda x: scratch.gelu_grad(x, approximate="tanh"),
-                  lambda t: F.gelu(t, approximate="tanh")),
-    "leaky_relu_0.2": (lambda x: scratch.leaky_relu(x, 0.2),
-                       lambda x: scratch.leaky_relu_grad(x, 0.2),
-                       lambda t: F.leaky_relu(t, 0.2)),
+    "gelu_tanh": (
+        lambda x: scratch.gelu(x, approximate="tanh"),
+        lambda x: scratch.gelu_grad(x, approximate="tanh"),
+        lambda t: F.gelu(t, approximate="tanh"),
+    ),
+    "leaky_relu_0.2": (
+        lambda x: scratch.leaky_relu(x, 0.2),
+        lambda x: scratch.leaky_relu_grad(x, 0.2),
+        lambda t: F.leaky_relu(t, 0.2),
+    ),
 }
 
 
@@ -90,8 +95,9 @@ def test_float_dtype_is_kept_and_ints_become_float64(dtype):
         assert f(np.arange(3)).dtype == np.float64, name
 
 
-@pytest.mark.parametrize("shape,dim", [((5,), -1), ((4, 10), -1), ((4, 10), 0), ((2, 3, 6), 1),
-                                       ((1, 1), -1)])
+@pytest.mark.parametrize(
+    "shape,dim", [((5,), -1), ((4, 10), -1), ((4, 10), 0), ((2, 3, 6), 1), ((1, 1), -1)]
+)
 def test_softmax_and_backward_match_torch(shape, dim, rng):
     x = rng.normal(scale=3.0, size=shape)
     g = rng.normal(size=shape)
@@ -100,10 +106,15 @@ def test_softmax_and_backward_match_torch(shape, dim, rng):
     (y * torch.tensor(g)).sum().backward()
     ours = scratch.softmax(x, dim)
     np.testing.assert_allclose(ours, y.detach().numpy(), rtol=1e-13, atol=1e-16)
-    np.testing.assert_allclose(scratch.softmax_backward(g, ours, dim), t.grad.numpy(),
-                               rtol=1e-11, atol=1e-14)
-    np.testing.assert_allclose(scratch.log_softmax(x, dim),
-                               torch.log_softmax(torch.tensor(x), dim).numpy(), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        scratch.softmax_backward(g, ours, dim), t.grad.numpy(), rtol=1e-11, atol=1e-14
+    )
+    np.testing.assert_allclose(
+        scratch.log_softmax(x, dim),
+        torch.log_softmax(torch.tensor(x), dim).numpy(),
+        rtol=1e-13,
+        atol=1e-13,
+    )
 
 
 def test_softmax_of_huge_logits_is_exact_and_silent():
@@ -116,17 +127,24 @@ def test_softmax_of_huge_logits_is_exact_and_silent():
     np.testing.assert_allclose(p, want, rtol=1e-14, atol=0)
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-15)
     np.testing.assert_array_equal(p[1], [1 / 3, 1 / 3, 1 / 3])
-    np.testing.assert_allclose(logp, torch.log_softmax(torch.tensor(logits), -1).numpy(), rtol=1e-14)
+    np.testing.assert_allclose(
+        logp, torch.log_softmax(torch.tensor(logits), -1).numpy(), rtol=1e-14
+    )
 
 
 def test_softmax_backward_matches_numerical_jacobian(rng):
     x = rng.normal(size=6)
     g = rng.normal(size=6)
     h = 1e-6
-    numeric = np.array([(g @ scratch.softmax(x + h * e) - g @ scratch.softmax(x - h * e)) / (2 * h)
-                        for e in np.eye(6)])
-    np.testing.assert_allclose(scratch.softmax_backward(g, scratch.softmax(x)), numeric,
-                               rtol=1e-6, atol=1e-9)
+    numeric = np.array(
+        [
+            (g @ scratch.softmax(x + h * e) - g @ scratch.softmax(x - h * e)) / (2 * h)
+            for e in np.eye(6)
+        ]
+    )
+    np.testing.assert_allclose(
+        scratch.softmax_backward(g, scratch.softmax(x)), numeric, rtol=1e-6, atol=1e-9
+    )
 
 
 def test_gelu_rejects_unknown_approximation():

@@ -26,8 +26,7 @@ def test_two_paths():
 
 
 def test_div_backward():
-    def stub(a, b, out_grad):
-        ...
+    def stub(a, b, out_grad): ...
 
     def stub_raises(a, b, out_grad):
         raise NotImplementedError
@@ -60,8 +59,7 @@ def test_linear_backward():
     def mean_bias(x, weight, grad_out):
         return grad_out @ weight, grad_out.T @ x, grad_out.mean(axis=0)
 
-    def stub(x, weight, grad_out):
-        ...
+    def stub(x, weight, grad_out): ...
 
     assert check("backprop-linear-backward", right).status == "correct"
     assert check("backprop-linear-backward", stub).status == "not attempted"

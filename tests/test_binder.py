@@ -15,7 +15,9 @@ BINDER = ROOT / "binder"
 
 def _pyproject_requirements() -> dict[str, Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]]
+    reqs = [
+        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]
+    ]
     return {r.name.lower(): r for r in reqs}
 
 
@@ -49,8 +51,10 @@ def test_binder_pins_satisfy_pyproject_lower_bounds():
 def test_binder_torch_is_the_cpu_build():
     reqs, options = _binder_requirements()
     assert str(reqs["torch"].specifier).endswith("+cpu")
-    assert any(re.fullmatch(r"--extra-index-url https://download\.pytorch\.org/whl/cpu", o)
-               for o in options)
+    assert any(
+        re.fullmatch(r"--extra-index-url https://download\.pytorch\.org/whl/cpu", o)
+        for o in options
+    )
 
 
 def test_binder_scripts_follow_repo2docker_rules():

@@ -29,8 +29,8 @@ leave it out with ``-m "not browser"``.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -49,8 +49,13 @@ NOTEBOOK = "01_neurons_and_activations.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "test-output" / "browser"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     "--disable-dev-shm-usage",
 ]
 RUN_ALL_TIMEOUT = 150.0  # s; the notebook itself needs <= 45 s on 2 cores
@@ -61,17 +66,20 @@ pytestmark = pytest.mark.browser
 # JupyterLab user settings: no news/update prompts, no windowing (every cell is
 # in the DOM, so text searches see all outputs), no extension manager.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
-        {"windowingMode": "none"},
-    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings":
-        {"enabled": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
 }
 SERVER_CONFIG = {
     "ServerApp": {"terminals_enabled": False},
-    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
-               "extension_manager": "readonly"},
+    "LabApp": {
+        "news_url": None,
+        "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+        "extension_manager": "readonly",
+    },
 }
 
 # In the page: the open notebook's state, polled while it runs.
@@ -188,26 +196,44 @@ def lab(tmp_path_factory, chromium):
     port, token = _free_port(), secrets.token_hex(16)
     log = open(tmp / "lab.log", "wb")  # closed below  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-         "--expose-app-in-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--expose-app-in-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_TIMEOUT
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited ({proc.returncode}):\n"
-                            + (tmp / "lab.log").read_text(errors="replace")[-3000:])
+                pytest.fail(
+                    f"jupyter lab exited ({proc.returncode}):\n"
+                    + (tmp / "lab.log").read_text(errors="replace")[-3000:]
+                )
             try:
                 with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail("jupyter lab did not answer within "
-                                f"{SERVER_TIMEOUT:.0f} s:\n"
-                                + (tmp / "lab.log").read_text(errors="replace")[-3000:])
+                    pytest.fail(
+                        "jupyter lab did not answer within "
+                        f"{SERVER_TIMEOUT:.0f} s:\n"
+                        + (tmp / "lab.log").read_text(errors="replace")[-3000:]
+                    )
                 time.sleep(0.3)
         yield lambda name: f"{base}/lab/tree/{name}?token={token}"
     finally:
@@ -226,8 +252,12 @@ def browser(chromium, tmp_path_factory):
     user_data = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(user_data), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1400})
+            str(user_data),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1400},
+        )
         try:
             yield context
         finally:
@@ -276,8 +306,7 @@ def _image_src(image) -> str:
     return image.evaluate("img => img.src")
 
 
-def _wait_new_image(page, image, old_src: str, timeout: float = 30.0,
-                    quiet: float = 1.0) -> str:
+def _wait_new_image(page, image, old_src: str, timeout: float = 30.0, quiet: float = 1.0) -> str:
     """Wait for the image to change from `old_src`, the kernel to go idle and
     the image to stay put for `quiet` s (the readout moves before the redraw)."""
     deadline = time.monotonic() + timeout
@@ -287,8 +316,11 @@ def _wait_new_image(page, image, old_src: str, timeout: float = 30.0,
         now = _image_src(image)
         if now != src:
             src, since = now, time.monotonic()
-        elif (src != old_src and time.monotonic() - since >= quiet
-              and _state(page)["status"] == "idle"):
+        elif (
+            src != old_src
+            and time.monotonic() - since >= quiet
+            and _state(page)["status"] == "idle"
+        ):
             return src
     return src
 
@@ -303,8 +335,9 @@ def _screenshot_notebook(page, path: Path, max_height: int = 12_000) -> None:
         return last.bottom - e.getBoundingClientRect().top; }""")
     size = page.viewport_size
     extra = size["height"] - scroller.bounding_box()["height"]  # menus, toolbar, status bar
-    page.set_viewport_size({"width": size["width"],
-                            "height": int(min(height + extra + 20, max_height))})
+    page.set_viewport_size(
+        {"width": size["width"], "height": int(min(height + extra + 20, max_height))}
+    )
     page.wait_for_timeout(500)
     scroller.evaluate("e => { e.scrollTop = 0; }")
     page.screenshot(path=path)
@@ -333,8 +366,11 @@ def _nudge(page, explorer, index: int, label: str) -> None:
     explorer.screenshot(path=SHOTS / f"{label}_before.png")
 
     now, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
-    key = "ArrowRight" if now < (high + float(handle.get_attribute("aria-valuemin"))) / 2 \
+    key = (
+        "ArrowRight"
+        if now < (high + float(handle.get_attribute("aria-valuemin"))) / 2
         else "ArrowLeft"
+    )
     handle.focus()
     for _ in range(5):
         handle.press(key)
@@ -371,8 +407,12 @@ def _run_all(page, name: str) -> float:
     t0 = time.monotonic()
     # 1. The kernel must exist and be idle before run-all (otherwise run-all
     #    opens the "Select Kernel" dialog).
-    state = _wait(page, "the kernel to start",
-                  lambda s: s.get("ready") and s["kernel"] and s["status"] == "idle", 60)
+    state = _wait(
+        page,
+        "the kernel to start",
+        lambda s: s.get("ready") and s["kernel"] and s["status"] == "idle",
+        60,
+    )
     assert state["path"] == name
     assert state["kernel"] == "python3"
     assert state["dialog"] is None, state["dialog"]
@@ -386,15 +426,23 @@ def _run_all(page, name: str) -> float:
     _wait(page, "cleared outputs", lambda s: s["pending"] == s["codeCells"], 10)
     assert page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").count() == 0
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    _wait(page, "run-all to finish",
-          lambda s: s["pending"] == 0 and s["status"] == "idle", RUN_ALL_TIMEOUT)
+    _wait(
+        page,
+        "run-all to finish",
+        lambda s: s["pending"] == 0 and s["status"] == "idle",
+        RUN_ALL_TIMEOUT,
+    )
     t_run = time.monotonic() - t0
 
     # 3. No failed cell, and every widget output is a live widget view (views
     #    attach asynchronously; a missing lab extension shows the plain-text
     #    repr instead, so "rendered" looks for the view's DOM).
-    state = _wait(page, "every widget output to render as a widget",
-                  lambda s: s["widgets"] and all(w["rendered"] for w in s["widgets"]), 20)
+    state = _wait(
+        page,
+        "every widget output to render as a widget",
+        lambda s: s["widgets"] and all(w["rendered"] for w in s["widgets"]),
+        20,
+    )
     assert not state["errors"]
     text = page.locator(".jp-NotebookPanel:visible .jp-Notebook").text_content()
     assert "Error displaying widget" not in text
@@ -411,15 +459,17 @@ def test_notebook_01_widgets_render_and_respond(open_notebook):
     # 4. Every explorer (a widget output with a slider and an image) redraws
     #    when a slider moves.
     views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    explorers = [views.nth(i) for i in range(views.count())
-                 if views.nth(i).locator(".widget-slider").count()
-                 and views.nth(i).locator("img.widget-image").count()]
+    explorers = [
+        views.nth(i)
+        for i in range(views.count())
+        if views.nth(i).locator(".widget-slider").count()
+        and views.nth(i).locator("img.widget-image").count()
+    ]
     assert explorers, "no explorer (slider + image) in notebook 01"
     for i, explorer in enumerate(explorers):
         _nudge(page, explorer, i, f"01_explorer{i}")
     assert _state(page)["errors"] == []
-    print(f"run-all {t_run:.1f} s; {len(explorers)} explorers; "
-          f"total {time.monotonic() - t0:.1f} s")
+    print(f"run-all {t_run:.1f} s; {len(explorers)} explorers; total {time.monotonic() - t0:.1f} s")
 
 
 def _epoch(explorer) -> tuple[int | None, str]:
@@ -434,8 +484,9 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     page = open_notebook(name)
     _run_all(page, name)
     views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [views.nth(i) for i in range(views.count())
-             if views.nth(i).locator(".widget-play").count()]
+    found = [
+        views.nth(i) for i in range(views.count()) if views.nth(i).locator(".widget-play").count()
+    ]
     assert len(found) == 1, "one playground (a widget with a Play control) in notebook 06"
     playground = found[0]
     playground.scroll_into_view_if_needed()
@@ -448,8 +499,10 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     _wait_new_image(page, image, src)
     assert _epoch(playground)[0] == 0
 
-    play, pause = playground.locator(".widget-play button").nth(0), \
-        playground.locator(".widget-play button").nth(1)
+    play, pause = (
+        playground.locator(".widget-play button").nth(0),
+        playground.locator(".widget-play button").nth(1),
+    )
     play.click()
     pictures, t0 = set(), time.monotonic()
     while time.monotonic() - t0 < 4:
@@ -477,5 +530,7 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     assert _epoch(playground)[0] == 0, "a new data set starts training over"
     playground.screenshot(path=SHOTS / "06_playground_end.png")
     assert _state(page)["errors"] == []
-    print(f"playground: {start} -> reset 0 -> play {playing} ({len(pictures)} pictures) "
-          f"-> pause {paused} -> step {stepped} -> xor 0")
+    print(
+        f"playground: {start} -> reset 0 -> play {playing} ({len(pictures)} pictures) "
+        f"-> pause {paused} -> step {stepped} -> xor 0"
+    )

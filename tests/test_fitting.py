@@ -20,10 +20,10 @@ def test_more_units_fit_better(target, activation):
 def test_fit_result_is_consistent_and_deterministic():
     result = fit_hidden_units("sin", 7, "sigmoid")
     assert result.contributions.shape == (7, result.x.size)
-    np.testing.assert_allclose(result.contributions.sum(0) + result.output_bias,
-                               result.prediction, atol=1e-12)
-    np.testing.assert_allclose(result.model(result.x[:, None])[:, 0], result.prediction,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        result.contributions.sum(0) + result.output_bias, result.prediction, atol=1e-12
+    )
+    np.testing.assert_allclose(result.model(result.x[:, None])[:, 0], result.prediction, atol=1e-12)
     np.testing.assert_allclose(result.target, TARGETS["sin"](result.x))
     assert result.n_parameters == 3 * 7 + 1
     assert result.switch_points.shape == (7,)

@@ -84,8 +84,9 @@ def test_long_edges_go_around_the_nodes():
     nodes = layout["nodes"]
     for (i, j), waypoints in zip(layout["edges"], layout["waypoints"], strict=True):
         skipped = nodes[j]["depth"] - nodes[i]["depth"] - 1
-        assert [wx for wx, _ in waypoints] == [float(nodes[i]["depth"] + 1 + k)
-                                               for k in range(skipped)]
+        assert [wx for wx, _ in waypoints] == [
+            float(nodes[i]["depth"] + 1 + k) for k in range(skipped)
+        ]
         for wx, wy in waypoints:  # a waypoint keeps its distance from every box in its column
             assert all(abs(wy - n["y"]) >= 1.0 - 1e-9 for n in nodes if n["x"] == wx)
     assert max(len(w) for w in layout["waypoints"]) == 8
@@ -134,7 +135,8 @@ def test_draw_graph_draws_one_box_per_node_and_one_arrow_per_edge(make):
     n_values = sum(n["kind"] == "value" for n in layout["nodes"])
     boxes = [t.get_text() for t in view.texts]
     assert sum("grad" in t for t in boxes) == sum(
-        1 for n in layout["nodes"] if n["kind"] == "value" and (n["value"]._op or n["value"].label))
+        1 for n in layout["nodes"] if n["kind"] == "value" and (n["value"]._op or n["value"].label)
+    )
     assert n_values > 0 and not ax.axison
     fig.canvas.draw()  # arrows anchored on the boxes render without error
     plt.close(fig)
@@ -145,8 +147,16 @@ def test_draw_graph_shows_labels_data_and_grads():
     loss.backward()
     view = draw_graph(loss)
     text = "\n".join(t.get_text() for t in view.texts)
-    for expected in ("a = 2.000", "grad 6.000", "b = -3.000", "grad -4.000", "L = -8.000",
-                     "grad 1.000", "×", "+"):
+    for expected in (
+        "a = 2.000",
+        "grad 6.000",
+        "b = -3.000",
+        "grad -4.000",
+        "L = -8.000",
+        "grad 1.000",
+        "×",
+        "+",
+    ):
         assert expected in text
     w, h = view.ax.figure.get_size_inches()
     assert w <= 8 and h <= 3.5
@@ -163,8 +173,10 @@ def test_update_rewrites_boxes_and_highlights():
     view.update(hot={0})
     after = [t.get_text() for t in view.texts]
     assert before != after and "grad 6.000" in after[0]
-    assert view.texts[0].get_bbox_patch().get_edgecolor()[:3] != view.texts[1].get_bbox_patch(
-    ).get_edgecolor()[:3]
+    assert (
+        view.texts[0].get_bbox_patch().get_edgecolor()[:3]
+        != view.texts[1].get_bbox_patch().get_edgecolor()[:3]
+    )
     with pytest.raises(ValueError, match="same structure"):
         view.update(Value(1.0) * 2)
     plt.close("all")
@@ -172,7 +184,15 @@ def test_update_rewrites_boxes_and_highlights():
 
 def test_op_symbols():
     assert [op_symbol(s) for s in ("*", "+", "-", "/", "**2", "**-0.5", "tanh", "sigmoid")] == [
-        "×", "+", "−", "÷", "^2", "^-0.5", "tanh", "σ"]
+        "×",
+        "+",
+        "−",
+        "÷",
+        "^2",
+        "^-0.5",
+        "tanh",
+        "σ",
+    ]
 
 
 def test_neuron_graph_matches_formula():

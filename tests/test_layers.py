@@ -33,11 +33,16 @@ def torch_twin(module: Module):
     if isinstance(module, Sequential):
         twin = torch.nn.Sequential(*(torch_twin(m) for m in module))
     elif isinstance(module, Linear):
-        twin = torch.nn.Linear(module.in_features, module.out_features,
-                               bias=module.bias is not None, dtype=F64)
+        twin = torch.nn.Linear(
+            module.in_features, module.out_features, bias=module.bias is not None, dtype=F64
+        )
     else:
-        twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh,
-                Flatten: torch.nn.Flatten}[type(module)]()
+        twin = {
+            ReLU: torch.nn.ReLU,
+            Sigmoid: torch.nn.Sigmoid,
+            Tanh: torch.nn.Tanh,
+            Flatten: torch.nn.Flatten,
+        }[type(module)]()
     if isinstance(module, (Sequential, Linear)):
         twin.load_state_dict({k: to_torch(v) for k, v in module.state_dict().items()})
     return twin
@@ -87,8 +92,9 @@ def check_numerical(module: Module, x: np.ndarray, rng):
     gx = module.backward(g)
     np.testing.assert_allclose(gx, numerical_grad(f, x), rtol=1e-6, atol=1e-8)
     for name, p in module.named_parameters():
-        np.testing.assert_allclose(p.grad, numerical_grad(f, p.data), rtol=1e-6, atol=1e-8,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            p.grad, numerical_grad(f, p.data), rtol=1e-6, atol=1e-8, err_msg=name
+        )
 
 
 SHAPES = [(1, 1, 1), (1, 5, 3), (7, 3, 4), (32, 13, 9)]
@@ -139,15 +145,21 @@ def test_primer_network_parameter_count_and_names():
     assert sum(p.numel() for p in model.parameters()) == 52_650
     names = [n for n, _ in model.named_parameters()]
     assert names == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
-    twin = torch.nn.Sequential(torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 32),
-                               torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(784, 64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(64, 32),
+        torch.nn.ReLU(),
+        torch.nn.Linear(32, 10),
+    )
     assert names == [n for n, _ in twin.named_parameters()]
     assert sum(p.numel() for p in twin.parameters()) == 52_650
 
 
 def test_state_dict_roundtrip_from_torch(rng):
-    twin = torch.nn.Sequential(torch.nn.Linear(4, 3, dtype=F64), torch.nn.Tanh(),
-                               torch.nn.Linear(3, 2, dtype=F64))
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(4, 3, dtype=F64), torch.nn.Tanh(), torch.nn.Linear(3, 2, dtype=F64)
+    )
     model = Sequential(Linear(4, 3), Tanh(), Linear(3, 2))
     model.load_state_dict(twin.state_dict())  # torch tensors are accepted directly
     x = rng.normal(size=(6, 4))
@@ -182,15 +194,18 @@ def test_linear_init_reproducible_with_set_seed():
     assert np.any(Linear(5, 4).weight.data != a)
 
 
-@pytest.mark.parametrize("module, x", [
-    (Linear(3, 4), (2, 3)),
-    (Linear(1, 1), (1, 1)),
-    (Linear(2, 3, bias=False), (4, 2)),
-    (Sigmoid(), (2, 3)),
-    (Tanh(), (3, 2)),
-    (ReLU(), (2, 5)),
-    (Sequential(Linear(3, 4), Tanh(), Linear(4, 2), Sigmoid()), (5, 3)),
-])
+@pytest.mark.parametrize(
+    "module, x",
+    [
+        (Linear(3, 4), (2, 3)),
+        (Linear(1, 1), (1, 1)),
+        (Linear(2, 3, bias=False), (4, 2)),
+        (Sigmoid(), (2, 3)),
+        (Tanh(), (3, 2)),
+        (ReLU(), (2, 5)),
+        (Sequential(Linear(3, 4), Tanh(), Linear(4, 2), Sigmoid()), (5, 3)),
+    ],
+)
 def test_numerical_gradients(rng, module, x):
     x = rng.normal(size=x)
     if isinstance(module, ReLU):
@@ -283,13 +298,15 @@ def test_losses_numerical_gradients(rng):
     logits, target = rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])
     ce = CrossEntropyLoss()
     ce(logits, target)
-    np.testing.assert_allclose(ce.backward(), numerical_grad(lambda: ce(logits, target), logits),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        ce.backward(), numerical_grad(lambda: ce(logits, target), logits), rtol=1e-6, atol=1e-9
+    )
     pred, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     m = MSELoss()
     m(pred, y)
-    np.testing.assert_allclose(m.backward(), numerical_grad(lambda: m(pred, y), pred),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        m.backward(), numerical_grad(lambda: m(pred, y), pred), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_training_step_end_to_end_matches_torch(rng):
@@ -315,8 +332,9 @@ def test_linear_bad_input_shape_message():
     layer = Linear(784, 64)
     with pytest.raises(ValueError) as err:
         layer(np.zeros((32, 785)))
-    assert str(err.value) == ("Linear(784, 64) expected input with last dimension 784, "
-                              "got shape (32, 785)")
+    assert str(err.value) == (
+        "Linear(784, 64) expected input with last dimension 784, got shape (32, 785)"
+    )
     with pytest.raises(ValueError, match=r"got shape \(\)"):
         layer(np.float64(1.0))
 

@@ -8,13 +8,16 @@ import pytest
 from dlhelpers.checks import check
 
 
-@pytest.mark.parametrize("key, right, wrong, hint", [
-    ("networks-param-count", 101_770, 101_632, "bias"),
-    ("networks-param-count", 101_770, "many", "expected a number"),
-    ("networks-weight-shape", (64, 784), (784, 64), "wrong order"),
-    ("networks-output-shape", (16, 32), (32, 16), "rows are examples"),
-    ("networks-output-shape", (16, 32), (16, 64), "first layer"),
-])
+@pytest.mark.parametrize(
+    "key, right, wrong, hint",
+    [
+        ("networks-param-count", 101_770, 101_632, "bias"),
+        ("networks-param-count", 101_770, "many", "expected a number"),
+        ("networks-weight-shape", (64, 784), (784, 64), "wrong order"),
+        ("networks-output-shape", (16, 32), (32, 16), "rows are examples"),
+        ("networks-output-shape", (16, 32), (16, 64), "first layer"),
+    ],
+)
 def test_shape_and_count_exercises(key, right, wrong, hint):
     assert check(key, ...).status == "not attempted"
     assert check(key, right).status == "correct"
@@ -25,8 +28,7 @@ def test_shape_and_count_exercises(key, right, wrong, hint):
 
 
 def test_dense_forward_exercise():
-    def stub(X, W, b):
-        ...
+    def stub(X, W, b): ...
 
     def no_transpose(X, W, b):
         return X @ W + b

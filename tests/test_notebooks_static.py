@@ -56,8 +56,9 @@ def test_nbval_markers_are_alone_on_their_line(path):
     for cell in nbformat.read(path, as_version=4).cells:
         for line in cell.source.splitlines():
             if "NBVAL_" in line and cell.cell_type == "code":
-                assert re.fullmatch(r"\s*#\s*NBVAL_(IGNORE_OUTPUT|SKIP|RAISES_EXCEPTION|CHECK_OUTPUT)",
-                                    line), f"{path.name}: put the marker alone on its line: {line!r}"
+                assert re.fullmatch(
+                    r"\s*#\s*NBVAL_(IGNORE_OUTPUT|SKIP|RAISES_EXCEPTION|CHECK_OUTPUT)", line
+                ), f"{path.name}: put the marker alone on its line: {line!r}"
 
 
 def test_readme_links_every_notebook():

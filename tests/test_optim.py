@@ -17,8 +17,9 @@ STEPS = 10
 def run_both(np_opt_cls, torch_opt_cls, kwargs, rng, steps=STEPS):
     """Train the same small regression MLP for ``steps`` steps with both libraries."""
     model = Sequential(Linear(3, 5, rng=rng), Tanh(), Linear(5, 2, rng=rng))
-    twin = torch.nn.Sequential(torch.nn.Linear(3, 5, dtype=F64), torch.nn.Tanh(),
-                               torch.nn.Linear(5, 2, dtype=F64))
+    twin = torch.nn.Sequential(
+        torch.nn.Linear(3, 5, dtype=F64), torch.nn.Tanh(), torch.nn.Linear(5, 2, dtype=F64)
+    )
     twin.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
     opt = np_opt_cls(model.parameters(), **kwargs)
     opt_t = torch_opt_cls(twin.parameters(), **kwargs)
@@ -51,15 +52,21 @@ ADAM_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize("np_cls, torch_name, kwargs",
-                         [(SGD, "SGD", k) for k in SGD_SETTINGS]
-                         + [(Adam, "Adam", k) for k in ADAM_SETTINGS])
+@pytest.mark.parametrize(
+    "np_cls, torch_name, kwargs",
+    [(SGD, "SGD", k) for k in SGD_SETTINGS] + [(Adam, "Adam", k) for k in ADAM_SETTINGS],
+)
 def test_optimizer_matches_torch(rng, np_cls, torch_name, kwargs):
     model, twin = run_both(np_cls, getattr(torch.optim, torch_name), kwargs, rng)
     torch_state = twin.state_dict()
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.data, torch_state[name].numpy(), rtol=0, atol=1e-10,
-                                   err_msg=f"{torch_name}{kwargs} {name}")
+        np.testing.assert_allclose(
+            p.data,
+            torch_state[name].numpy(),
+            rtol=0,
+            atol=1e-10,
+            err_msg=f"{torch_name}{kwargs} {name}",
+        )
 
 
 def test_parameters_actually_move(rng):

@@ -108,9 +108,17 @@ def test_reset_restores_initial_state(playground):
     assert playground.model.history["loss"][-1] == again
 
 
-@pytest.mark.parametrize("name, value", [("dataset", "xor"), ("noise", 0.3),
-                                         ("train_fraction", 0.7), ("hidden_layers", 3),
-                                         ("width", 9), ("activation", "relu")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("dataset", "xor"),
+        ("noise", 0.3),
+        ("train_fraction", 0.7),
+        ("hidden_layers", 3),
+        ("width", 9),
+        ("activation", "relu"),
+    ],
+)
 def test_data_and_architecture_controls_rebuild(playground, name, value):
     for _ in range(3):
         playground.step()
@@ -153,11 +161,17 @@ def test_hyperparameters_apply_without_reset(playground):
 def test_l2_shrinks_the_weights():
     norms = []
     for l2 in (0.0, 0.3):
-        model = PlaygroundModel("circle", n_samples=200, l2=l2, learning_rate=0.1,
-                                hidden_layers=1, width=8)
+        model = PlaygroundModel(
+            "circle", n_samples=200, l2=l2, learning_rate=0.1, hidden_layers=1, width=8
+        )
         model.step(60)
-        norms.append(sum(float((p.detach() ** 2).sum()) for n, p in model.net.named_parameters()
-                         if n.endswith("weight")))
+        norms.append(
+            sum(
+                float((p.detach() ** 2).sum())
+                for n, p in model.net.named_parameters()
+                if n.endswith("weight")
+            )
+        )
     assert norms[1] < 0.5 * norms[0]
 
 

@@ -49,8 +49,14 @@ def small_net(seed=0, hidden=16):
 
 
 def train(model, data, *, lr=0.05, epochs=5, **kw):
-    return fit(model, data, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=lr),
-               loss_fn=nn.CrossEntropyLoss(), **kw)
+    return fit(
+        model,
+        data,
+        epochs=epochs,
+        optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+        loss_fn=nn.CrossEntropyLoss(),
+        **kw,
+    )
 
 
 def test_fit_learns_a_separable_problem():
@@ -77,8 +83,9 @@ def test_fit_learns_moons_with_tensors():
 
 def test_history_keys_and_lengths():
     X, y = blobs()
-    history = train(small_net(), (X[:300], y[:300]), epochs=4, val=(X[300:], y[300:]),
-                    batch_size=50)
+    history = train(
+        small_net(), (X[:300], y[:300]), epochs=4, val=(X[300:], y[300:]), batch_size=50
+    )
     assert list(history.history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
     assert all(len(v) == 4 for v in history.history.values())
     assert history.epoch == [1, 2, 3, 4]
@@ -158,13 +165,18 @@ def test_early_stopping_needs_the_monitored_key():
 def test_nan_loss_stops_with_a_message_and_no_exception(capsys):
     X, y = blobs()
     model = small_net()
-    history = fit(model, (X * 1e4, y), epochs=5,
-                  optimizer=torch.optim.SGD(model.parameters(), lr=1e6),
-                  loss_fn=nn.CrossEntropyLoss())
+    history = fit(
+        model,
+        (X * 1e4, y),
+        epochs=5,
+        optimizer=torch.optim.SGD(model.parameters(), lr=1e6),
+        loss_fn=nn.CrossEntropyLoss(),
+    )
     reason = history.stop_reason
     assert reason is not None and "lower the learning rate" in reason
-    assert reason.startswith(("loss became nan at epoch 1, batch",
-                              "loss became inf at epoch 1, batch"))
+    assert reason.startswith(
+        ("loss became nan at epoch 1, batch", "loss became inf at epoch 1, batch")
+    )
     assert capsys.readouterr().out.strip() == reason
     assert len(history.epoch) == len(history.history["loss"]) < 5
     assert all(math.isfinite(v) for v in history.batch_losses)
@@ -182,8 +194,9 @@ class InterruptAt(Callback):
 def test_keyboard_interrupt_keeps_history_and_model(capsys):
     X, y = blobs()
     model = small_net()
-    history = train(model, (X, y), epochs=5, val=(X, y), batch_size=40,
-                    callbacks=[InterruptAt(3, 4)])
+    history = train(
+        model, (X, y), epochs=5, val=(X, y), batch_size=40, callbacks=[InterruptAt(3, 4)]
+    )
     assert history.stop_reason.startswith("interrupted at epoch 3, batch 4")
     assert "interrupted" in capsys.readouterr().out
     assert history.epoch == [1, 2] and all(len(v) == 2 for v in history.history.values())

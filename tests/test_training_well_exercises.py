@@ -18,10 +18,17 @@ def test_quiz_runs_have_the_shapes_the_exercise_claims():
     assert np.all(np.diff(c["val_loss"]) < 0) and c["val_loss"][-1] - c["loss"][-1] < 0.06
 
 
-@pytest.mark.parametrize("answer, status", [
-    ("B", "correct"), ("b", "correct"), ("A", "not yet"), ("C", "not yet"), ("D", "not yet"),
-    (..., "not attempted"),
-])
+@pytest.mark.parametrize(
+    "answer, status",
+    [
+        ("B", "correct"),
+        ("b", "correct"),
+        ("A", "not yet"),
+        ("C", "not yet"),
+        ("D", "not yet"),
+        (..., "not attempted"),
+    ],
+)
 def test_which_overfits(answer, status):
     assert check("training-well-which-overfits", answer).status == status
 
@@ -51,8 +58,15 @@ def test_early_stop_answer_matches_the_callback():
 
     model = torch.nn.Linear(1, 1)
     stopper = EarlyStopping(monitor="val_loss", patience=3)
-    state = TrainState(model=model, optimizer=None, history=type("H", (), {"stop_reason": None})(),
-                       epochs=12, batches=1, n_train=1, n_val=1)
+    state = TrainState(
+        model=model,
+        optimizer=None,
+        history=type("H", (), {"stop_reason": None})(),
+        epochs=12,
+        batches=1,
+        n_train=1,
+        n_val=1,
+    )
     stopper.on_train_begin(state)
     for epoch, loss in enumerate(QUIZ_VAL_LOSSES, start=1):
         state.epoch, state.logs = epoch, {"val_loss": loss}
@@ -62,11 +76,17 @@ def test_early_stop_answer_matches_the_callback():
     assert (stopper.stopped_epoch, stopper.best_epoch) == (9, 6)
 
 
-@pytest.mark.parametrize("weight_decay, status, words", [
-    (1e-2, "correct", "right"), (3e-2, "correct", "right"),
-    (0.0, "not yet", "still overfits"), (1.0, "not yet", "underfits"),
-    ("lots", "not yet", "expected a number"), (..., "not attempted", ""),
-])
+@pytest.mark.parametrize(
+    "weight_decay, status, words",
+    [
+        (1e-2, "correct", "right"),
+        (3e-2, "correct", "right"),
+        (0.0, "not yet", "still overfits"),
+        (1.0, "not yet", "underfits"),
+        ("lots", "not yet", "expected a number"),
+        (..., "not attempted", ""),
+    ],
+)
 def test_weight_decay(weight_decay, status, words):
     pytest.importorskip("torch")
     feedback = check("training-well-weight-decay", weight_decay)

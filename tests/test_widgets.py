@@ -70,4 +70,6 @@ def test_line_explorer_error_drops_as_the_line_fits():
     fitted = float(ex.status.value.split("<b>")[1].split("<")[0])
     assert fitted < 0.3 < flat
     assert ex.image.value != png
-    np.testing.assert_allclose(ex.figure.axes[0].lines[0].get_ydata(), 2 * np.array([x.min() - 0.2, x.max() + 0.2]) - 1)
+    np.testing.assert_allclose(
+        ex.figure.axes[0].lines[0].get_ydata(), 2 * np.array([x.min() - 0.2, x.max() + 0.2]) - 1
+    )

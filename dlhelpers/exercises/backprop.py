@@ -14,16 +14,23 @@ def _near(answer, value: float) -> bool:
         return False
 
 
-@exercise("backprop-chain-rule",
-          "L = (a*b + c) * f with a=3, b=-2, c=4, f=-1.5: find dL/db by the chain rule.")
+@exercise(
+    "backprop-chain-rule",
+    "L = (a*b + c) * f with a=3, b=-2, c=4, f=-1.5: find dL/db by the chain rule.",
+)
 def _chain_rule(answer):
     a, f = 3.0, -1.5  # b = -2 and c = 4 do not enter dL/db
     if _near(answer, a):
-        raise Wrong("that is de/db alone; the gradient still has to pass through the final "
-                    "multiplication by f.")
-    number_close(answer, a * f,
-                 hint="Walk back from L: dL/dd = f, dd/de = 1 (a sum), de/db = a; "
-                      "multiply the local gradients along the path.")
+        raise Wrong(
+            "that is de/db alone; the gradient still has to pass through the final "
+            "multiplication by f."
+        )
+    number_close(
+        answer,
+        a * f,
+        hint="Walk back from L: dL/dd = f, dd/de = 1 (a sum), de/db = a; "
+        "multiply the local gradients along the path.",
+    )
     return "dL/db = dL/dd · dd/de · de/db: one local gradient per node, multiplied."
 
 
@@ -31,11 +38,16 @@ def _chain_rule(answer):
 def _two_paths(answer):
     x = 2.0
     if _near(answer, x + 1) or _near(answer, x):
-        raise Wrong("that is one path only. x reaches y twice (as the left factor and inside "
-                    "x + 1); the chain rule adds the contributions of every path.")
-    number_close(answer, 2 * x + 1,
-                 hint="Treat the two uses of x separately: d/dx of the left factor times "
-                      "(x + 1), plus x times d/dx of (x + 1). Then add.")
+        raise Wrong(
+            "that is one path only. x reaches y twice (as the left factor and inside "
+            "x + 1); the chain rule adds the contributions of every path."
+        )
+    number_close(
+        answer,
+        2 * x + 1,
+        hint="Treat the two uses of x separately: d/dx of the left factor times "
+        "(x + 1), plus x times d/dx of (x + 1). Then add.",
+    )
     return "two paths, added: this is why Value's backward uses += (and why x*x gives 2x)."
 
 
@@ -43,8 +55,10 @@ def _div_reference(a, b, out_grad):
     return out_grad / b, -a / b**2 * out_grad
 
 
-@exercise("backprop-div-backward",
-          "Write div_backward(a, b, out_grad) -> (grad_a, grad_b) for out = a / b.")
+@exercise(
+    "backprop-div-backward",
+    "Write div_backward(a, b, out_grad) -> (grad_a, grad_b) for out = a / b.",
+)
 def _div_backward(fn):
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -58,11 +72,15 @@ def _div_backward(fn):
         want_a, want_b = _div_reference(a, b, g)
         where = f"for a={a:g}, b={b:g}, out_grad={g:g}"
         if not np.isclose(float(got[0]), want_a):
-            raise Wrong(f"grad_a {where} is {float(got[0]):.4g}. The local derivative of a / b "
-                        "with respect to a is 1 / b; multiply it by out_grad.")
+            raise Wrong(
+                f"grad_a {where} is {float(got[0]):.4g}. The local derivative of a / b "
+                "with respect to a is 1 / b; multiply it by out_grad."
+            )
         if not np.isclose(float(got[1]), want_b):
-            raise Wrong(f"grad_b {where} is {float(got[1]):.4g}. Write a / b as a · b^-1 and "
-                        "differentiate b^-1; do not forget out_grad.")
+            raise Wrong(
+                f"grad_b {where} is {float(got[1]):.4g}. Write a / b as a · b^-1 and "
+                "differentiate b^-1; do not forget out_grad."
+            )
     return "both local derivatives, each times the gradient that arrived from above."
 
 
@@ -70,9 +88,11 @@ def _linear_reference(x, weight, grad_out):
     return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
 
 
-@exercise("backprop-linear-backward",
-          "Write linear_backward(x, weight, grad_out) -> (grad_x, grad_weight, grad_bias) "
-          "for out = x @ weight.T + bias.")
+@exercise(
+    "backprop-linear-backward",
+    "Write linear_backward(x, weight, grad_out) -> (grad_x, grad_weight, grad_bias) "
+    "for out = x @ weight.T + bias.",
+)
 def _linear_backward(fn):
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -86,17 +106,22 @@ def _linear_backward(fn):
             raise NotAttempted("your function returns `...` or None: fill in the body.")
         if not isinstance(got, tuple | list) or len(got) != 3:
             raise Wrong("return three arrays: (grad_x, grad_weight, grad_bias).")
-        hints = ("grad_x has x's shape (N, in): which product of grad_out (N, out) and "
-                 "weight (out, in) gives that?",
-                 "grad_weight has weight's shape (out, in) and sums over the batch: "
-                 "combine grad_out transposed with x.",
-                 "the bias is added to every row, so its gradient adds grad_out over the rows.")
+        hints = (
+            "grad_x has x's shape (N, in): which product of grad_out (N, out) and "
+            "weight (out, in) gives that?",
+            "grad_weight has weight's shape (out, in) and sums over the batch: "
+            "combine grad_out transposed with x.",
+            "the bias is added to every row, so its gradient adds grad_out over the rows.",
+        )
         names = ("grad_x", "grad_weight", "grad_bias")
-        for got_k, want_k, name, hint in zip(got, _linear_reference(x, weight, grad_out), names,
-                                             hints, strict=True):
+        for got_k, want_k, name, hint in zip(
+            got, _linear_reference(x, weight, grad_out), names, hints, strict=True
+        ):
             try:
                 compare_arrays(got_k, want_k, what=f"{name} (batch {n}, {d_in} -> {d_out})")
             except Wrong as err:
                 raise Wrong(f"{err} Hint: {hint}") from None
-    return ("shapes tell you the formulas: grad_x = grad_out @ W, grad_W = grad_out.T @ x, "
-            "grad_b = grad_out.sum(0). This is Linear.backward in dlhelpers.scratch.")
+    return (
+        "shapes tell you the formulas: grad_x = grad_out @ W, grad_W = grad_out.T @ x, "
+        "grad_b = grad_out.sum(0). This is Linear.backward in dlhelpers.scratch."
+    )

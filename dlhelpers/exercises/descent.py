@@ -10,8 +10,10 @@ _LOGITS = np.array([2.0, 1.0, -1.0])
 _TARGET = 1
 
 
-@exercise("descent-gradient",
-          "The gradient (df/dx, df/dy) of f(x, y) = x^2 + 3xy + 2y^2 at the point (1, -2).")
+@exercise(
+    "descent-gradient",
+    "The gradient (df/dx, df/dy) of f(x, y) = x^2 + 3xy + 2y^2 at the point (1, -2).",
+)
 def _(answer):
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a pair of numbers.")
@@ -23,16 +25,19 @@ def _(answer):
         raise Wrong(f"expected two numbers, (df/dx, df/dy); you gave {got.size}.")
     x, y = 1.0, -2.0
     want = np.array([2 * x + 3 * y, 3 * x + 4 * y])
-    hints = ["df/dx is off: treat y as a constant; the term 3xy gives 3y.",
-             "df/dy is off: treat x as a constant; 3xy gives 3x and 2y^2 gives 4y."]
+    hints = [
+        "df/dx is off: treat y as a constant; the term 3xy gives 3y.",
+        "df/dy is off: treat x as a constant; 3xy gives 3x and 2y^2 gives 4y.",
+    ]
     for i in range(2):
         if not np.isclose(got[i], want[i]):
             raise Wrong(hints[i])
     return "right: the gradient points uphill, so descent walks along its negative."
 
 
-@exercise("descent-max-lr",
-          "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges.")
+@exercise(
+    "descent-max-lr", "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges."
+)
 def _(answer):
     curvature = 6.0  # f''(w)
     if not is_stub(answer):
@@ -41,16 +46,24 @@ def _(answer):
         except (TypeError, ValueError):
             value = None
         if value is not None and np.isclose(value, 1 / curvature, rtol=0.02):
-            raise Wrong("that rate lands on the minimum in one step, the fastest one; larger "
-                        "rates overshoot but can still shrink. Where do they stop shrinking?")
-    number_close(answer, 2 / curvature, rtol=0.02,
-                 hint="one step maps w to w - lr·f'(w) = (1 - lr·f'')·w with f'' the curvature; "
-                      "it diverges once |1 - lr·f''| > 1.")
+            raise Wrong(
+                "that rate lands on the minimum in one step, the fastest one; larger "
+                "rates overshoot but can still shrink. Where do they stop shrinking?"
+            )
+    number_close(
+        answer,
+        2 / curvature,
+        rtol=0.02,
+        hint="one step maps w to w - lr·f'(w) = (1 - lr·f'')·w with f'' the curvature; "
+        "it diverges once |1 - lr·f''| > 1.",
+    )
     return "right: lr < 2/f''. The steepest direction of a surface sets the limit for all."
 
 
-@exercise("descent-sgd-step",
-          "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.")
+@exercise(
+    "descent-sgd-step",
+    "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.",
+)
 def _(fn):
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -62,8 +75,9 @@ def _(fn):
         if is_stub(out):
             raise NotAttempted("your function returns `...` or None: fill in the body.")
         if not (isinstance(out, tuple) and len(out) == 2):
-            raise Wrong("return two things: the new weights and the new velocity, "
-                        "`return new_w, new_v`.")
+            raise Wrong(
+                "return two things: the new weights and the new velocity, `return new_w, new_v`."
+            )
         new_v = momentum * v + g
         where = f"with lr={lr}, momentum={momentum}"
         compare_arrays(out[1], new_v, what=f"the new velocity {where}")
@@ -74,8 +88,10 @@ def _(fn):
     return "right: that is the whole of torch.optim.SGD with momentum (no dampening)."
 
 
-@exercise("descent-cross-entropy",
-          "Cross-entropy of the logits (2.0, 1.0, -1.0) when the true class is 1 (natural log).")
+@exercise(
+    "descent-cross-entropy",
+    "Cross-entropy of the logits (2.0, 1.0, -1.0) when the true class is 1 (natural log).",
+)
 def _(answer):
     logp = _LOGITS - np.log(np.exp(_LOGITS).sum())
     if not is_stub(answer):
@@ -88,8 +104,14 @@ def _(answer):
         if value is not None and np.isclose(value, np.exp(logp[_TARGET]), rtol=5e-3):
             raise Wrong("that is the probability of the true class; the loss is minus its log.")
         if value is not None and np.isclose(value, -logp[0], rtol=5e-3):
-            raise Wrong("that is the loss for class 0; classes count from 0, so class 1 is the "
-                        "second logit.")
-    number_close(answer, -logp[_TARGET], rtol=2e-3,
-                 hint="softmax first: p_k = exp(z_k) / sum_j exp(z_j); then the loss is -log p_1.")
+            raise Wrong(
+                "that is the loss for class 0; classes count from 0, so class 1 is the "
+                "second logit."
+            )
+    number_close(
+        answer,
+        -logp[_TARGET],
+        rtol=2e-3,
+        hint="softmax first: p_k = exp(z_k) / sum_j exp(z_j); then the loss is -log p_1.",
+    )
     return "right: about 26 % on the true class costs a loss of 1.35."

@@ -16,14 +16,19 @@ def _shape(answer, what: str) -> tuple[int, ...]:
         raise Wrong(f"give {what} as a tuple of whole numbers, like (3, 4).") from None
 
 
-@exercise("networks-param-count",
-          "Count the parameters of Dense(128, relu, input 784) -> Dense(10, softmax).")
+@exercise(
+    "networks-param-count",
+    "Count the parameters of Dense(128, relu, input 784) -> Dense(10, softmax).",
+)
 def _param_count(answer):
     if isinstance(answer, (int, float, np.number)) and answer == 784 * 128 + 128 * 10:
         raise Wrong("you counted the weights; each unit also has a bias.")
-    number_close(answer, 784 * 128 + 128 + 128 * 10 + 10,
-                 hint="A Dense layer from n inputs to m units has an (m, n) weight matrix "
-                      "plus m biases; add the layers up.")
+    number_close(
+        answer,
+        784 * 128 + 128 + 128 * 10 + 10,
+        hint="A Dense layer from n inputs to m units has an (m, n) weight matrix "
+        "plus m biases; add the layers up.",
+    )
     return "weights plus biases, layer by layer. Almost all of them sit in the first layer."
 
 
@@ -31,16 +36,20 @@ def _param_count(answer):
 def _weight_shape(answer):
     shape = _shape(answer, "the shape")
     if shape == (784, 64):
-        raise Wrong("those are the right numbers in the wrong order: PyTorch stores one row "
-                    "per output unit.")
+        raise Wrong(
+            "those are the right numbers in the wrong order: PyTorch stores one row "
+            "per output unit."
+        )
     if shape != (64, 784):
         raise Wrong(f"{shape} is not it. The weight has one entry per (output unit, input) pair.")
     return "(out_features, in_features): one row of weights per unit, so y = x W^T + b."
 
 
-@exercise("networks-output-shape",
-          "A batch of 16 images (784 pixels each) goes through 784-64-32-10: "
-          "what shape leaves the second layer?")
+@exercise(
+    "networks-output-shape",
+    "A batch of 16 images (784 pixels each) goes through 784-64-32-10: "
+    "what shape leaves the second layer?",
+)
 def _output_shape(answer):
     shape = _shape(answer, "the shape")
     if shape == (32, 16):
@@ -50,8 +59,10 @@ def _output_shape(answer):
     if len(shape) == 1:
         raise Wrong("a batch keeps one row per example, so the shape has two numbers.")
     if shape != (16, 32):
-        raise Wrong(f"{shape} is not it. Each layer keeps the number of rows (examples) and "
-                    "changes the number of columns to its number of units.")
+        raise Wrong(
+            f"{shape} is not it. Each layer keeps the number of rows (examples) and "
+            "changes the number of columns to its number of units."
+        )
     return "(batch, units): the batch size passes through every layer unchanged."
 
 
@@ -59,8 +70,10 @@ def _dense_relu(X, W, b):
     return np.maximum(X @ W.T + b, 0)
 
 
-@exercise("networks-dense-forward",
-          "Write dense_forward(X, W, b) = relu(X W^T + b) for a batch X of shape (N, in).")
+@exercise(
+    "networks-dense-forward",
+    "Write dense_forward(X, W, b) = relu(X W^T + b) for a batch X of shape (N, in).",
+)
 def _dense_forward(fn):
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -70,8 +83,10 @@ def _dense_forward(fn):
         got = fn(X.copy(), W.copy(), b.copy())
     except ValueError as err:
         if "matmul" in str(err) or "shapes" in str(err):
-            raise Wrong("the matrix product failed: W has shape (out, in) = (3, 4) and X has "
-                        "shape (N, in) = (5, 4). Which one needs transposing?") from None
+            raise Wrong(
+                "the matrix product failed: W has shape (out, in) = (3, 4) and X has "
+                "shape (N, in) = (5, 4). Which one needs transposing?"
+            ) from None
         raise
     if is_stub(got):
         raise NotAttempted("your function returns `...` or None: fill in the body.")

@@ -9,8 +9,11 @@ from dlhelpers.plots import neuron_probability
 from dlhelpers.scratch.activations import leaky_relu, sigmoid, tanh_grad
 from dlhelpers.toydata import make_blobs
 
-_INPUTS = [np.array([-3.0, -0.5, 0.0, 0.5, 3.0]), np.linspace(-8, 8, 33),
-           np.array([[1.5, -2.0], [0.0, 40.0]])]
+_INPUTS = [
+    np.array([-3.0, -0.5, 0.0, 0.5, 3.0]),
+    np.linspace(-8, 8, 33),
+    np.array([[1.5, -2.0], [0.0, 40.0]]),
+]
 
 #: The data set of the "separate the blobs" exercise (also drawn in the notebook).
 SEPARABLE_BLOBS = {"n_samples": 120, "noise": 0.55, "seed": 3}
@@ -18,31 +21,47 @@ SEPARABLE_BLOBS = {"n_samples": 120, "noise": 0.55, "seed": 3}
 
 @exercise("neuron-output", "Compute sigmoid(w·x + b) for x=(1, 2), w=(0.5, -0.25), b=0.1.")
 def _neuron_output(answer):
-    number_close(answer, sigmoid(0.5 * 1 - 0.25 * 2 + 0.1), rtol=1e-4,
-                 hint="First the weighted sum z = w1*x1 + w2*x2 + b, then the sigmoid of z.")
+    number_close(
+        answer,
+        sigmoid(0.5 * 1 - 0.25 * 2 + 0.1),
+        rtol=1e-4,
+        hint="First the weighted sum z = w1*x1 + w2*x2 + b, then the sigmoid of z.",
+    )
     return "weighted sum, then activation: that is all a neuron does."
 
 
 @exercise("leaky-relu", "Write leaky_relu(x) with a slope of 0.1 for negative inputs.")
 def _leaky_relu(fn):
-    function_matches(fn, lambda x: leaky_relu(x, 0.1), _INPUTS,
-                     hint="Positive inputs pass through unchanged; negative ones are multiplied by 0.1. "
-                          "np.where(condition, a, b) works on whole arrays.")
+    function_matches(
+        fn,
+        lambda x: leaky_relu(x, 0.1),
+        _INPUTS,
+        hint="Positive inputs pass through unchanged; negative ones are multiplied by 0.1. "
+        "np.where(condition, a, b) works on whole arrays.",
+    )
     return "leaky ReLU keeps a small slope for x < 0, so a neuron never goes fully silent."
 
 
 @exercise("tanh-derivative", "Write the derivative of tanh using only np.tanh.")
 def _tanh_derivative(fn):
-    function_matches(fn, tanh_grad, _INPUTS,
-                     hint="d/dx tanh(x) can be written with tanh(x) itself: 1 minus its square.")
+    function_matches(
+        fn,
+        tanh_grad,
+        _INPUTS,
+        hint="d/dx tanh(x) can be written with tanh(x) itself: 1 minus its square.",
+    )
     return "the slope is 1 at x = 0 and vanishes for large |x|: tanh saturates."
 
 
 @exercise("sigmoid-slope-max", "What is the largest value the sigmoid's derivative takes?")
 def _sigmoid_slope_max(answer):
-    number_close(answer, 0.25, rtol=1e-3,
-                 hint="The slope is s(x)(1 - s(x)); where is that product of two numbers "
-                      "adding up to 1 the largest?")
+    number_close(
+        answer,
+        0.25,
+        rtol=1e-3,
+        hint="The slope is s(x)(1 - s(x)); where is that product of two numbers "
+        "adding up to 1 the largest?",
+    )
     return "at most 0.25: every sigmoid layer shrinks the gradient by 4 or more."
 
 
@@ -57,7 +76,9 @@ def _separate_blobs(answer):
     X, y = make_blobs(**SEPARABLE_BLOBS)
     wrong = int(((neuron_probability(X, (w1, w2), b) > 0.5) != y).sum())
     if wrong:
-        raise Wrong(f"{wrong} point(s) are still on the wrong side. The boundary is the line "
-                    "w1*x1 + w2*x2 + b = 0 and (w1, w2) points towards class 1: use the "
-                    "neuron explorer above to find a line, then copy its values.")
+        raise Wrong(
+            f"{wrong} point(s) are still on the wrong side. The boundary is the line "
+            "w1*x1 + w2*x2 + b = 0 and (w1, w2) points towards class 1: use the "
+            "neuron explorer above to find a line, then copy its values."
+        )
     return "every point is on its side of the line w1*x1 + w2*x2 + b = 0."

@@ -7,22 +7,29 @@ import numpy as np
 from dlhelpers.checks import NotAttempted, Wrong, exercise, is_stub, number_close
 
 
-@exercise("pytorch-param-count",
-          "Count the parameters of the PyTorch model with one line of code "
-          "(sum of numel over model.parameters()).")
+@exercise(
+    "pytorch-param-count",
+    "Count the parameters of the PyTorch model with one line of code "
+    "(sum of numel over model.parameters()).",
+)
 def _param_count(answer):
     if isinstance(answer, (int, float, np.number)) and answer in (784 * 64 + 64 * 32 + 32 * 10,):
         raise Wrong("that counts the weights only: every nn.Linear also has a bias vector.")
     if isinstance(answer, (int, float, np.number)) and answer == 6:
         raise Wrong("that is the number of parameter *tensors*; add up their numel().")
-    number_close(answer, 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10,
-                 hint="Sum p.numel() over model.parameters(); for the 784-64-32-10 network "
-                      "it should match what Keras' model.summary() prints.")
+    number_close(
+        answer,
+        784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10,
+        hint="Sum p.numel() over model.parameters(); for the 784-64-32-10 network "
+        "it should match what Keras' model.summary() prints.",
+    )
     return "52,650, as Keras' summary says: the same network, the same parameters."
 
 
-@exercise("pytorch-logits-loss",
-          "The model ends in nn.Linear(32, 10) with no softmax. Which loss goes with it?")
+@exercise(
+    "pytorch-logits-loss",
+    "The model ends in nn.Linear(32, 10) with no softmax. Which loss goes with it?",
+)
 def _logits_loss(answer):
     import torch.nn as nn
 
@@ -32,28 +39,37 @@ def _logits_loss(answer):
     if not (isinstance(kind, type) and issubclass(kind, nn.Module)):
         raise Wrong("give a loss from torch.nn, e.g. nn.SomeLoss() (an instance or the class).")
     if issubclass(kind, nn.CrossEntropyLoss):
-        return ("nn.CrossEntropyLoss takes raw logits and applies log-softmax itself: "
-                "Keras' Dense(10, softmax) + sparse_categorical_crossentropy in one piece.")
+        return (
+            "nn.CrossEntropyLoss takes raw logits and applies log-softmax itself: "
+            "Keras' Dense(10, softmax) + sparse_categorical_crossentropy in one piece."
+        )
     if issubclass(kind, nn.NLLLoss):
-        raise Wrong("NLLLoss expects log-probabilities: it would need an nn.LogSoftmax at the "
-                    "end of the model. Which loss does the log-softmax for you?")
+        raise Wrong(
+            "NLLLoss expects log-probabilities: it would need an nn.LogSoftmax at the "
+            "end of the model. Which loss does the log-softmax for you?"
+        )
     if issubclass(kind, (nn.MSELoss, nn.L1Loss)):
-        raise Wrong("that is a regression loss: it compares numbers, not class scores with a "
-                    "class index.")
+        raise Wrong(
+            "that is a regression loss: it compares numbers, not class scores with a class index."
+        )
     if issubclass(kind, (nn.BCELoss, nn.BCEWithLogitsLoss)):
-        raise Wrong("binary cross-entropy is for yes/no (or several independent yes/no) "
-                    "outputs; here exactly one of 10 classes is right.")
-    raise Wrong(f"{kind.__name__} is not it: look for the loss that takes logits and "
-                "class indices.")
+        raise Wrong(
+            "binary cross-entropy is for yes/no (or several independent yes/no) "
+            "outputs; here exactly one of 10 classes is right."
+        )
+    raise Wrong(
+        f"{kind.__name__} is not it: look for the loss that takes logits and class indices."
+    )
 
 
 def _reference_accuracy(logits, y) -> float:
     return float((np.asarray(logits).argmax(axis=1) == np.asarray(y)).mean())
 
 
-@exercise("pytorch-accuracy",
-          "Write accuracy(logits, y): the fraction of rows whose largest logit is at the "
-          "true class.")
+@exercise(
+    "pytorch-accuracy",
+    "Write accuracy(logits, y): the fraction of rows whose largest logit is at the true class.",
+)
 def _accuracy(fn):
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
@@ -69,24 +85,33 @@ def _accuracy(fn):
         try:
             value = float(got)
         except (TypeError, ValueError):
-            raise Wrong("return one number, a fraction between 0 and 1 (try float(...) "
-                        "around a mean).") from None
+            raise Wrong(
+                "return one number, a fraction between 0 and 1 (try float(...) around a mean)."
+            ) from None
         if np.isclose(value, want * len(y)) and len(y) > 1 and want > 0:
             raise Wrong("that is the number of hits; divide by the number of samples.")
         if not np.isclose(value, want, atol=1e-9):
-            raise Wrong(f"for logits of shape {logits.shape} you returned {value:.4g}. "
-                        "The predicted class is the argmax of each row (axis=1); compare it "
-                        "with y and take the mean.")
+            raise Wrong(
+                f"for logits of shape {logits.shape} you returned {value:.4g}. "
+                "The predicted class is the argmax of each row (axis=1); compare it "
+                "with y and take the mean."
+            )
     return "argmax over the classes, compare with the labels, average: that is accuracy."
 
 
-@exercise("pytorch-validation-split",
-          "The 5,000-image sample is sorted by digit (500 of each). Keras' validation_split=0.2 "
-          "holds out the last 1,000 images. How many different digits does the model train on?")
+@exercise(
+    "pytorch-validation-split",
+    "The 5,000-image sample is sorted by digit (500 of each). Keras' validation_split=0.2 "
+    "holds out the last 1,000 images. How many different digits does the model train on?",
+)
 def _validation_split(answer):
     if isinstance(answer, (int, float, np.number)) and answer == 10:
-        raise Wrong("Keras does not shuffle before it splits. Which images are the last 1,000 "
-                    "of a class-sorted set?")
+        raise Wrong(
+            "Keras does not shuffle before it splits. Which images are the last 1,000 "
+            "of a class-sorted set?"
+        )
     number_close(answer, 8, hint="The last 1,000 images are two whole digits' worth.")
-    return ("8: the 8s and 9s are all in the validation part, so the model never sees one "
-            "while it trains. Shuffle before you split.")
+    return (
+        "8: the 8s and 9s are all in the validation part, so the model never sees one "
+        "while it trains. Shuffle before you split."
+    )

@@ -24,4 +24,6 @@ def _welcome_fit(answer):
         if abs(float(np.mean(w * x + b - y))) > 0.3:
             hint = "your line is mostly above or below the points: adjust b."
         raise Wrong(f"mean squared error {mse:.2f}, not yet below 0.3; {hint}")
-    return f"mean squared error {mse:.2f}. Turning knobs to make a loss small is what training does."
+    return (
+        f"mean squared error {mse:.2f}. Turning knobs to make a loss small is what training does."
+    )

@@ -52,8 +52,9 @@ class Value:
     8.0
     """
 
-    def __init__(self, data: float, label: str = "", _children: tuple[Value, ...] = (),
-                 _op: str = ""):
+    def __init__(
+        self, data: float, label: str = "", _children: tuple[Value, ...] = (), _op: str = ""
+    ):
         if isinstance(data, Value):
             raise TypeError("Value(...) wraps a number, not another Value; use the Value itself.")
         if isinstance(data, bool) or not isinstance(data, Real):
@@ -136,15 +137,21 @@ class Value:
 
     def __pow__(self, exponent) -> Value:
         if isinstance(exponent, Value):
-            raise TypeError("Value ** Value is not supported: only numbers (int or float) are "
-                            "supported as exponents, e.g. x ** 2 or x ** -0.5.")
+            raise TypeError(
+                "Value ** Value is not supported: only numbers (int or float) are "
+                "supported as exponents, e.g. x ** 2 or x ** -0.5."
+            )
         if isinstance(exponent, bool) or not isinstance(exponent, Real):
-            raise TypeError(f"only numbers (int or float) are supported as exponents, "
-                            f"got {type(exponent).__name__}")
+            raise TypeError(
+                f"only numbers (int or float) are supported as exponents, "
+                f"got {type(exponent).__name__}"
+            )
         n = float(exponent)
         if self.data < 0 and not n.is_integer():
-            raise ValueError(f"{self.data!r} ** {n!r}: a negative base needs an integer "
-                             f"exponent (the result would be complex)")
+            raise ValueError(
+                f"{self.data!r} ** {n!r}: a negative base needs an integer "
+                f"exponent (the result would be complex)"
+            )
         if self.data == 0 and n < 0:
             raise ZeroDivisionError(f"0 ** {n!r}: zero cannot be raised to a negative power")
         out = Value(self.data**n, _children=(self,), _op=f"**{exponent:g}")
@@ -176,8 +183,10 @@ class Value:
         return other if other is NotImplemented else other / self
 
     def __rpow__(self, base):
-        raise TypeError("number ** Value is not supported: only numbers are supported as "
-                        "exponents; write (base ** x) as (x * math.log(base)).exp().")
+        raise TypeError(
+            "number ** Value is not supported: only numbers are supported as "
+            "exponents; write (base ** x) as (x * math.log(base)).exp()."
+        )
 
     # --- unary operations ----------------------------------------------------------
 

@@ -137,8 +137,10 @@ class Module:
                 continue
             value = np.asarray(value.detach().cpu() if hasattr(value, "detach") else value)
             if value.shape != params[name].shape:
-                raise ValueError(f"load_state_dict: {name} has shape {params[name].shape}, "
-                                 f"got shape {value.shape}")
+                raise ValueError(
+                    f"load_state_dict: {name} has shape {params[name].shape}, "
+                    f"got shape {value.shape}"
+                )
             params[name].data[...] = value
 
     # --- modes and printing ----------------------------------------------------
@@ -175,8 +177,10 @@ def _cached(module: Module, attribute: str):
 def _check_grad_shape(module: Module, grad_output, expected: tuple[int, ...]) -> np.ndarray:
     grad_output = np.asarray(grad_output)
     if grad_output.shape != expected:
-        raise ValueError(f"{module!r}.backward expected grad_output of shape {expected}, "
-                         f"got shape {grad_output.shape}")
+        raise ValueError(
+            f"{module!r}.backward expected grad_output of shape {expected}, "
+            f"got shape {grad_output.shape}"
+        )
     return grad_output
 
 
@@ -200,23 +204,34 @@ class Linear(Module):
         which is what torch's ``kaiming_uniform_(a=sqrt(5))`` works out to.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
-                 rng: np.random.Generator | None = None, dtype=np.float64):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        rng: np.random.Generator | None = None,
+        dtype=np.float64,
+    ):
         self.in_features, self.out_features = int(in_features), int(out_features)
         sampler = np.random if rng is None else rng
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight = Parameter(
-            sampler.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
-        self.bias = (Parameter(sampler.uniform(-bound, bound, out_features).astype(dtype))
-                     if bias else None)
+            sampler.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
+        )
+        self.bias = (
+            Parameter(sampler.uniform(-bound, bound, out_features).astype(dtype)) if bias else None
+        )
         self._x: np.ndarray | None = None
 
     def forward(self, x) -> np.ndarray:
         """x : (..., in_features) -> (..., out_features)."""
         x = np.asarray(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}) expected input "
-                             f"with last dimension {self.in_features}, got shape {x.shape}")
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) expected input "
+                f"with last dimension {self.in_features}, got shape {x.shape}"
+            )
         self._x = x
         y = x @ self.weight.data.T  # (..., out)
         return y + self.bias.data if self.bias is not None else y
@@ -231,8 +246,10 @@ class Linear(Module):
         return g @ self.weight.data  # (..., in)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class ReLU(Module):
@@ -281,7 +298,7 @@ class Flatten(Module):
         x = np.asarray(x)
         self._shape = x.shape
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
     def backward(self, grad_output) -> np.ndarray:
         return np.asarray(grad_output).reshape(_cached(self, "_shape"))

@@ -26,14 +26,19 @@ def _check_classification(logits, target) -> tuple[np.ndarray, np.ndarray]:
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy expected logits of shape (N, C), got shape {logits.shape}")
     if target.shape != logits.shape[:1]:
-        raise ValueError(f"cross_entropy expected target of shape ({logits.shape[0]},) for "
-                         f"logits of shape {logits.shape}, got shape {target.shape}")
+        raise ValueError(
+            f"cross_entropy expected target of shape ({logits.shape[0]},) for "
+            f"logits of shape {logits.shape}, got shape {target.shape}"
+        )
     if not np.issubdtype(target.dtype, np.integer):
-        raise TypeError(f"cross_entropy expected integer class indices as target, "
-                        f"got dtype {target.dtype}")
+        raise TypeError(
+            f"cross_entropy expected integer class indices as target, got dtype {target.dtype}"
+        )
     if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
-        raise ValueError(f"cross_entropy: target class indices must be in [0, {logits.shape[1]}), "
-                         f"got values from {target.min()} to {target.max()}")
+        raise ValueError(
+            f"cross_entropy: target class indices must be in [0, {logits.shape[1]}), "
+            f"got values from {target.min()} to {target.max()}"
+        )
     return logits, target
 
 
@@ -64,8 +69,9 @@ def mse(pred, target) -> float:
     """
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
-        raise ValueError(f"mse expected pred and target of the same shape, "
-                         f"got {pred.shape} and {target.shape}")
+        raise ValueError(
+            f"mse expected pred and target of the same shape, got {pred.shape} and {target.shape}"
+        )
     return float(np.mean((pred - target) ** 2))
 
 

@@ -13,8 +13,16 @@ from dlhelpers.scratch.layers import Module
 __all__ = ["evaluate_scratch", "fit_scratch", "train_epoch"]
 
 
-def train_epoch(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray, *,
-                batch_size: int = 32, rng: np.random.Generator | None = None) -> float:
+def train_epoch(
+    model: Module,
+    loss_fn: Module,
+    optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int = 32,
+    rng: np.random.Generator | None = None,
+) -> float:
     """One pass over ``(X, y)`` in shuffled mini-batches; returns the mean training loss.
 
     ``X`` : ndarray of shape (n_samples, n_features); ``y`` : int ndarray of
@@ -24,18 +32,19 @@ def train_epoch(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.
     model.train()
     total = 0.0
     for start in range(0, len(X), batch_size):
-        batch = order[start:start + batch_size]
-        logits = model(X[batch])               # forward: (B, n_classes)
-        loss = loss_fn(logits, y[batch])       # mean loss of the batch
+        batch = order[start : start + batch_size]
+        logits = model(X[batch])  # forward: (B, n_classes)
+        loss = loss_fn(logits, y[batch])  # mean loss of the batch
         optimizer.zero_grad()
-        model.backward(loss_fn.backward())     # backward: fills every p.grad
-        optimizer.step()                       # update every parameter
+        model.backward(loss_fn.backward())  # backward: fills every p.grad
+        optimizer.step()  # update every parameter
         total += loss * len(batch)
     return total / len(X)
 
 
-def evaluate_scratch(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Module, *,
-                     batch_size: int = 1000) -> dict[str, float]:
+def evaluate_scratch(
+    model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Module, *, batch_size: int = 1000
+) -> dict[str, float]:
     """Mean loss and accuracy of a NumPy model, in eval mode.
 
     Twin of :func:`dlhelpers.training.evaluate`.
@@ -43,8 +52,8 @@ def evaluate_scratch(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Modul
     model.eval()
     total, hits = 0.0, 0
     for start in range(0, len(X), batch_size):
-        logits = model(X[start:start + batch_size])
-        target = y[start:start + batch_size]
+        logits = model(X[start : start + batch_size])
+        target = y[start : start + batch_size]
         total += loss_fn(logits, target) * len(target)
         hits += int((logits.argmax(axis=1) == target).sum())
     model.train()
@@ -52,8 +61,17 @@ def evaluate_scratch(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Modul
     return {"loss": total / n, "accuracy": hits / n}
 
 
-def fit_scratch(model: Module, train, *, epochs: int, optimizer, loss_fn: Module,
-                batch_size: int = 32, val=None, seed: int = 0) -> dict[str, list[float]]:
+def fit_scratch(
+    model: Module,
+    train,
+    *,
+    epochs: int,
+    optimizer,
+    loss_fn: Module,
+    batch_size: int = 32,
+    val=None,
+    seed: int = 0,
+) -> dict[str, list[float]]:
     """Train a NumPy model for ``epochs`` epochs; returns a history like ``fit``'s.
 
     ``train`` and ``val`` are ``(X, y)`` pairs of arrays. The history has
@@ -64,8 +82,9 @@ def fit_scratch(model: Module, train, *, epochs: int, optimizer, loss_fn: Module
     rng = np.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": []}
     for _ in range(epochs):
-        history["loss"].append(train_epoch(model, loss_fn, optimizer, X, y,
-                                           batch_size=batch_size, rng=rng))
+        history["loss"].append(
+            train_epoch(model, loss_fn, optimizer, X, y, batch_size=batch_size, rng=rng)
+        )
         if val is not None:
             for key, value in evaluate_scratch(model, *val, loss_fn).items():
                 history.setdefault(f"val_{key}", []).append(value)
