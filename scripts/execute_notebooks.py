@@ -31,7 +31,10 @@ def execute(path: Path, *, timeout: int = 300) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
+        record_timing=False,  # timestamps in every cell would make every re-run a diff
     )
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
     client.execute()
     elapsed = time.perf_counter() - start
     nbformat.write(nb, path)
