@@ -58,8 +58,8 @@ def main() -> int:
         f"{len(paths)} notebooks, {os.cpu_count()} CPU cores; budget {BUDGET_S:.0f} s, "
         f"{BUDGET_MB:.0f} MB each\n"
     )
-    print(f"| {'notebook':<40} | {'wall (s)':>8} | {'peak (MB)':>9} | {'':<4} |")
-    print(f"|{'-' * 42}|{'-' * 9}:|{'-' * 10}:|{'-' * 6}|")
+    print(f"| {'notebook':<44} | {'wall (s)':>8} | {'peak (MB)':>9} | {'':<4} |")
+    print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 10}:|{'-' * 6}|")
     total, failed = 0.0, 0
     for path in paths:
         try:
@@ -67,17 +67,17 @@ def main() -> int:
         except Exception as err:  # report and go on with the others
             failed += 1
             print(
-                f"| {path.name:<40} | {'FAILED':>8} | {'':>9} | {type(err).__name__} |", flush=True
+                f"| {path.name:<44} | {'FAILED':>8} | {'':>9} | {type(err).__name__} |", flush=True
             )
             continue
         total += elapsed
         ok = elapsed <= BUDGET_S and peak <= BUDGET_MB
         failed += not ok
         print(
-            f"| {path.name:<40} | {elapsed:8.1f} | {peak:9.0f} | {'ok' if ok else 'OVER':<4} |",
+            f"| {path.name:<44} | {elapsed:8.1f} | {peak:9.0f} | {'ok' if ok else 'OVER':<4} |",
             flush=True,
         )
-    print(f"| {'total':<40} | {total:8.1f} | {'':>9} |      |")
+    print(f"| {'total':<44} | {total:8.1f} | {'':>9} |      |")
     return 1 if failed else 0
 
 

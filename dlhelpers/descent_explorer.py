@@ -18,7 +18,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from dlhelpers.descent import SURFACES, Descent, Surface, gradient_descent
-from dlhelpers.widgets import Explorer
+from dlhelpers.widgets import Explorer, dropdown, slider
 
 __all__ = ["DescentView", "build_descent_explorer", "plot_descent"]
 
@@ -227,25 +227,9 @@ def build_descent_explorer(
         view.update(run, title=f"{s.name}: lr={lr:.2g}, momentum={momentum:.2f}")
         return _explain(s, run)
 
-    def slider(desc, value, low, high, step, fmt=".2f"):
-        return W.FloatSlider(
-            value=value,
-            min=low,
-            max=high,
-            step=step,
-            description=desc,
-            readout_format=fmt,
-            continuous_update=False,
-            layout=W.Layout(width="250px"),
-        )
-
+    fixed = {"continuous": False, "width": "250px"}
     controls = {
-        "surface": W.Dropdown(
-            options=list(SURFACES),
-            value=surface,
-            description="surface",
-            layout=W.Layout(width="250px"),
-        ),
+        "surface": dropdown("surface", SURFACES, surface, width="250px"),
         "lr": W.FloatLogSlider(
             value=s.lr if lr is None else lr,
             base=10,
@@ -257,18 +241,10 @@ def build_descent_explorer(
             continuous_update=False,
             layout=W.Layout(width="250px"),
         ),
-        "momentum": slider("momentum", momentum, 0.0, 0.99, 0.01),
-        "x0": slider("start x", x0, -3.0, 3.0, 0.1, ".1f"),
-        "y0": slider("start y", y0, -3.0, 3.0, 0.1, ".1f"),
-        "steps": W.IntSlider(
-            value=steps,
-            min=0,
-            max=500,
-            step=10,
-            description="steps",
-            continuous_update=False,
-            layout=W.Layout(width="250px"),
-        ),
+        "momentum": slider("momentum", momentum, 0.0, 0.99, 0.01, fmt=".2f", **fixed),
+        "x0": slider("start x", x0, -3.0, 3.0, 0.1, **fixed),
+        "y0": slider("start y", y0, -3.0, 3.0, 0.1, **fixed),
+        "steps": slider("steps", steps, 0, 500, 10, integer=True, **fixed),
     }
 
     def reset(change) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 import platform
 import sys
@@ -62,19 +63,31 @@ class EnvReport:
         p.text(str(self))
 
 
+def _version(name: str) -> str | None:
+    # The installed metadata first: importing jupyterlab just to read its
+    # version takes seconds. A package on sys.path but not installed (the
+    # course run from a clone) is imported instead.
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    try:
+        return getattr(importlib.import_module(name), "__version__", "?")
+    except ImportError:
+        return None
+
+
 def environment_report() -> EnvReport:
     """Collect an :class:`EnvReport` for this kernel (imports torch if present)."""
     packages: dict[str, str | None] = {}
     problems: list[str] = []
     for name in _PACKAGES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
+        version = _version(name)
+        if version is None:
             packages[name] = None
             if name != "jupyterlab":  # Colab and VS Code run without it
                 problems.append(f"{name} is not installed")
             continue
-        version = getattr(module, "__version__", "?")
         packages[name] = version
         low = _MINIMUM.get(name)
         if low and _version_tuple(version) < low:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -30,7 +29,7 @@ from matplotlib.figure import Figure
 from dlhelpers.scratch.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from dlhelpers.scratch.losses import MSELoss
 from dlhelpers.scratch.optim import Adam
-from dlhelpers.widgets import Explorer
+from dlhelpers.widgets import Explorer, dropdown, slider
 
 __all__ = [
     "ACTIVATION_LAYERS",
@@ -262,26 +261,11 @@ def build_fit_explorer(
         )
 
     controls = {
-        "target": W.Dropdown(
-            options=list(TARGETS),
-            value=target,
-            description="target",
-            layout=W.Layout(width="200px"),
+        "target": dropdown("target", TARGETS, target, width="200px"),
+        "n_hidden": slider(
+            "hidden units", n_hidden, 1, 50, 1, integer=True, continuous=False, width="320px"
         ),
-        "n_hidden": W.IntSlider(
-            value=n_hidden,
-            min=1,
-            max=50,
-            description="hidden units",
-            continuous_update=False,
-            layout=W.Layout(width="320px"),
-        ),
-        "activation": W.Dropdown(
-            options=list(ACTIVATION_LAYERS),
-            value=activation,
-            description="activation",
-            layout=W.Layout(width="200px"),
-        ),
+        "activation": dropdown("activation", ACTIVATION_LAYERS, activation, width="200px"),
     }
     explorer = Explorer("FitExplorer", controls, fig, draw)
     explorer.view = view

@@ -5,23 +5,20 @@ label, data and grad), each operation a circle, and arrows run from inputs to
 outputs, left to right. No Graphviz needed: :func:`graph_layout` computes a
 layered layout from the topological order (a node's column is the longest path
 to it from the leaves; rows are ordered to keep edges short) and
-:func:`draw_graph` draws it. :func:`build_backprop_explorer` steps through the
-backward pass one node at a time.
+:func:`draw_graph` draws it. The explorer that steps through the backward pass
+is in :mod:`dlhelpers.backprop_explorer`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from dlhelpers.scratch.engine import Value, backward_steps, topological_order
+from dlhelpers.scratch.engine import Value, topological_order
 
-if TYPE_CHECKING:
-    from dlhelpers.widgets import Explorer
-
-__all__ = ["GraphView", "build_backprop_explorer", "draw_graph", "graph_layout", "op_symbol"]
+__all__ = ["GraphView", "draw_graph", "graph_layout", "op_symbol"]
 
 _SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−x", "sigmoid": "σ"}
 _FILL = {"leaf": "#fff3cf", "const": "#f2f2f2", "value": "#e3eefa", "op": "#ffffff"}
@@ -300,107 +297,3 @@ def draw_graph(
         )
         _, ax = plt.subplots(figsize=size, layout="constrained")
     return GraphView(ax, layout, show_grad=show_grad, fontsize=fontsize)
-
-
-# --- the widget: one neuron, backward one node at a time ------------------------------
-
-_ACTIVATION_METHODS = ("tanh", "sigmoid", "relu")
-
-
-def neuron_graph(
-    x1: float,
-    w1: float,
-    activation: str = "tanh",
-    *,
-    x2: float = 2.0,
-    w2: float = 0.5,
-    b: float = -1.0,
-) -> Value:
-    """``o = activation(x1*w1 + x2*w2 + b)`` as a labelled graph of :class:`Value`."""
-    if activation not in _ACTIVATION_METHODS:
-        raise ValueError(f"activation must be one of {_ACTIVATION_METHODS}, got {activation!r}")
-    x1_, w1_ = Value(x1, "x1"), Value(w1, "w1")
-    x2_, w2_, b_ = Value(x2, "x2"), Value(w2, "w2"), Value(b, "b")
-    x1w1, x2w2 = x1_ * w1_, x2_ * w2_
-    x1w1.label, x2w2.label = "x1w1", "x2w2"
-    n = x1w1 + x2w2
-    n.label = "n"
-    z = n + b_
-    z.label = "z"
-    o = getattr(z, activation)()
-    o.label = "o"
-    return o
-
-
-def build_backprop_explorer(
-    *, x1: float = 1.0, w1: float = -1.5, activation: str = "tanh"
-) -> Explorer:
-    """Step through backpropagation in one neuron ``o = f(x1 w1 + x2 w2 + b)``.
-
-    Drag ``x1`` and ``w1``, pick the activation ``f``, and move ``step``: at step
-    ``k`` the first ``k`` operations (from the output back) have passed their
-    gradient to their inputs. The operation that just ran is outlined in red,
-    the inputs it sent gradients to in orange.
-    """
-    import ipywidgets as W
-    from matplotlib.figure import Figure
-
-    from dlhelpers.widgets import Explorer
-
-    fig = Figure(figsize=(7.6, 2.9), layout="constrained")
-    view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)), fontsize=8)
-    nodes = view.layout["nodes"]
-    op_nodes = [n for n, node in enumerate(nodes) if node["kind"] == "op"]
-    index = {}  # which node index shows a given Value (refreshed with each root)
-
-    def draw(x1: float, w1: float, activation: str, step: int) -> str:
-        root = neuron_graph(x1, w1, activation)
-        view.update(root)
-        index.clear()
-        index.update(
-            {id(node["value"]): n for n, node in enumerate(nodes) if node["kind"] == "value"}
-        )
-        done, last = 0, None
-        if step > 0:
-            for v in backward_steps(root):
-                if v._op:
-                    done, last = done + 1, v
-                    if done == step:
-                        break
-        if last is None:
-            for node in nodes:
-                node["value"].grad = 0.0
-            view.update()
-            return (
-                f"forward pass: o = {root.data:.3f}. Move <b>step</b> to send gradients "
-                f"backward, one operation at a time ({len(op_nodes)} steps)."
-            )
-        hot = {index[id(last)] - 1, index[id(last)]}  # the op and the value it made
-        warm = {index[id(child)] for child in last._prev}
-        view.update(hot=hot, warm=warm)
-        sent = ", ".join(f"{c.label or 'const'}.grad = {c.grad:.3f}" for c in last._prev)
-        return (
-            f"step {done}/{len(op_nodes)}: the <b>{op_symbol(last._op)}</b> node making "
-            f"{last.label} has grad {last.grad:.3f} and passes it back: {sent}"
-        )
-
-    controls = {
-        "x1": W.FloatSlider(
-            value=x1, min=-2, max=2, step=0.1, description="x1", layout=W.Layout(width="230px")
-        ),
-        "w1": W.FloatSlider(
-            value=w1, min=-3, max=3, step=0.1, description="w1", layout=W.Layout(width="230px")
-        ),
-        "activation": W.Dropdown(
-            options=list(_ACTIVATION_METHODS),
-            value=activation,
-            description="f",
-            layout=W.Layout(width="160px"),
-        ),
-        "step": W.IntSlider(
-            value=0, min=0, max=len(op_nodes), description="step", layout=W.Layout(width="230px")
-        ),
-    }
-    explorer = Explorer("BackpropExplorer", controls, fig, draw, dpi=90)
-    explorer.view = view
-    return explorer

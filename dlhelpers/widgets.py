@@ -30,7 +30,14 @@ from dlhelpers.live import figure_png
 from dlhelpers.plots import ActivationView, DecisionView, neuron_probability
 from dlhelpers.scratch.activations import ACTIVATIONS
 
-__all__ = ["Explorer", "build_activation_explorer", "build_line_explorer", "build_neuron_explorer"]
+__all__ = [
+    "Explorer",
+    "build_activation_explorer",
+    "build_line_explorer",
+    "build_neuron_explorer",
+    "dropdown",
+    "slider",
+]
 
 
 class Explorer:
@@ -108,16 +115,58 @@ class Explorer:
         return bundle
 
 
-def _slider(description: str, value: float, low: float, high: float, step: float = 0.1):
+def slider(
+    description: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float = 0.1,
+    *,
+    integer: bool = False,
+    fmt: str = ".1f",
+    continuous: bool = True,
+    width: str = "260px",
+    **kwargs: Any,
+) -> W.FloatSlider | W.IntSlider:
+    """A slider as the explorers use it (``integer=True`` for whole numbers).
+
+    ``continuous=False`` redraws only on release: use it where a redraw
+    trains a model. Other keyword arguments go to the ipywidgets class.
+    """
+    if integer:
+        return W.IntSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=max(1, int(step)),
+            description=description,
+            continuous_update=continuous,
+            layout=W.Layout(width=width),
+            **kwargs,
+        )
     return W.FloatSlider(
         value=value,
         min=low,
         max=high,
         step=step,
         description=description,
-        continuous_update=True,
-        readout_format=".1f",
-        layout=W.Layout(width="260px"),
+        continuous_update=continuous,
+        readout_format=fmt,
+        layout=W.Layout(width=width),
+        **kwargs,
+    )
+
+
+def dropdown(
+    description: str, options, value, *, width: str = "220px", **kwargs: Any
+) -> W.Dropdown:
+    """A drop-down menu as the explorers use it."""
+    return W.Dropdown(
+        options=list(options),
+        value=value,
+        description=description,
+        layout=W.Layout(width=width),
+        **kwargs,
     )
 
 
@@ -161,14 +210,9 @@ def build_activation_explorer(
         return f"<b>{activation}</b>: the slope is nearly zero on {share:.0%} of this x range."
 
     controls = {
-        "activation": W.Dropdown(
-            options=list(ACTIVATIONS),
-            value=activation,
-            description="activation",
-            layout=W.Layout(width="220px"),
-        ),
-        "weight": _slider("weight w", weight, -4.0, 4.0),
-        "bias": _slider("bias b", bias, -4.0, 4.0),
+        "activation": dropdown("activation", ACTIVATIONS, activation),
+        "weight": slider("weight w", weight, -4.0, 4.0),
+        "bias": slider("bias b", bias, -4.0, 4.0),
     }
     return Explorer("ActivationExplorer", controls, fig, draw)
 
@@ -192,9 +236,9 @@ def build_neuron_explorer(
         return f"accuracy <b>{view.accuracy:.0%}</b> on {len(view.y)} points"
 
     controls = {
-        "w1": _slider("w1", w1, -5, 5),
-        "w2": _slider("w2", w2, -5, 5),
-        "b": _slider("b", b, -5, 5),
+        "w1": slider("w1", w1, -5, 5),
+        "w2": slider("w2", w2, -5, 5),
+        "b": slider("b", b, -5, 5),
     }
     explorer = Explorer("NeuronExplorer", controls, fig, draw)
     explorer.view = view
@@ -233,5 +277,5 @@ def build_line_explorer(
         ax.set_title(f"w = {w:.1f}, b = {b:.1f}: mean squared error {mse:.2f}", fontsize=10)
         return f"mean squared error <b>{mse:.2f}</b>"
 
-    controls = {"w": _slider("w", w, -4, 4), "b": _slider("b", b, -4, 4)}
+    controls = {"w": slider("w", w, -4, 4), "b": slider("b", b, -4, 4)}
     return Explorer("LineExplorer", controls, fig, draw)

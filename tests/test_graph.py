@@ -6,13 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlhelpers.graph import (
-    build_backprop_explorer,
-    draw_graph,
-    graph_layout,
-    neuron_graph,
-    op_symbol,
-)
+from dlhelpers.backprop_explorer import build_backprop_explorer, neuron_graph
+from dlhelpers.graph import draw_graph, graph_layout, op_symbol
 from dlhelpers.scratch import Value
 from dlhelpers.scratch.engine import topological_order
 

@@ -10,12 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.playground import (  # noqa: E402
-    PLAYGROUND_DATASETS,
-    PlaygroundModel,
-    build_playground,
-    make_mlp,
-)
+from dlhelpers.playground import build_playground  # noqa: E402
+from dlhelpers.playground_model import PLAYGROUND_DATASETS, PlaygroundModel, make_mlp  # noqa: E402
 
 
 @pytest.fixture
