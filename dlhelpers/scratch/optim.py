@@ -66,6 +66,21 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _gradients(group: dict):
+        """``(param, gradient)`` for each parameter of ``group`` that has a gradient.
+
+        The gradient includes L2 weight decay (``g + weight_decay * p``), added
+        the way torch adds it: to the gradient, before momentum or Adam's moments.
+        """
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad
+            if group["weight_decay"] != 0:
+                g = g + group["weight_decay"] * p.data
+            yield p, g
+
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in self.defaults.items())
         return f"{type(self).__name__}({settings})"
@@ -114,12 +129,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad
-                if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p.data
+            for p, g in self._gradients(group):
                 if momentum != 0:
                     state = self.state.setdefault(id(p), {})
                     if "momentum_buffer" not in state:
@@ -166,12 +176,7 @@ class Adam(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad
-                if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p.data
+            for p, g in self._gradients(group):
                 state = self.state.setdefault(id(p), {})
                 if not state:
                     state.update(
