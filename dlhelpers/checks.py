@@ -28,6 +28,7 @@ __all__ = [
     "Feedback",
     "NotAttempted",
     "Wrong",
+    "call_answer",
     "check",
     "compare_arrays",
     "exercise",
@@ -154,6 +155,21 @@ def compare_arrays(
         raise Wrong(f"{what} is off at position {index} (you gave {got[index]:.6g}).")
 
 
+def call_answer(fn: Any, *args: Any) -> Any:
+    """Call the learner's function ``fn(*args)`` and return what it gives.
+
+    Raises :class:`Wrong` if ``fn`` is not a function and :class:`NotAttempted`
+    if it returns a stub (``...`` or None): the start of every judge of a
+    function-writing exercise.
+    """
+    if not callable(fn):
+        raise Wrong(f"expected a function, got {type(fn).__name__}.")
+    got = fn(*args)
+    if is_stub(got):
+        raise NotAttempted("your function returns `...` or None: fill in the body.")
+    return got
+
+
 def function_matches(
     fn: Any,
     reference: Callable,
@@ -164,13 +180,9 @@ def function_matches(
     atol: float = 1e-9,
 ) -> None:
     """Raise :class:`Wrong` (ending with ``hint``) unless ``fn`` agrees with ``reference``."""
-    if not callable(fn):
-        raise Wrong(f"expected a function, got {type(fn).__name__}.")
     for x in inputs:
         x = np.asarray(x, dtype=float)
-        got = fn(x.copy())
-        if is_stub(got):
-            raise NotAttempted("your function returns `...` or None: fill in the body.")
+        got = call_answer(fn, x.copy())
         try:
             compare_arrays(
                 got,

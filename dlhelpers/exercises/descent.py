@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, compare_arrays, exercise, is_stub, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    call_answer,
+    compare_arrays,
+    exercise,
+    is_stub,
+    number_close,
+)
 
 _LOGITS = np.array([2.0, 1.0, -1.0])
 _TARGET = 1
@@ -65,15 +73,11 @@ def _(answer):
     "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.",
 )
 def _(fn):
-    if not callable(fn):
-        raise Wrong(f"expected a function, got {type(fn).__name__}.")
     rng = np.random.default_rng(3)
     cases = [(0.0, 0.0), (0.1, 0.0), (0.05, 0.9), (0.3, 0.5)]
     for lr, momentum in cases:
         w, v, g = rng.normal(size=(3, 4))
-        out = fn(w.copy(), v.copy(), g.copy(), lr, momentum)
-        if is_stub(out):
-            raise NotAttempted("your function returns `...` or None: fill in the body.")
+        out = call_answer(fn, w.copy(), v.copy(), g.copy(), lr, momentum)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise Wrong(
                 "return two things: the new weights and the new velocity, `return new_w, new_v`."

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, compare_arrays, exercise, is_stub, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    call_answer,
+    compare_arrays,
+    exercise,
+    is_stub,
+    number_close,
+)
 
 
 def _shape(answer, what: str) -> tuple[int, ...]:
@@ -75,12 +83,10 @@ def _dense_relu(X, W, b):
     "Write dense_forward(X, W, b) = relu(X W^T + b) for a batch X of shape (N, in).",
 )
 def _dense_forward(fn):
-    if not callable(fn):
-        raise Wrong(f"expected a function, got {type(fn).__name__}.")
     rng = np.random.default_rng(2)
     X, W, b = rng.normal(size=(5, 4)), rng.normal(size=(3, 4)), rng.normal(size=3)
     try:
-        got = fn(X.copy(), W.copy(), b.copy())
+        got = call_answer(fn, X.copy(), W.copy(), b.copy())
     except ValueError as err:
         if "matmul" in str(err) or "shapes" in str(err):
             raise Wrong(
@@ -88,8 +94,6 @@ def _dense_forward(fn):
                 "shape (N, in) = (5, 4). Which one needs transposing?"
             ) from None
         raise
-    if is_stub(got):
-        raise NotAttempted("your function returns `...` or None: fill in the body.")
     got = np.asarray(got, dtype=float)
     if got.shape == (3, 5):
         raise Wrong("your output has shape (out, N); the batch should stay in the rows: (N, out).")
