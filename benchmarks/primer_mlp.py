@@ -37,7 +37,7 @@ from torch import nn
 
 from dlhelpers.scratch import Adam, CrossEntropyLoss, Linear, ReLU, Sequential
 from dlhelpers.scratch.training import train_epoch
-from dlhelpers.training import Callback, fit
+from dlhelpers.train import Callback, fit
 
 SIZES = (784, 64, 32, 10)
 

@@ -12,13 +12,8 @@ import pytest  # noqa: E402
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.curves import (  # noqa: E402
-    ScheduleStep,
-    plot_histories,
-    results_table,
-    scheduled_learning_rates,
-)
-from dlhelpers.training import History, fit  # noqa: E402
+from dlhelpers.train import History, ScheduleStep, fit, scheduled_learning_rates  # noqa: E402
+from dlhelpers.viz import plot_histories, results_table  # noqa: E402
 
 
 def test_plot_histories_draws_each_run_train_and_val():

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlhelpers import data
-from dlhelpers.data import load_mnist, read_idx, write_idx
+from dlhelpers.data import cache, load_mnist, read_idx, write_idx
+from dlhelpers.data import mnist as data
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 NAMES = list(data.FILES)
@@ -227,7 +227,7 @@ def test_offline_variable_forces_the_sample_without_http(fake, monkeypatch, caps
 
 
 def test_offline_argument_and_default_cache(monkeypatch, tmp_path, tiny_sample):
-    monkeypatch.setenv(data.DATA_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(cache.DATA_VARIABLE, str(tmp_path))
     assert data._default_cache() == tmp_path / "mnist"
     monkeypatch.setenv(data.OFFLINE_VARIABLE, "0")
     mnist = load_mnist(offline=True, verbose=False)

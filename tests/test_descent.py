@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from dlhelpers.checks import check
-from dlhelpers.descent import SURFACES, gradient_descent, numerical_gradient
-from dlhelpers.descent_explorer import build_descent_explorer, plot_descent
-from dlhelpers.minibatch import compare_batch_sizes, plot_batch_comparison
+from dlhelpers.explorers.descent import build_descent_explorer, plot_descent
+from dlhelpers.explorers.descent_model import SURFACES, gradient_descent, numerical_gradient
+from dlhelpers.explorers.minibatch import compare_batch_sizes, plot_batch_comparison
 
 BOWL = SURFACES["bowl"]
 

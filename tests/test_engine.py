@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from dlhelpers.scratch import Value
-from dlhelpers.scratch.engine import backward_steps, topological_order
+from dlhelpers.scratch import Value, backward_steps, topological_order
 
 torch = pytest.importorskip("torch")
 

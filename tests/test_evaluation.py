@@ -7,15 +7,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from dlhelpers.checks import check
-from dlhelpers.evaluation import (
-    accuracy,
-    confusion_matrix,
-    misclassified,
-    plot_confusion_matrix,
-    plot_digits,
-)
 from dlhelpers.scratch import Adam, CrossEntropyLoss, Linear, ReLU, Sequential
 from dlhelpers.scratch.training import evaluate_scratch, fit_scratch, train_epoch
+from dlhelpers.train import accuracy, confusion_matrix, misclassified
+from dlhelpers.viz import plot_confusion_matrix, plot_digits
 
 
 def test_confusion_matrix_counts(rng):
@@ -162,7 +157,7 @@ def test_validation_split_exercise():
 
 
 def test_prediction_explorer_moves(rng):
-    from dlhelpers.evaluation import build_prediction_explorer
+    from dlhelpers.explorers.predictions import build_prediction_explorer
 
     images = rng.integers(0, 256, (6, 28, 28))
     labels = np.array([0, 1, 2, 3, 4, 5])

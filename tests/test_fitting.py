@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhelpers.fitting import TARGETS, build_fit_explorer, fit_hidden_units
+from dlhelpers.explorers.fitting import TARGETS, build_fit_explorer, fit_hidden_units
 
 
 @pytest.mark.parametrize("target", ["sin", "bump", "|x|"])

@@ -6,10 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlhelpers.backprop_explorer import build_backprop_explorer, neuron_graph
-from dlhelpers.graph import draw_graph, graph_layout, op_symbol
-from dlhelpers.scratch import Value
-from dlhelpers.scratch.engine import topological_order
+from dlhelpers.explorers.backprop import build_backprop_explorer, neuron_graph
+from dlhelpers.scratch import Value, topological_order
+from dlhelpers.viz import draw_graph, graph_layout, op_symbol
 
 
 def karpathy_graph():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhelpers.scratch.layers import (
+from dlhelpers.env import set_seed
+from dlhelpers.scratch import (
     Dropout,
     Flatten,
     Linear,
@@ -17,7 +18,6 @@ from dlhelpers.scratch.layers import (
     Tanh,
 )
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
-from dlhelpers.utils import set_seed
 
 torch = pytest.importorskip("torch")
 F64 = torch.float64

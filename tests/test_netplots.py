@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlhelpers.netplots import layer_names, plot_layer_outputs, plot_network
+from dlhelpers.viz import layer_names, plot_layer_outputs, plot_network
 
 
 def test_layer_names():

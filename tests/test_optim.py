@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhelpers.scratch.layers import Linear, Parameter, Sequential, Tanh
+from dlhelpers.scratch import Linear, Parameter, Sequential, Tanh
 from dlhelpers.scratch.losses import MSELoss
 from dlhelpers.scratch.optim import SGD, Adam
 

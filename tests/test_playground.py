@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.playground import build_playground  # noqa: E402
-from dlhelpers.playground_model import PLAYGROUND_DATASETS, PlaygroundModel, make_mlp  # noqa: E402
+from dlhelpers.explorers.playground import build_playground  # noqa: E402
+from dlhelpers.explorers.playground_model import PLAYGROUND_DATASETS, PlaygroundModel, make_mlp  # noqa: E402
 
 
 @pytest.fixture

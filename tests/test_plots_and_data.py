@@ -9,10 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlhelpers.env import environment_report
-from dlhelpers.plots import activation_curve, grid_points, plot_activation, plot_neuron_boundary
-from dlhelpers.toydata import DATASETS, make_dataset
-from dlhelpers.utils import set_seed
+from dlhelpers.data import DATASETS, make_dataset
+from dlhelpers.env import environment_report, set_seed
+from dlhelpers.viz import activation_curve, grid_points, plot_activation, plot_neuron_boundary
 
 
 def test_activation_curve_applies_weight_bias_and_chain_rule():
@@ -102,7 +101,7 @@ def test_set_seed_makes_numpy_and_torch_repeatable():
 
 
 def test_available_cores_respects_omp_num_threads(monkeypatch):
-    from dlhelpers.utils import available_cores
+    from dlhelpers.env import available_cores
 
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert available_cores() == 1

@@ -11,8 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from dlhelpers.toydata import make_dataset  # noqa: E402
-from dlhelpers.training import (  # noqa: E402
+from dlhelpers.data import make_dataset  # noqa: E402
+from dlhelpers.train import (  # noqa: E402
     Callback,
     EarlyStopping,
     History,

@@ -54,7 +54,7 @@ def test_early_stop():
 
 def test_early_stop_answer_matches_the_callback():
     torch = pytest.importorskip("torch")
-    from dlhelpers.training import EarlyStopping, TrainState
+    from dlhelpers.train import EarlyStopping, TrainState
 
     model = torch.nn.Linear(1, 1)
     stopper = EarlyStopping(monitor="val_loss", patience=3)

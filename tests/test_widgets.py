@@ -7,8 +7,10 @@ import base64
 import numpy as np
 import pytest
 
-from dlhelpers.toydata import make_blobs
-from dlhelpers.widgets import build_activation_explorer, build_line_explorer, build_neuron_explorer
+from dlhelpers.data import make_blobs
+from dlhelpers.explorers.activation import build_activation_explorer
+from dlhelpers.explorers.line import build_line_explorer
+from dlhelpers.explorers.neuron import build_neuron_explorer
 
 
 def test_activation_explorer_redraws_when_a_slider_moves():
@@ -59,7 +61,7 @@ def test_explorer_display_bundle_has_widget_png_and_short_text():
 
 
 def test_line_explorer_error_drops_as_the_line_fits():
-    from dlhelpers.toydata import make_line
+    from dlhelpers.data import make_line
 
     x, y = make_line(20, slope=2.0, intercept=-1.0, seed=0)
     ex = build_line_explorer(x, y, w=0.0, b=0.0)

@@ -14,6 +14,8 @@ from dlhelpers.checks import (
     number_close,
 )
 
+__all__ = []
+
 _LOGITS = np.array([2.0, 1.0, -1.0])
 _TARGET = 1
 

@@ -14,6 +14,8 @@ from dlhelpers.checks import (
     number_close,
 )
 
+__all__ = []
+
 
 def _shape(answer, what: str) -> tuple[int, ...]:
     if is_stub(answer):

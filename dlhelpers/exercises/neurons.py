@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import NotAttempted, Wrong, exercise, function_matches, number_close
-from dlhelpers.plots import neuron_probability
+from dlhelpers.data.toy import make_blobs
 from dlhelpers.scratch.activations import leaky_relu, sigmoid, tanh_grad
-from dlhelpers.toydata import make_blobs
+from dlhelpers.viz.decision import neuron_probability
+
+__all__ = ["SEPARABLE_BLOBS"]
 
 _INPUTS = [
     np.array([-3.0, -0.5, 0.0, 0.5, 3.0]),

@@ -125,8 +125,9 @@ def _train_xor(weight_decay: float) -> tuple[dict, dict]:
     import torch
     from torch import nn
 
-    from dlhelpers.toydata import make_dataset
-    from dlhelpers.training import evaluate, fit
+    from dlhelpers.data.toy import make_dataset
+    from dlhelpers.train.evaluate import evaluate
+    from dlhelpers.train.fit import fit
 
     X, y = make_dataset("xor", 540, noise=0.25, seed=3)
     train, val = (X[:40], y[:40]), (X[40:], y[40:])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import Wrong, exercise
-from dlhelpers.toydata import make_line
+from dlhelpers.data.toy import make_line
+
+__all__ = ["WELCOME_LINE"]
 
 #: The points of notebook 00's line explorer and its practice exercise.
 WELCOME_LINE = {"n_samples": 20, "slope": 2.0, "intercept": -1.0, "noise": 0.4, "seed": 0}

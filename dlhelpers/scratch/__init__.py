@@ -23,20 +23,23 @@ from dlhelpers.scratch.activations import (
 )
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.layers import (
+    ACTIVATION_LAYERS,
     Dropout,
     Flatten,
     Linear,
-    Module,
-    Parameter,
     ReLU,
-    Sequential,
     Sigmoid,
     Tanh,
 )
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
+from dlhelpers.scratch.module import Module, Parameter, Sequential
 from dlhelpers.scratch.optim import SGD, Adam, Optimizer
+from dlhelpers.scratch.traversal import backward_steps, topological_order
 
 __all__ = [
+    "ACTIVATION_LAYERS",
+    "backward_steps",
+    "topological_order",
     "Dropout",
     "Flatten",
     "Linear",

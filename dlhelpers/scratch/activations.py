@@ -18,7 +18,6 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = [
-    "ACTIVATIONS",
     "gelu",
     "gelu_grad",
     "leaky_relu",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.scratch.activations import log_softmax
-from dlhelpers.scratch.layers import Module
+from dlhelpers.scratch.module import Module
 
 __all__ = ["CrossEntropyLoss", "MSELoss", "cross_entropy", "mse"]
 

@@ -25,9 +25,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dlhelpers.scratch.layers import Parameter
+from dlhelpers.scratch.module import Parameter
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["Adam", "Optimizer", "SGD"]
 
 
 class Optimizer:

@@ -26,19 +26,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from dlhelpers.scratch.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
+from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear
 from dlhelpers.scratch.losses import MSELoss
+from dlhelpers.scratch.module import Sequential
 from dlhelpers.scratch.optim import Adam
-from dlhelpers.widgets import Explorer, dropdown, slider
 
-__all__ = [
-    "ACTIVATION_LAYERS",
-    "TARGETS",
-    "FitResult",
-    "FitView",
-    "build_fit_explorer",
-    "fit_hidden_units",
-]
+__all__ = ["FitResult", "FitView", "X_RANGE", "build_fit_explorer", "fit_hidden_units"]
 
 #: name -> target function on [-3, 3], in the order the explorer lists them.
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -49,8 +43,6 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "wiggle": lambda x: np.sin(3 * x) * np.exp(-0.2 * x**2),
 }
 
-#: activation name -> layer class of :mod:`dlhelpers.scratch.layers`.
-ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 X_RANGE = (-3.0, 3.0)
 

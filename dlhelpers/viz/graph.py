@@ -16,7 +16,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from dlhelpers.scratch.engine import Value, topological_order
+from dlhelpers.scratch.engine import Value
+from dlhelpers.scratch.traversal import topological_order
 
 __all__ = ["GraphView", "draw_graph", "graph_layout", "op_symbol"]
 

@@ -12,61 +12,16 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
+
+from dlhelpers.train.callback import Callback, TrainState
 
 if TYPE_CHECKING:
-    from dlhelpers.training import History
+    pass
 
-__all__ = ["Callback", "EarlyStopping", "LiveCurves", "ProgressBar", "TrainState"]
-
-
-@dataclass
-class TrainState:
-    """What a callback sees: the model, where the loop is, and the logs so far.
-
-    ``epoch`` and ``batch`` count from 1. ``batch_loss`` is the loss of the
-    batch that just ran; ``logs`` holds the metrics of the epoch that just
-    ended (in ``on_epoch_end``). A callback ends training after the current
-    step with :meth:`stop`.
-    """
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    history: History
-    epochs: int
-    batches: int
-    n_train: int
-    n_val: int
-    epoch: int = 0
-    batch: int = 0
-    batch_loss: float = float("nan")
-    logs: dict[str, float] = field(default_factory=dict)
-    stop_training: bool = False
-
-    def stop(self, reason: str) -> None:
-        """Ask the loop to stop after the current step, with a one-line ``reason``."""
-        self.stop_training = True
-        if self.history.stop_reason is None:
-            self.history.stop_reason = reason
-
-
-class Callback:
-    """Base class: override the hooks you need; each receives the :class:`TrainState`."""
-
-    def on_train_begin(self, state: TrainState) -> None: ...
-
-    def on_epoch_begin(self, state: TrainState) -> None: ...
-
-    def on_batch_end(self, state: TrainState) -> None: ...
-
-    def on_epoch_end(self, state: TrainState) -> None: ...
-
-    def on_train_end(self, state: TrainState) -> None: ...
+__all__ = ["EarlyStopping", "LiveCurves", "ProgressBar"]
 
 
 class EarlyStopping(Callback):
@@ -209,7 +164,7 @@ class LiveCurves(Callback):
     ):
         from matplotlib.figure import Figure
 
-        from dlhelpers.live import LiveFigure
+        from dlhelpers.viz.live import LiveFigure
 
         self.metrics, self.min_interval = tuple(metrics), min_interval
         self.smooth, self._show = smooth, show

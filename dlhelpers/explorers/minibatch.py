@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from dlhelpers.descent_explorer import _floor
+from dlhelpers.viz.curves import log_floor
 
 __all__ = ["BatchComparison", "compare_batch_sizes", "plot_batch_comparison"]
 
@@ -113,7 +113,7 @@ def plot_batch_comparison(result: BatchComparison, *, axes: Sequence[Axes] | Non
     ax_w.plot(*result.w_best, "*", ms=12, color="gold", mec="k", zorder=4)
     for i, (label, path) in enumerate(result.paths.items()):
         ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)
-        ax_loss.plot(_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label)
+        ax_loss.plot(log_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label)
     ax_w.set_xlabel("$w_1$")
     ax_w.set_ylabel("$w_2$")
     ax_w.set_title("the weights' path", fontsize=9)

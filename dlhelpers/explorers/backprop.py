@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from dlhelpers.graph import GraphView, graph_layout, op_symbol
-from dlhelpers.scratch.engine import Value, backward_steps
-from dlhelpers.widgets import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.scratch.engine import Value
+from dlhelpers.scratch.traversal import backward_steps
+from dlhelpers.viz.graph import GraphView, graph_layout, op_symbol
 
 __all__ = ["build_backprop_explorer", "neuron_graph"]
 

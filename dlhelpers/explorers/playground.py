@@ -26,15 +26,15 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from dlhelpers.playground_model import (
-    ACTIVATION_LAYERS,
+from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.playground_model import (
     LEARNING_RATES,
     PLAYGROUND_DATASETS,
     REGULARIZATION_RATES,
     PlaygroundModel,
 )
-from dlhelpers.plots import CLASS_COLORS, DecisionView, data_extent
-from dlhelpers.widgets import Explorer, dropdown, slider
+from dlhelpers.scratch.layers import ACTIVATION_LAYERS
+from dlhelpers.viz.decision import CLASS_COLORS, DecisionView, data_extent
 
 __all__ = ["Playground", "PlaygroundView", "build_playground"]
 

@@ -16,14 +16,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.toydata import make_dataset
+from dlhelpers.data.toy import make_dataset
 
 __all__ = [
     "ACTIVATION_LAYERS",
     "LEARNING_RATES",
     "PLAYGROUND_DATASETS",
-    "REGULARIZATION_RATES",
     "PlaygroundModel",
+    "REGULARIZATION_RATES",
     "make_mlp",
 ]
 

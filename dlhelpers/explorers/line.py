@@ -1,0 +1,46 @@
+"""The line explorer (notebook 00's warm-up): fit a line by turning two knobs; see the squared errors."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from dlhelpers.explorers.base import Explorer, slider
+
+__all__ = ["build_line_explorer"]
+
+
+def build_line_explorer(
+    x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: float = 0.0
+) -> Explorer:
+    """Drag ``w`` and ``b`` of the line ``w x + b`` to fit points; see the squared errors.
+
+    The warm-up of notebook 00: "learning" is turning knobs to make a loss
+    small. The vertical segments are the errors; the title gives their mean
+    square.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    fig = Figure(figsize=(4.6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(x, y, s=20, color="C0", zorder=3, label="data")
+    grid = np.linspace(x.min() - 0.2, x.max() + 0.2, 2)
+    (line,) = ax.plot(grid, 0 * grid, color="C1", lw=2, label="w·x + b")
+    errors = ax.vlines(x, y, y, color="C3", lw=1, alpha=0.7, label="errors")
+    ax.set_ylim(y.min() - 1.5, y.max() + 1.5)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+
+    def draw(w: float, b: float) -> str:
+        pred = w * x + b
+        line.set_ydata(w * grid + b)
+        errors.set_segments(
+            [np.array([[xi, yi], [xi, pi]]) for xi, yi, pi in zip(x, y, pred, strict=True)]
+        )
+        mse = float(np.mean((pred - y) ** 2))
+        ax.set_title(f"w = {w:.1f}, b = {b:.1f}: mean squared error {mse:.2f}", fontsize=10)
+        return f"mean squared error <b>{mse:.2f}</b>"
+
+    controls = {"w": slider("w", w, -4, 4), "b": slider("b", b, -4, 4)}
+    return Explorer("LineExplorer", controls, fig, draw)

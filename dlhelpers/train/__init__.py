@@ -1,0 +1,34 @@
+"""Training torch models: one :func:`fit` with callbacks, :func:`evaluate`, :func:`predict`, metrics.
+
+Taught in notebook 05 (the primer's Keras ``fit``/``evaluate`` rebuilt in PyTorch) and used from
+notebook 06 on. The loop knows nothing about plotting: live curves, a progress bar, early
+stopping and learning-rate schedules are callbacks.
+"""
+
+from dlhelpers.train.batches import shuffle_split
+from dlhelpers.train.callback import Callback, TrainState
+from dlhelpers.train.callbacks import EarlyStopping, LiveCurves, ProgressBar
+from dlhelpers.train.evaluate import evaluate, predict, predict_proba
+from dlhelpers.train.fit import fit
+from dlhelpers.train.history import History
+from dlhelpers.train.metrics import accuracy, confusion_matrix, misclassified
+from dlhelpers.train.schedules import ScheduleStep, scheduled_learning_rates
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LiveCurves",
+    "ProgressBar",
+    "ScheduleStep",
+    "TrainState",
+    "accuracy",
+    "confusion_matrix",
+    "evaluate",
+    "fit",
+    "misclassified",
+    "predict",
+    "predict_proba",
+    "scheduled_learning_rates",
+    "shuffle_split",
+]
