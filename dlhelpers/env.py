@@ -1,4 +1,9 @@
-"""The environment report that notebook 00 prints."""
+"""The notebooks' environment: seeds, threads, device, versions, and notebook 00's report.
+
+Every notebook's first code cell ends with ``rng = setup(0)`` (:func:`setup`):
+it seeds Python, NumPy and torch, pins torch to one thread, and prints one
+line of versions.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["EnvReport", "available_cores", "environment_report", "get_device", "set_seed"]
+__all__ = [
+    "THREADS_VARIABLE",
+    "EnvReport",
+    "available_cores",
+    "environment_report",
+    "get_device",
+    "set_seed",
+    "setup",
+    "versions_line",
+]
+
+THREADS_VARIABLE = "DLHELPERS_THREADS"
 
 _PACKAGES = ("numpy", "torch", "matplotlib", "ipywidgets", "jupyterlab", "dlhelpers")
 # Oldest versions the course is tested against; older ones get a warning line.
@@ -56,7 +72,9 @@ class EnvReport:
         lines = [f"Python      {self.python} on {self.platform}"]
         for name, version in self.packages.items():
             lines.append(f"{name:<11} {version or 'NOT INSTALLED'}")
-        lines.append(f"CPU cores   {self.cpu_count} (torch uses {self.torch_threads} threads)")
+        lines.append(
+            f"CPU cores   {self.cpu_count} (torch uses {self.torch_threads} thread{'s' if self.torch_threads != 1 else ''})"
+        )
         gpu = self.cuda or ("Apple MPS" if self.mps else "none, everything runs on the CPU")
         lines.append(f"GPU         {gpu}")
         lines.append("Status      " + ("all good" if self.ok else "; ".join(self.problems)))
@@ -76,7 +94,7 @@ def _version(name: str) -> str | None:
         pass
     try:
         return getattr(importlib.import_module(name), "__version__", "?")
-    except ImportError:
+    except Exception:  # missing, or broken (a failed import can raise anything)
         return None
 
 
@@ -98,13 +116,20 @@ def environment_report() -> EnvReport:
     threads = cuda = None
     mps = False
     if packages.get("torch"):
-        import torch
+        try:
+            import torch
 
-        threads = torch.get_num_threads()
-        if torch.cuda.is_available():
-            cuda = torch.cuda.get_device_name(0)
-        backend = getattr(torch.backends, "mps", None)
-        mps = bool(backend is not None and backend.is_available())
+            threads = torch.get_num_threads()
+            if torch.cuda.is_available():
+                cuda = torch.cuda.get_device_name(0)
+            backend = getattr(torch.backends, "mps", None)
+            mps = bool(backend is not None and backend.is_available())
+        except Exception as err:  # installed but broken: the case this report exists for
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            problems.append(
+                f"torch {packages['torch']} is installed but does not import "
+                f"({type(err).__name__}: {first[:120]}); reinstall it (see the README)"
+            )
     return EnvReport(
         python=platform.python_version(),
         platform=f"{platform.system()} {platform.machine()}",
@@ -127,7 +152,7 @@ def available_cores() -> int:
     return max(1, min(cores, int(limit))) if limit.isdigit() and int(limit) > 0 else cores
 
 
-def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
+def set_seed(seed: int = 0, *, threads: int | None = 1) -> np.random.Generator:
     """Seed Python, NumPy and (if installed) torch; pin torch's thread count.
 
     Torch results depend on the number of threads (the order of a sum
@@ -143,11 +168,15 @@ def set_seed(seed: int = 0, *, threads: int | None = 2) -> np.random.Generator:
         A fresh generator seeded with ``seed``, for NumPy code that takes an
         explicit ``rng``.
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if threads is not None and (not isinstance(threads, int | np.integer) or threads < 1):
+        raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (legacy global state, which learners' code may use)
     try:
         import torch
-    except ImportError:  # the NumPy-only parts work without torch
+    except Exception:  # the NumPy-only parts work without torch (or with a broken one)
         pass
     else:
         torch.manual_seed(seed)
@@ -172,3 +201,49 @@ def get_device(prefer: str | None = None):
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _threads_from_env(default: int) -> int:
+    text = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{THREADS_VARIABLE} must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def versions_line() -> str:
+    """One line: Python and the course's main packages, as installed (no imports)."""
+    names = ("numpy", "torch", "matplotlib", "ipywidgets", "dlhelpers")
+    parts = [f"Python {platform.python_version()}"]
+    parts += [f"{name} {(_version(name) or 'missing').split('+')[0]}" for name in names]
+    return "versions: " + ", ".join(parts)
+
+
+def setup(seed: int = 0, *, threads: int = 1) -> np.random.Generator:
+    """The first code cell of every notebook: seed, pin torch's threads, print the versions.
+
+    One thread, because torch's default of one per core collapses when anything
+    else runs on the machine (Binder shows the host's cores), while one pinned
+    thread is never much slower on the course's small models; and a pinned count
+    keeps runs bit-identical. ``DLHELPERS_THREADS`` overrides it (the benchmark
+    uses that to time the course both ways).
+
+    Parameters
+    ----------
+    seed : int
+        Seeds Python's ``random``, NumPy's global state and torch.
+    threads : int
+        torch's thread count, capped at the cores this process may use.
+
+    Returns
+    -------
+    numpy.random.Generator
+        Seeded with ``seed``, for NumPy code that takes an explicit ``rng``.
+    """
+    rng = set_seed(seed, threads=_threads_from_env(threads))
+    torch = sys.modules.get("torch")
+    count = torch.get_num_threads() if torch is not None else None
+    pinned = f"torch pinned to {count} thread{'s' if count != 1 else ''}" if count else "no torch"
+    print(f"{versions_line()}\nseed {seed}, {pinned}")
+    return rng

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from dlhelpers.data import DATASETS, make_dataset
-from dlhelpers.env import environment_report, set_seed
 from dlhelpers.viz import activation_curve, grid_points, plot_activation, plot_neuron_boundary
 
 
@@ -73,37 +72,3 @@ def test_toy_datasets_are_balanced_seeded_and_shaped(name):
 def test_unknown_dataset_is_a_clear_error():
     with pytest.raises(ValueError, match="choose one of"):
         make_dataset("swirl")
-
-
-def test_environment_report_lists_versions_and_devices():
-    import torch
-
-    report = environment_report()
-    text = str(report)
-    assert report.ok, report.problems
-    assert report.packages["torch"] == torch.__version__
-    assert report.device in {"cpu", "cuda", "mps"}
-    for word in ("numpy", "torch", "CPU cores", "GPU", "all good"):
-        assert word in text
-
-
-def test_set_seed_makes_numpy_and_torch_repeatable():
-    import torch
-
-    set_seed(5)
-    a = (np.random.rand(3), torch.rand(3))  # noqa: NPY002 (the legacy global state is the point)
-    rng = set_seed(5)
-    b = (np.random.rand(3), torch.rand(3))  # noqa: NPY002
-    np.testing.assert_array_equal(a[0], b[0])
-    assert torch.equal(a[1], b[1])
-    assert isinstance(rng, np.random.Generator)
-    assert 1 <= torch.get_num_threads() <= 2
-
-
-def test_available_cores_respects_omp_num_threads(monkeypatch):
-    from dlhelpers.env import available_cores
-
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert available_cores() == 1
-    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
-    assert available_cores() >= 1
