@@ -2,6 +2,7 @@
 
     python benchmarks/run_notebooks.py            # all notebooks
     python benchmarks/run_notebooks.py 05 06      # those whose name starts so
+    python benchmarks/run_notebooks.py --threads 2  # torch on 2 threads instead of the pinned 1
 
 The budget, on 2 CPU cores: at most 45 s and 1.2 GB per notebook, top to
 bottom. Wall time includes starting the kernel. Peak memory is the kernel's
@@ -47,8 +48,19 @@ def run(path: Path) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefixes", nargs="*", help="run only notebooks whose name starts so")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads in each kernel (sets DLHELPERS_THREADS, read by dlhelpers.env.setup); "
+        "default: the notebooks' own pinned count (1)",
+    )
     args = parser.parse_args()
     os.environ["DLHELPERS_OFFLINE"] = "1"
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be at least 1, got {args.threads}")
+        os.environ["DLHELPERS_THREADS"] = str(args.threads)
     paths = [
         p
         for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -56,7 +68,8 @@ def main() -> int:
     ]
     print(
         f"{len(paths)} notebooks, {os.cpu_count()} CPU cores; budget {BUDGET_S:.0f} s, "
-        f"{BUDGET_MB:.0f} MB each\n"
+        f"{BUDGET_MB:.0f} MB each; torch threads: "
+        f"{os.environ.get('DLHELPERS_THREADS', 'pinned by the notebooks (1)')}\n"
     )
     print(f"| {'notebook':<44} | {'wall (s)':>8} | {'peak (MB)':>9} | {'':<4} |")
     print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 10}:|{'-' * 6}|")

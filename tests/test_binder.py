@@ -73,3 +73,27 @@ def test_readme_badge_opens_notebook_00():
     badge = re.search(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
     assert badge and badge.group(0).endswith("urlpath=lab/tree/notebooks/00_welcome.ipynb")
     assert (ROOT / "notebooks" / "00_welcome.ipynb").exists()
+
+
+def test_binder_culls_idle_kernels():
+    """Each kernel holds ~400-450 MB; Binder has 2 GB: idle kernels must be shut down."""
+    config = BINDER / "jupyter_server_config.py"
+    seen: dict[str, object] = {}
+
+    class Section:
+        def __init__(self, name):
+            self.__dict__["_name"] = name
+
+        def __setattr__(self, key, value):
+            seen[f"{self._name}.{key}"] = value
+
+    class Config:
+        def __getattr__(self, name):
+            return Section(name)
+
+    exec(compile(config.read_text(), str(config), "exec"), {"get_config": Config})
+    assert 60 <= seen["MappingKernelManager.cull_idle_timeout"] <= 1800
+    assert seen["MappingKernelManager.cull_connected"] is True
+    assert seen["MappingKernelManager.cull_busy"] is False
+    post = (BINDER / "postBuild").read_text()
+    assert "binder/jupyter_server_config.py" in post and ".jupyter" in post
