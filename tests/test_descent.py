@@ -276,3 +276,16 @@ def test_exercise_cross_entropy():
         check("descent-cross-entropy", float(np.log(np.exp(logits).sum()) - logits[0])).status
         == "not yet"
     )
+
+
+def test_plot_batch_comparison_draws_on_a_given_figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax_w, ax_loss = plot_batch_comparison(compare_batch_sizes(n=64, steps=5), fig=fig)
+    assert fig.axes[0] is ax_w and fig.axes[1] is ax_loss and len(ax_loss.lines) == 3
+
+
+def test_descent_explorer_bad_surface_names_the_choices():
+    with pytest.raises(ValueError, match="surface='saddle!' is not one of the choices: bowl"):
+        build_descent_explorer("saddle!")

@@ -62,3 +62,10 @@ def test_explorer_redraws_when_controls_move():
     ex.controls["activation"].value = "tanh"
     assert ex.image.value != image
     assert ex.summary() == "FitExplorer(target=step, n_hidden=25, activation=tanh)"
+
+
+def test_fit_explorer_bad_input_names_the_choices():
+    with pytest.raises(ValueError, match="target='cos' is not one of the choices: sin"):
+        build_fit_explorer("cos")
+    with pytest.raises(ValueError, match="n_hidden=2.5 is not a whole number"):
+        build_fit_explorer(n_hidden=2.5)

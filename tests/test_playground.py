@@ -241,3 +241,43 @@ def test_summary_is_stable_text(playground):
 def test_unknown_setting_is_refused():
     with pytest.raises(TypeError, match="unknown playground settings"):
         PlaygroundModel().configure(momentum=0.9)
+
+
+def test_a_learning_rate_not_on_the_menu_names_the_choices():
+    with pytest.raises(ValueError) as info:
+        build_playground(learning_rate=0.05)
+    assert str(info.value) == (
+        "learning_rate=0.05 is not one of the choices: "
+        "1e-05, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10"
+    )
+    with pytest.raises(ValueError, match="dataset='ring' is not one of the choices: circle"):
+        build_playground("ring")
+
+
+def test_bad_playground_numbers_fail_in_one_line():
+    with pytest.raises(ValueError, match="width=2.5 is not a whole number"):
+        build_playground(width=2.5)
+    with pytest.raises(ValueError, match="noise=nan is not a number"):
+        build_playground(noise=float("nan"))
+    with pytest.warns(UserWarning, match="width=40 is outside 1..16; starting at 16"):
+        assert build_playground(width=40, n_samples=60).model.settings.width == 16
+    with pytest.raises(ValueError, match="batch_size=0 must be at least 1"):
+        PlaygroundModel(batch_size=0)
+
+
+def test_settings_dataclass_drives_controls_and_defaults():
+    from dataclasses import fields
+
+    from dlhelpers.explorers.playground_settings import PlaygroundSettings
+
+    pg = build_playground(n_samples=60)
+    assert list(pg.controls) == [f.name for f in fields(PlaygroundSettings)]
+    assert pg.model.settings == PlaygroundSettings()
+    assert PlaygroundSettings.rebuilding() == (
+        "dataset",
+        "noise",
+        "train_fraction",
+        "hidden_layers",
+        "width",
+        "activation",
+    )

@@ -75,3 +75,77 @@ def test_line_explorer_error_drops_as_the_line_fits():
     np.testing.assert_allclose(
         ex.figure.axes[0].lines[0].get_ydata(), 2 * np.array([x.min() - 0.2, x.max() + 0.2]) - 1
     )
+
+
+# --- the explorer contract and its faults ------------------------------------------
+
+
+def test_hold_changes_several_controls_with_one_redraw():
+    ex = build_activation_explorer("sigmoid")
+    redraws, png = ex.redraws, ex.image.value
+    with ex.hold():
+        ex.controls["weight"].value = 2.0
+        ex.controls["bias"].value = 1.0
+        assert ex.redraws == redraws  # nothing drawn yet
+    assert ex.redraws == redraws + 1 and ex.image.value != png
+    with ex.hold():
+        pass
+    assert ex.redraws == redraws + 1  # nothing changed: no redraw
+
+
+def test_view_is_given_to_the_constructor():
+    X, y = make_blobs(60, seed=0)
+    assert build_neuron_explorer(X, y).view is not None
+    assert build_activation_explorer().view is None
+
+
+def test_nan_from_the_text_box_keeps_the_last_good_value():
+    ex = build_activation_explorer("sigmoid", weight=1.0)
+    redraws, png = ex.redraws, ex.image.value
+    ex.controls["weight"].value = float("nan")  # what a FloatSlider's box lets through
+    assert ex.controls["weight"].value == 1.0
+    assert ex.status.value == "weight w: nan is not a number; kept 1"
+    assert ex.redraws == redraws and ex.image.value == png
+    ex.controls["weight"].value = 2.0  # and it still works afterwards
+    assert ex.redraws == redraws + 1
+
+
+def test_out_of_range_start_is_clamped_and_said_once():
+    with pytest.warns(UserWarning, match=r"weight=9 is outside -4..4; starting at 4"):
+        ex = build_activation_explorer("sigmoid", weight=9)
+    assert ex.controls["weight"].value == 4.0
+    assert ex.status.value.startswith("weight=9 is outside -4..4; starting at 4")
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda: build_activation_explorer("swish"),
+            "activation='swish' is not one of the choices: relu, sigmoid",
+        ),
+        (lambda: build_activation_explorer(weight=float("nan")), "weight=nan is not a number"),
+        (lambda: build_activation_explorer(weight="big"), "weight='big' is not a number"),
+    ],
+)
+def test_bad_builder_input_fails_in_one_line(build, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        build()
+
+
+def test_labels_and_tracks_are_wide_enough():
+    from dlhelpers.explorers.base import slider
+    from dlhelpers.explorers.controls import TRACK_PX
+
+    control = slider("learning rate", 0.1, 0, 1)
+    label = int(control.style.description_width.removesuffix("px"))
+    assert label >= 7 * len("learning rate")
+    assert int(control.layout.width.removesuffix("px")) - label >= TRACK_PX
+
+
+def test_data_of_the_wrong_shape_fails_in_one_line():
+    X, y = make_blobs(30, seed=0)
+    with pytest.raises(ValueError, match=r"X must have shape \(n_points, 2\)"):
+        build_neuron_explorer(X[:, :1], y)
+    with pytest.raises(ValueError, match="x and y must be two 1-D arrays of the same length"):
+        build_line_explorer(np.arange(5.0), np.arange(4.0))

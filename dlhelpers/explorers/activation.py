@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
 from dlhelpers.scratch.activations import ACTIVATIONS
 from dlhelpers.viz.activations import ActivationView
 
@@ -20,6 +20,7 @@ def build_activation_explorer(
     The right panel marks where the neuron *saturates* (slope below 1 % of
     its peak), the flat regions where learning stalls.
     """
+    check_choice("activation", activation, ACTIVATIONS)
     fig = Figure(figsize=(7.5, 2.9), layout="constrained")
     ax_f, ax_sat = fig.subplots(1, 2, width_ratios=[3, 2])
     x = np.linspace(-6, 6, 481)
@@ -53,7 +54,7 @@ def build_activation_explorer(
 
     controls = {
         "activation": dropdown("activation", ACTIVATIONS, activation),
-        "weight": slider("weight w", weight, -4.0, 4.0),
-        "bias": slider("bias b", bias, -4.0, 4.0),
+        "weight": slider("weight w", weight, -4.0, 4.0, name="weight"),
+        "bias": slider("bias b", bias, -4.0, 4.0, name="bias"),
     }
     return Explorer("ActivationExplorer", controls, fig, draw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.traversal import backward_steps
 from dlhelpers.viz.graph import GraphView, graph_layout, op_symbol
@@ -55,6 +55,7 @@ def build_backprop_explorer(
     gradient to their inputs. The operation that just ran is outlined in red,
     the inputs it sent gradients to in orange.
     """
+    check_choice("activation", activation, _ACTIVATION_METHODS)
     fig = Figure(figsize=(7.6, 2.9), layout="constrained")
     view = GraphView(fig.subplots(), graph_layout(neuron_graph(x1, w1, activation)), fontsize=8)
     nodes = view.layout["nodes"]
@@ -95,9 +96,7 @@ def build_backprop_explorer(
     controls = {
         "x1": slider("x1", x1, -2, 2, width="230px"),
         "w1": slider("w1", w1, -3, 3, width="230px"),
-        "activation": dropdown("f", _ACTIVATION_METHODS, activation, width="160px"),
+        "activation": dropdown("f", _ACTIVATION_METHODS, activation, name="activation"),
         "step": slider("step", 0, 0, len(op_nodes), 1, integer=True, width="230px"),
     }
-    explorer = Explorer("BackpropExplorer", controls, fig, draw, dpi=90)
-    explorer.view = view
-    return explorer
+    return Explorer("BackpropExplorer", controls, fig, draw, dpi=90, view=view)

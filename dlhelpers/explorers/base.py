@@ -19,19 +19,42 @@ In a test::
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from dlhelpers.viz.live import figure_png
+from dlhelpers.explorers.controls import check_choice, choice_slider, dropdown, slider
+from dlhelpers.viz.live import figure_png, freeze_layout
 
-__all__ = ["Explorer", "dropdown", "slider"]
+__all__ = ["Explorer", "check_choice", "choice_slider", "dropdown", "slider"]
 
 
 class Explorer:
     """Controls wired to a figure. Display it (last line of a cell) to use it.
+
+    Parameters
+    ----------
+    name : str
+        Shown in the text summary, ``name(control=value, ...)``.
+    controls : dict of str to ipywidgets.Widget
+        Their values are passed to ``draw`` as keyword arguments.
+    figure : matplotlib.figure.Figure
+    draw : callable
+        ``draw(**values)`` updates the figure in place and returns the status line (HTML).
+    dpi : int
+        Pixels per inch of the PNG.
+    extra : list of ipywidgets.Widget, optional
+        Shown between the controls and the picture (buttons).
+    view : object, optional
+        The view object that draws (``explorer.view``), for tests and notebooks.
+    on_change : dict of str to callable, optional
+        ``on_change[name](new_value)`` runs when control ``name`` changes,
+        before the redraw and inside :meth:`hold`, so it may set other
+        controls (a new surface resets the start point) with one redraw.
 
     Attributes
     ----------
@@ -42,6 +65,9 @@ class Explorer:
         The rendered figure; its ``value`` (PNG bytes) changes on every redraw.
     widget : ipywidgets.VBox
         Controls above the image; what is displayed.
+    view : object or None
+    redraws : int
+        How many times the figure was drawn.
     """
 
     def __init__(
@@ -53,6 +79,8 @@ class Explorer:
         *,
         dpi: int = 80,
         extra: list[W.Widget] | None = None,
+        view: Any = None,
+        on_change: dict[str, Callable[[Any], None]] | None = None,
     ):
         self.name, self.controls, self.figure, self._draw, self.dpi = (
             name,
@@ -61,6 +89,10 @@ class Explorer:
             draw,
             dpi,
         )
+        self.view = view
+        self._hooks = dict(on_change or {})
+        self._held, self._pending, self._restoring = 0, False, False
+        self._good = {key: control.value for key, control in controls.items()}
         self.status = W.HTML()
         # align_self: a flex column would otherwise stretch (and blur) the PNG to full width.
         self.image = W.Image(
@@ -69,19 +101,57 @@ class Explorer:
         row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([row, *(extra or []), self.image, self.status])
         self.redraws = 0
-        for control in controls.values():
-            control.observe(self._on_change, names="value")
+        for key, control in controls.items():
+            control.observe(lambda change, key=key: self._on_change(key, change), names="value")
         self.refresh()
+        # The layout engine runs once, for the first picture; later redraws keep its
+        # margins (a constrained layout would cost a third of every redraw).
+        freeze_layout(self.figure)
+        notices = [n for c in controls.values() if (n := getattr(c, "notice", ""))]
+        if notices:
+            self.status.value = " · ".join([*notices, self.status.value])
 
     @property
     def values(self) -> dict[str, Any]:
         return {key: control.value for key, control in self.controls.items()}
 
-    def _on_change(self, _change) -> None:
-        self.refresh()
+    def _on_change(self, key: str, change) -> None:
+        if self._restoring:  # the good value coming back: the picture already shows it
+            return
+        control, new = self.controls[key], change["new"]
+        if isinstance(new, float) and not math.isfinite(new):
+            good = self._good[key]
+            label = getattr(control, "description", "") or key
+            self._restoring = True
+            try:
+                control.value = good
+            finally:
+                self._restoring = False
+            self.status.value = f"{label}: {new} is not a number; kept {good:g}"
+            return
+        self._good[key] = new
+        with self.hold():
+            self._pending = True
+            if key in self._hooks:
+                self._hooks[key](new)
+
+    @contextmanager
+    def hold(self) -> Iterator[Explorer]:
+        """Change several controls with one redraw at the end (none if nothing changed).
+
+        ``with ex.hold(): ex.controls["a"].value = 1; ex.controls["b"].value = 2``
+        """
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if self._held == 0 and self._pending:
+                self.refresh()
 
     def refresh(self) -> None:
         """Redraw with the current control values and update the image."""
+        self._pending = False
         message = self._draw(**self.values)
         self.status.value = message or ""
         self.image.value = figure_png(self.figure, dpi=self.dpi)
@@ -103,58 +173,3 @@ class Explorer:
         bundle["text/plain"] = self.summary()
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
-
-
-def slider(
-    description: str,
-    value: float,
-    low: float,
-    high: float,
-    step: float = 0.1,
-    *,
-    integer: bool = False,
-    fmt: str = ".1f",
-    continuous: bool = True,
-    width: str = "260px",
-    **kwargs: Any,
-) -> W.FloatSlider | W.IntSlider:
-    """A slider as the explorers use it (``integer=True`` for whole numbers).
-
-    ``continuous=False`` redraws only on release: use it where a redraw
-    trains a model. Other keyword arguments go to the ipywidgets class.
-    """
-    if integer:
-        return W.IntSlider(
-            value=value,
-            min=low,
-            max=high,
-            step=max(1, int(step)),
-            description=description,
-            continuous_update=continuous,
-            layout=W.Layout(width=width),
-            **kwargs,
-        )
-    return W.FloatSlider(
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        description=description,
-        continuous_update=continuous,
-        readout_format=fmt,
-        layout=W.Layout(width=width),
-        **kwargs,
-    )
-
-
-def dropdown(
-    description: str, options, value, *, width: str = "220px", **kwargs: Any
-) -> W.Dropdown:
-    """A drop-down menu as the explorers use it."""
-    return W.Dropdown(
-        options=list(options),
-        value=value,
-        description=description,
-        layout=W.Layout(width=width),
-        **kwargs,
-    )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
 from dlhelpers.explorers.descent_model import SURFACES, Descent, Surface, gradient_descent
 from dlhelpers.viz.curves import log_floor
 
@@ -152,16 +151,6 @@ def plot_descent(
     return view
 
 
-class _QuietExplorer(Explorer):
-    """An Explorer that skips redraws while ``quiet`` (several controls set at once)."""
-
-    quiet = False
-
-    def _on_change(self, change) -> None:
-        if not self.quiet:
-            super()._on_change(change)
-
-
 def _explain(surface: Surface, run: Descent) -> str:
     if run.diverged:
         return (
@@ -201,6 +190,7 @@ def build_descent_explorer(
         ``steps``, and ``view`` (:class:`DescentView`; ``view.run`` is the
         last :class:`Descent`).
     """
+    check_choice("surface", surface, SURFACES)
     s = SURFACES[surface]
     x0, y0 = s.start if start is None else start
     fig = Figure(figsize=(7.6, 3.1), layout="constrained")
@@ -223,38 +213,31 @@ def build_descent_explorer(
         view.update(run, title=f"{s.name}: lr={lr:.2g}, momentum={momentum:.2f}")
         return _explain(s, run)
 
-    fixed = {"continuous": False, "width": "250px"}
+    fixed = {"continuous": False}
     controls = {
-        "surface": dropdown("surface", SURFACES, surface, width="250px"),
-        "lr": W.FloatLogSlider(
-            value=s.lr if lr is None else lr,
-            base=10,
-            min=-4,
-            max=0.5,
-            step=0.05,
-            description="learning rate",
-            readout_format=".2g",
-            continuous_update=False,
-            layout=W.Layout(width="250px"),
+        "surface": dropdown("surface", SURFACES, surface),
+        "lr": slider(
+            "learning rate",
+            s.lr if lr is None else lr,
+            -4,
+            0.5,
+            0.05,
+            log=True,
+            fmt=".2g",
+            name="lr",
+            **fixed,
         ),
         "momentum": slider("momentum", momentum, 0.0, 0.99, 0.01, fmt=".2f", **fixed),
-        "x0": slider("start x", x0, -3.0, 3.0, 0.1, **fixed),
-        "y0": slider("start y", y0, -3.0, 3.0, 0.1, **fixed),
+        "x0": slider("start x", x0, -3.0, 3.0, 0.1, name="start[0]", **fixed),
+        "y0": slider("start y", y0, -3.0, 3.0, 0.1, name="start[1]", **fixed),
         "steps": slider("steps", steps, 0, 500, 10, integer=True, **fixed),
     }
 
-    def reset(change) -> None:
-        # A new surface gets its own learning rate and start point, set quietly
-        # so that the Explorer redraws once (for the surface change itself).
-        s = SURFACES[change["new"]]
-        explorer.quiet = True
-        try:
-            controls["lr"].value = s.lr
-            controls["x0"].value, controls["y0"].value = s.start
-        finally:
-            explorer.quiet = False
+    def reset(surface: str) -> None:
+        # A new surface gets its own learning rate and start point; the Explorer
+        # runs this inside hold(), so all of it is one redraw.
+        s = SURFACES[surface]
+        controls["lr"].value = s.lr
+        controls["x0"].value, controls["y0"].value = s.start
 
-    controls["surface"].observe(reset, names="value")  # before the Explorer's own observer
-    explorer = _QuietExplorer("DescentExplorer", controls, fig, draw)
-    explorer.view = view
-    return explorer
+    return Explorer("DescentExplorer", controls, fig, draw, view=view, on_change={"surface": reset})

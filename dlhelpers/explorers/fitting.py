@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, dropdown, slider
+from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
 from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear
 from dlhelpers.scratch.losses import MSELoss
 from dlhelpers.scratch.module import Sequential
@@ -235,6 +235,8 @@ def build_fit_explorer(
     hundredths of a second) and redraws. ``explorer.view`` is the
     :class:`FitView`; ``explorer.view.result`` the latest :class:`FitResult`.
     """
+    check_choice("target", target, TARGETS)
+    check_choice("activation", activation, ACTIVATION_LAYERS)
     fig = Figure(figsize=(8, 3.1))
     # Fixed margins: a constrained layout would double the time of every redraw.
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.15)
@@ -253,12 +255,17 @@ def build_fit_explorer(
         )
 
     controls = {
-        "target": dropdown("target", TARGETS, target, width="200px"),
+        "target": dropdown("target", TARGETS, target),
         "n_hidden": slider(
-            "hidden units", n_hidden, 1, 50, 1, integer=True, continuous=False, width="320px"
+            "hidden units",
+            n_hidden,
+            1,
+            50,
+            1,
+            integer=True,
+            continuous=False,
+            name="n_hidden",
         ),
-        "activation": dropdown("activation", ACTIVATION_LAYERS, activation, width="200px"),
+        "activation": dropdown("activation", ACTIVATION_LAYERS, activation),
     }
-    explorer = Explorer("FitExplorer", controls, fig, draw)
-    explorer.view = view
-    return explorer
+    return Explorer("FitExplorer", controls, fig, draw, view=view)

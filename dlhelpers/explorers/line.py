@@ -20,6 +20,10 @@ def build_line_explorer(
     square.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
+        raise ValueError(
+            f"x and y must be two 1-D arrays of the same length; got {x.shape} and {y.shape}"
+        )
     fig = Figure(figsize=(4.6, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.scatter(x, y, s=20, color="C0", zorder=3, label="data")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from dlhelpers.viz.curves import log_floor
 
@@ -93,16 +94,33 @@ def compare_batch_sizes(
     return result
 
 
-def plot_batch_comparison(result: BatchComparison, *, axes: Sequence[Axes] | None = None):
+def plot_batch_comparison(
+    result: BatchComparison,
+    *,
+    fig: Figure | None = None,
+    axes: Sequence[Axes] | None = None,
+):
     """Left: each run's weights over the full loss's contours. Right: loss per update.
 
     The loss is drawn as the excess over the lowest possible loss, on a log
     scale, so that the mini-batch noise near the bottom is visible.
 
-    Returns the two axes.
+    Parameters
+    ----------
+    result : BatchComparison
+    fig : matplotlib Figure, optional
+        Draw the two panels on this figure; by default a new one is made.
+    axes : pair of Axes, optional
+        Or draw on these two axes.
+
+    Returns
+    -------
+    pair of Axes
     """
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(8, 3.2), layout="constrained")
+        if fig is None:
+            fig = plt.figure(figsize=(8, 3.2), layout="constrained")
+        axes = fig.subplots(1, 2)
     ax_w, ax_loss = axes
     paths = np.concatenate(list(result.paths.values()))
     low, high = paths.min(axis=0) - 0.3, paths.max(axis=0) + 0.3

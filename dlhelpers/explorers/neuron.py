@@ -19,6 +19,11 @@ def build_neuron_explorer(
     Shows the neuron's probability map, its boundary ``w1 x1 + w2 x2 + b = 0``,
     which points it gets wrong, and the accuracy.
     """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (len(X),):
+        raise ValueError(
+            f"X must have shape (n_points, 2) and y shape (n_points,); got {X.shape} and {y.shape}"
+        )
     fig = Figure(figsize=(4.6, 3.9), layout="constrained")
     view = DecisionView(fig.subplots(), X, y, n=90)
 
@@ -34,6 +39,4 @@ def build_neuron_explorer(
         "w2": slider("w2", w2, -5, 5),
         "b": slider("b", b, -5, 5),
     }
-    explorer = Explorer("NeuronExplorer", controls, fig, draw)
-    explorer.view = view
-    return explorer
+    return Explorer("NeuronExplorer", controls, fig, draw, view=view)

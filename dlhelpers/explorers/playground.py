@@ -20,20 +20,16 @@ take effect at the next step, so you can lower a learning rate mid-run.
 from __future__ import annotations
 
 import time
+from dataclasses import Field, fields
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, dropdown, slider
-from dlhelpers.explorers.playground_model import (
-    LEARNING_RATES,
-    PLAYGROUND_DATASETS,
-    REGULARIZATION_RATES,
-    PlaygroundModel,
-)
-from dlhelpers.scratch.layers import ACTIVATION_LAYERS
+from dlhelpers.explorers.base import Explorer, choice_slider, dropdown, slider
+from dlhelpers.explorers.playground_model import PlaygroundModel
+from dlhelpers.explorers.playground_settings import PlaygroundSettings
 from dlhelpers.viz.decision import CLASS_COLORS, DecisionView, data_extent
 
 __all__ = ["Playground", "PlaygroundView", "build_playground"]
@@ -61,6 +57,11 @@ class PlaygroundView:
         self.decision = DecisionView(
             ax, model.X_train, model.y_train, extent=data_extent(X_all), n=self.n
         )
+        # No tick labels (as Playground): text is most of the cost of a redraw.
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         colors = ListedColormap(CLASS_COLORS)(model.y_test)
         self.test_points = ax.scatter(
             model.X_test[:, 0],
@@ -163,7 +164,9 @@ class Playground(Explorer):
         self.reset_button.on_click(lambda _b: self.reset())
         self._last_tick = float("-inf")
         buttons = W.HBox([self.play, self.step_button, self.reset_button])
-        super().__init__("Playground", controls, figure, self._draw_settings, extra=[buttons])
+        super().__init__(
+            "Playground", controls, figure, self._draw_settings, extra=[buttons], view=self.view
+        )
 
     def _draw_settings(self, **settings) -> str:
         self.model.configure(**settings)
@@ -197,6 +200,26 @@ class Playground(Explorer):
         self._last_tick = time.monotonic()
 
 
+def _make_control(f: Field, value) -> W.Widget:
+    """The control that a :class:`PlaygroundSettings` field's metadata asks for."""
+    spec = {**f.metadata}
+    label = spec.pop("label")
+    if "choices" in spec:
+        make = dropdown if spec.get("menu") else choice_slider
+        return make(label, spec["choices"], value, name=f.name)
+    return slider(
+        label,
+        value,
+        spec["low"],
+        spec["high"],
+        spec.get("step", 1),
+        integer=spec.get("integer", False),
+        fmt=spec.get("fmt", ".1f"),
+        continuous=False,
+        name=f.name,
+    )
+
+
 def build_playground(
     dataset: str = "circle",
     *,
@@ -217,47 +240,13 @@ def build_playground(
 
     Press play (or step) to train ``epochs_per_step`` epochs per tick and
     watch the decision surface and the train/test loss curves move. See
-    :class:`PlaygroundModel` for the settings. Not displayed: make it the
-    last line of a cell.
+    :class:`PlaygroundSettings` for the settings and their ranges: a value
+    that is not among a menu's choices (``learning_rate=0.05``) or not a
+    number raises ``ValueError``; one outside a slider's range is clamped
+    with a warning. Not displayed: make it the last line of a cell.
     """
-    model = PlaygroundModel(
-        dataset,
-        noise=noise,
-        train_fraction=train_fraction,
-        hidden_layers=hidden_layers,
-        width=width,
-        activation=activation,
-        learning_rate=learning_rate,
-        l2=l2,
-        batch_size=batch_size,
-        n_samples=n_samples,
-        seed=seed,
-    )
-    short = W.Layout(width="250px")
-    style = {"description_width": "100px"}
-    fixed = {"continuous": False, "width": "250px", "style": style}
-
-    def menu(options, value, description):
-        return W.SelectionSlider(
-            options=options,
-            value=value,
-            description=description,
-            continuous_update=False,
-            layout=short,
-            style=style,
-        )
-
-    controls = {
-        "dataset": dropdown("data set", PLAYGROUND_DATASETS, dataset, width="250px", style=style),
-        "noise": slider("noise", noise, 0.0, 0.5, 0.05, fmt=".2f", **fixed),
-        "train_fraction": slider("train share", train_fraction, 0.1, 0.9, 0.1, fmt=".0%", **fixed),
-        "hidden_layers": slider("hidden layers", hidden_layers, 0, 4, 1, integer=True, **fixed),
-        "width": slider("width", width, 1, 16, 1, integer=True, **fixed),
-        "activation": dropdown(
-            "activation", ACTIVATION_LAYERS, activation, width="250px", style=style
-        ),
-        "learning_rate": menu(LEARNING_RATES, learning_rate, "learning rate"),
-        "l2": menu(REGULARIZATION_RATES, l2, "L2"),
-        "batch_size": slider("batch size", batch_size, 1, 30, 1, integer=True, **fixed),
-    }
+    given = locals()
+    controls = {f.name: _make_control(f, given[f.name]) for f in fields(PlaygroundSettings)}
+    values = {name: control.value for name, control in controls.items()}
+    model = PlaygroundModel(**values, n_samples=n_samples, seed=seed)
     return Playground(model, controls, epochs_per_step=epochs_per_step, interval_ms=interval_ms)

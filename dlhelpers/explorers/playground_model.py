@@ -11,28 +11,31 @@ weights. It draws nothing; :mod:`dlhelpers.playground` is the widget.
 from __future__ import annotations
 
 import math
+from dataclasses import fields, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from dlhelpers.data.toy import make_dataset
+from dlhelpers.explorers.playground_settings import (
+    ACTIVATION_LAYERS,
+    LEARNING_RATES,
+    PLAYGROUND_DATASETS,
+    REGULARIZATION_RATES,
+    PlaygroundSettings,
+)
 
 __all__ = [
     "ACTIVATION_LAYERS",
     "LEARNING_RATES",
     "PLAYGROUND_DATASETS",
     "PlaygroundModel",
+    "PlaygroundSettings",
     "REGULARIZATION_RATES",
     "make_mlp",
 ]
 
-PLAYGROUND_DATASETS = ("circle", "xor", "gaussians", "spiral", "moons")
-ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
-# Playground's own menus.
-LEARNING_RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-REGULARIZATION_RATES = (0.0, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-_REBUILD = ("dataset", "noise", "train_fraction", "hidden_layers", "width", "activation")
 _DTYPE = torch.float32
 
 
@@ -117,8 +120,7 @@ class PlaygroundModel:
         seed: int = 0,
     ):
         self.n_samples, self.seed = n_samples, seed
-        self.settings: dict = {}
-        self.configure(
+        self.settings = PlaygroundSettings(
             dataset=dataset,
             noise=noise,
             train_fraction=train_fraction,
@@ -128,7 +130,9 @@ class PlaygroundModel:
             learning_rate=learning_rate,
             l2=l2,
             batch_size=batch_size,
-        )
+        ).validate()
+        self._make_data()
+        self.reset()
 
     # --- settings --------------------------------------------------------------
 
@@ -140,12 +144,15 @@ class PlaygroundModel:
         rate, L2 and batch size apply from the next step. Returns True if
         training started again.
         """
-        unknown = set(settings) - set(_REBUILD) - {"learning_rate", "l2", "batch_size"}
+        unknown = set(settings) - {f.name for f in fields(PlaygroundSettings)}
         if unknown:
-            raise TypeError(f"unknown playground settings: {sorted(unknown)}")
+            raise TypeError(
+                f"unknown playground settings: {sorted(unknown)}; "
+                f"choose among {[f.name for f in fields(PlaygroundSettings)]}"
+            )
         old = self.settings
-        rebuild = not old or any(settings.get(k, old.get(k)) != old.get(k) for k in _REBUILD)
-        self.settings = {**self.settings, **settings}
+        self.settings = replace(old, **settings).validate()
+        rebuild = any(self.settings[k] != old[k] for k in PlaygroundSettings.rebuilding())
         if rebuild:
             self._make_data()
             self.reset()

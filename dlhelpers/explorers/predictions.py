@@ -28,9 +28,15 @@ def build_prediction_explorer(images, labels, proba, *, show: str = "mistakes", 
     """
     import ipywidgets as W
 
-    from dlhelpers.explorers.base import Explorer
+    from dlhelpers.explorers.base import Explorer, check_choice, slider
 
+    check_choice("show", show, ("mistakes", "all"))
     images, labels, proba = np.asarray(images), np.asarray(labels), np.asarray(proba)
+    if proba.ndim != 2 or not len(images) == len(labels) == len(proba):
+        raise ValueError(
+            f"images, labels and proba must have one row per image; got shapes "
+            f"{images.shape}, {labels.shape} and {proba.shape}"
+        )
     pred = proba.argmax(axis=1)
     subsets = {"mistakes": misclassified(labels, pred, proba), "all": np.arange(len(labels))}
     fig = Figure(figsize=(6, 2.4), layout="constrained")
@@ -63,19 +69,12 @@ def build_prediction_explorer(images, labels, proba, *, show: str = "mistakes", 
             f"{subsets['mistakes'].size} mistakes in {len(labels)} images"
         )
 
-    slider = W.IntSlider(
-        value=index,
-        min=0,
-        max=max(len(labels) - 1, 0),
-        description="image",
-        continuous_update=True,
-        layout=W.Layout(width="320px"),
-    )
+    picker = slider("image", index, 0, max(len(labels) - 1, 0), 1, integer=True, name="index")
 
     def limit(change=None) -> None:
-        slider.max = max(subsets[toggle.value].size - 1, 0)
+        picker.max = max(subsets[toggle.value].size - 1, 0)
 
     toggle = W.ToggleButtons(options=["mistakes", "all"], value=show, description="show")
     limit()
     toggle.observe(limit, names="value")
-    return Explorer("PredictionExplorer", {"show": toggle, "index": slider}, fig, draw)
+    return Explorer("PredictionExplorer", {"show": toggle, "index": picker}, fig, draw)

