@@ -173,13 +173,183 @@ def test_nan_loss_stops_with_a_message_and_no_exception(capsys):
         loss_fn=nn.CrossEntropyLoss(),
     )
     reason = history.stop_reason
-    assert reason is not None and "lower the learning rate" in reason
-    assert reason.startswith(
-        ("loss became nan at epoch 1, batch", "loss became inf at epoch 1, batch")
-    )
+    assert reason is not None and "epoch 1, batch" in reason
+    assert "lower the learning rate" in reason or "learning rate is probably too high" in reason
+    assert reason.endswith("restored the initial weights")
     assert capsys.readouterr().out.strip() == reason
     assert len(history.epoch) == len(history.history["loss"]) < 5
     assert all(math.isfinite(v) for v in history.batch_losses)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+class NanAt:
+    """Cross-entropy that returns NaN from a given (epoch, batch) on, as a diverging run does."""
+
+    def __init__(self, epoch, batch, batches):
+        self.at, self.batches, self.calls = (epoch - 1) * batches + batch, batches, 0
+        self.loss = nn.CrossEntropyLoss()
+
+    def __call__(self, logits, y):
+        self.calls += 1
+        loss = self.loss(logits, y)
+        return loss * float("nan") if self.calls >= self.at else loss
+
+
+class Snapshots(Callback):
+    def on_train_begin(self, state):
+        self.weights = {}
+
+    def on_epoch_end(self, state):
+        self.weights[state.epoch] = {k: v.clone() for k, v in state.model.state_dict().items()}
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_nan_restores_the_last_finite_weights(capsys, early):
+    X, y = blobs(400)
+    model, snaps = small_net(), Snapshots()
+    callbacks = [snaps] + ([EarlyStopping(monitor="loss", patience=10)] if early else [])
+    history = fit(
+        model,
+        (X, y),
+        epochs=5,
+        batch_size=20,
+        optimizer=torch.optim.Adam(model.parameters(), lr=0.01),
+        loss_fn=NanAt(3, 12, batches=20),
+        callbacks=callbacks,
+        check_every=7,
+    )
+    restored = "the best weights (epoch 2)" if early else "the weights of epoch 2"
+    assert history.stop_reason == (
+        f"loss became nan at epoch 3, batch 12: lower the learning rate; restored {restored}"
+    )
+    assert capsys.readouterr().out.strip() == history.stop_reason
+    assert history.epoch == [1, 2] and len(history.batch_losses) == 2 * 20 + 11
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, snaps.weights[2][k])
+
+
+def test_divergence_is_flagged_once_and_stops(capsys):
+    X, y = blobs(400)
+    model = small_net()
+    history = fit(
+        model,
+        (X * 100, y),
+        epochs=5,
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e6),
+        loss_fn=nn.CrossEntropyLoss(),
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0] == history.stop_reason
+    assert history.stop_reason is not None
+    assert "learning rate" in history.stop_reason
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(batch_size=0), "batch_size must be a positive integer, got 0"),
+        (dict(batch_size=-3), "batch_size must be a positive integer, got -3"),
+        (dict(epochs=-1), "epochs must be an integer >= 0, got -1"),
+        (dict(epochs=2.5), "epochs must be an integer >= 0, got 2.5"),
+        (dict(validation_split=1.0), r"validation_split must be in \[0, 1\), got 1.0"),
+        (dict(validation_split=-0.1), r"validation_split must be in \[0, 1\), got -0.1"),
+    ],
+)
+def test_bad_settings_are_refused(kw, match):
+    X, y = blobs(100)
+    with pytest.raises(ValueError, match=match):
+        train(small_net(), (X, y), **{"epochs": 1, **kw})
+
+
+def test_bad_data_is_refused():
+    X, y = blobs(100)
+    with pytest.raises(ValueError, match="the data set is empty"):
+        train(small_net(), (X[:0], y[:0]), epochs=1)
+    with pytest.raises(ValueError, match="X has 100 samples but y has 99"):
+        train(small_net(), (X, y[:99]), epochs=1)
+    with pytest.raises(ValueError, match="the data set is empty"):
+        evaluate(small_net(), (X[:0], y[:0]), nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        evaluate(small_net(), (X, y), nn.CrossEntropyLoss(), batch_size=0)
+
+
+def test_nan_inputs_are_named_before_training():
+    X, y = blobs(100)
+    X[17, 0] = X[20, 1] = X[30, 0] = np.nan
+    X[40, 1] = np.inf
+    with pytest.raises(ValueError) as err:
+        train(small_net(), (X, y), epochs=1)
+    assert str(err.value) == (
+        "the training inputs hold 3 NaN values and 1 inf value (first at row 17): "
+        "clean the data first"
+    )
+    clean = blobs(100)[0]
+    with pytest.raises(ValueError, match="the validation inputs hold 3 NaN values"):
+        train(small_net(), (clean, y), epochs=1, val=(X, y))
+
+
+class FailAt(Callback):
+    def __init__(self, epoch, hook="on_epoch_end"):
+        self.epoch, self.hook = epoch, hook
+
+    def on_epoch_end(self, state):
+        if self.hook == "on_epoch_end" and state.epoch == self.epoch:
+            raise RuntimeError("boom")
+
+    def on_train_end(self, state):
+        if self.hook == "on_train_end":
+            raise RuntimeError("boom at the end")
+
+
+@pytest.mark.parametrize("hook", ["on_epoch_end", "on_train_end"])
+def test_a_failing_callback_keeps_the_history_and_closes_the_bar(hook):
+    X, y = blobs(100)
+    bar = ProgressBar(file=io.StringIO(), mininterval=0)
+    with pytest.raises(RuntimeError, match="boom") as err:
+        train(small_net(), (X, y), epochs=3, callbacks=[FailAt(2, hook), bar])
+    history = err.value.history
+    assert isinstance(history, History)
+    assert history.epoch == ([1, 2] if hook == "on_epoch_end" else [1, 2, 3])
+    assert bar.bar.disable  # tqdm marks a closed bar disabled
+    assert any("history" in note for note in err.value.__notes__)
+
+
+def test_early_stopping_ignores_a_nan_validation_loss():
+    stopper = EarlyStopping(patience=2)
+    state = type("S", (), {})()
+    state.model, state.logs = small_net(), {}
+    stops = []
+    state.stop = stops.append
+    stopper.on_train_begin(state)
+    for epoch, value in enumerate([0.5, float("nan"), 0.4, float("nan"), float("nan")], 1):
+        state.epoch, state.logs = epoch, {"val_loss": value}
+        stopper.on_epoch_end(state)
+    assert stopper.best == 0.4 and stopper.best_epoch == 3
+    assert len(stops) == 1 and "best 0.4 at epoch 3" in stops[0] and "nan" not in stops[0]
+
+
+@pytest.mark.parametrize("metrics", ["accuracy", ["accuracy"]])
+def test_a_single_metric_name_is_one_metric(metrics):
+    X, y = blobs(100)
+    history = train(small_net(), (X, y), epochs=1, metrics=metrics)
+    assert set(history.history) == {"loss", "accuracy"}
+    assert history.last("accuracy") > 0.5
+    with pytest.raises(ValueError, match=r"unknown metric 'acc': known names are \['accuracy'\]"):
+        train(small_net(), (X, y), epochs=1, metrics="acc")
+
+
+def test_a_callback_that_does_nothing_is_not_called():
+    calls = []
+
+    class Quiet(Callback):
+        def __getattribute__(self, name):
+            calls.append(name)
+            return object.__getattribute__(self, name)
+
+    X, y = blobs(100)
+    train(small_net(), (X, y), epochs=2, callbacks=[Quiet()])
+    assert "on_batch_end" not in calls and "on_epoch_end" not in calls
 
 
 class InterruptAt(Callback):

@@ -26,8 +26,35 @@ def _as_tensors(data, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
     y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}: give one label per sample")
+    if len(X) == 0:
+        raise ValueError("the data set is empty (0 samples): nothing to train on or evaluate")
     return X.to(dtype), y.long()
+
+
+def _check_finite(name: str, X: torch.Tensor) -> None:
+    """Refuse NaN or inf in the data before training: one pass, one clear line."""
+    if not X.is_floating_point():
+        return
+    bad = ~torch.isfinite(X)
+    if not bad.any():
+        return
+    n_nan, n_inf = int(torch.isnan(X).sum()), int(torch.isinf(X).sum())
+    row = int(bad.reshape(len(X), -1).any(dim=1).nonzero()[0, 0])
+    what = " and ".join(
+        f"{k} {label} value{'s' * (k != 1)}" for k, label in ((n_nan, "NaN"), (n_inf, "inf")) if k
+    )
+    raise ValueError(f"the {name} hold {what} (first at row {row}): clean the data first")
+
+
+def _check_args(epochs, batch_size, validation_split) -> None:
+    """One clear ValueError for each setting that would train on nothing or divide by zero."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if validation_split is not None and not (0.0 <= validation_split < 1.0):
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
 
 
 def shuffle_split(X, y, fraction: float, *, seed: int = 0):
@@ -68,20 +95,26 @@ def _batches(n: int, batch_size: int, order: torch.Tensor | None) -> Iterable[to
         )
 
 
-def _metric_fns(metrics: Sequence[str | Callable]) -> dict[str, Callable]:
+KNOWN_METRICS = ("accuracy",)
+
+
+def _metric_fns(metrics: Sequence[str | Callable] | str | Callable) -> dict[str, Callable]:
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]  # one metric, not a sequence of characters
     fns: dict[str, Callable] = {}
-    for metric in metrics:
+    for metric in metrics or ():
         if metric == "accuracy":
             fns["accuracy"] = _accuracy_count
         elif callable(metric):
             fns[metric.__name__] = metric
         else:
             raise ValueError(
-                f"unknown metric {metric!r}: use 'accuracy' or a function "
+                f"unknown metric {metric!r}: known names are {list(KNOWN_METRICS)}, or pass a function "
                 "(logits, y) -> number of hits in the batch"
             )
     return fns
 
 
-def _accuracy_count(logits: torch.Tensor, y: torch.Tensor) -> float:
-    return float((logits.argmax(dim=1) == y).sum())
+def _accuracy_count(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    # a tensor, not a float: the loop sums it and converts once per epoch
+    return (logits.argmax(dim=1) == y).sum()

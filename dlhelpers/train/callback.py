@@ -16,8 +16,10 @@ __all__ = ["Callback", "TrainState"]
 class TrainState:
     """What a callback sees: the model, where the loop is, and the logs so far.
 
-    ``epoch`` and ``batch`` count from 1. ``batch_loss`` is the loss of the
-    batch that just ran; ``logs`` holds the metrics of the epoch that just
+    ``epoch`` and ``batch`` count from 1. ``batch_loss`` is the latest loss
+    read back from the model: ``fit`` reads losses every ``check_every``
+    batches (one sync, not one per batch), so it and
+    ``history.batch_losses`` may lag the running batch by that many; ``logs`` holds the metrics of the epoch that just
     ended (in ``on_epoch_end``). A callback ends training after the current
     step with :meth:`stop`.
     """

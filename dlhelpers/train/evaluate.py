@@ -8,7 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.train.batches import _as_tensors, _batches, _metric_fns, _model_dtype_device
+from dlhelpers.train.batches import (
+    _as_tensors,
+    _batches,
+    _check_args,
+    _metric_fns,
+    _model_dtype_device,
+)
 
 __all__ = ["evaluate", "predict", "predict_proba"]
 
@@ -26,18 +32,24 @@ def evaluate(
     Runs in eval mode without gradients, in batches of ``batch_size``, and
     puts the model back in the mode it was in.
 
+    Raises
+    ------
+    ValueError
+        On empty data, mismatched ``X``/``y`` lengths or ``batch_size <= 0``.
+
     Returns
     -------
     dict
         ``{"loss": ..., "accuracy": ...}`` (one key per metric), Python floats.
     """
+    _check_args(0, batch_size, None)
     dtype, device = _model_dtype_device(model)
-    X, y = _as_tensors(data, dtype)
+    X, y = _as_tensors(data, dtype)  # refuses empty data: a loss of 0.0 would be a lie
     metric_fns = _metric_fns(metrics)
     was_training = model.training
     model.eval()
     total, hits = 0.0, dict.fromkeys(metric_fns, 0.0)
-    with torch.no_grad():
+    with torch.inference_mode():
         for index in _batches(len(X), batch_size, None):
             xb, yb = X[index].to(device), y[index].to(device)
             logits = model(xb)
@@ -45,8 +57,8 @@ def evaluate(
             for name, fn in metric_fns.items():
                 hits[name] += fn(logits, yb)
     model.train(was_training)
-    n = max(len(X), 1)
-    return {"loss": total / n, **{name: h / n for name, h in hits.items()}}
+    n = len(X)
+    return {"loss": total / n, **{name: float(h) / n for name, h in hits.items()}}
 
 
 def _logits(model: nn.Module, X, batch_size: int) -> torch.Tensor:

@@ -7,10 +7,17 @@ callbacks (:class:`LiveCurves`, :class:`ProgressBar`, :class:`EarlyStopping`,
 defined in :mod:`dlhelpers.callbacks` and re-exported here) that see a
 :class:`TrainState` at each step and may ask the loop to stop.
 
-Two ways a run ends early without an exception, keeping the history and
-the model as they were: the loss turns NaN or infinite (one printed line
-says where, and suggests a lower learning rate), or a ``KeyboardInterrupt``
-(the stop button in Jupyter) arrives while the loop runs.
+Two ways a run ends early without an exception, keeping the history: the
+loss turns NaN or infinite or grows 1000x (one printed line says where,
+suggests a lower learning rate, and says which good weights it put back), or
+a ``KeyboardInterrupt`` (the stop button in Jupyter) arrives while the loop
+runs. Any other error propagates with the history attached (``err.history``)
+after every callback's ``on_train_end`` ran.
+
+Speed: one permuted copy of the data per epoch and contiguous slices of it
+(no per-batch gather), batch losses read back every ``check_every`` batches,
+``zero_grad(set_to_none=True)``, validation under ``inference_mode``, and
+only the hooks a callback overrides are called.
 """
 
 from __future__ import annotations
@@ -23,25 +30,21 @@ from torch import nn
 
 from dlhelpers.train.batches import (
     _as_tensors,
-    _batches,
+    _check_args,
+    _check_finite,
     _metric_fns,
     _model_dtype_device,
     shuffle_split,
 )
 from dlhelpers.train.callback import Callback, TrainState
 from dlhelpers.train.evaluate import evaluate
+from dlhelpers.train.guards import _end, _hooks, _restore, _snapshot
 from dlhelpers.train.history import History
 
 __all__ = ["fit"]
 
 
-# --- history and state ----------------------------------------------------------
-
-
-# --- data handling ----------------------------------------------------------------
-
-
-# --- the loop ---------------------------------------------------------------------
+GROWTH = 1000.0  # a loss this many times its first value means divergence
 
 
 def fit(
@@ -58,7 +61,8 @@ def fit(
     shuffle: bool = True,
     seed: int = 0,
     device=None,
-    metrics: Sequence[str | Callable] = ("accuracy",),
+    metrics: Sequence[str | Callable] | str | Callable = ("accuracy",),
+    check_every: int = 50,
 ) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs; the twin of Keras' ``model.fit``.
 
@@ -96,7 +100,7 @@ def fit(
     device : str or torch.device, optional
         Move the model there first; by default the model stays where it is
         and each batch is moved to it.
-    metrics : sequence of str or callable, default ("accuracy",)
+    metrics : str, callable, or sequence of them, default ("accuracy",)
         ``"accuracy"``, or functions ``f(logits, y) -> number of hits`` in a
         batch (averaged over samples).
 
@@ -106,22 +110,42 @@ def fit(
         ``history.history`` maps ``"loss"``, ``"accuracy"``, ``"val_loss"``,
         ``"val_accuracy"`` to one value per completed epoch;
         ``history.stop_reason`` says why training stopped early, if it did.
-        If the loss becomes NaN or infinite, training stops, that line is
-        printed, and no exception is raised; a ``KeyboardInterrupt`` stops it
-        cleanly too. In both cases the history keeps the completed epochs and
-        the model keeps its current weights.
+        If the loss becomes NaN or infinite, or grows 1000x over the first
+        batch's loss (a learning rate far too high), training **stops**, the
+        weights of the last good epoch are put back (the best epoch of an
+        :class:`EarlyStopping` with ``restore_best``, else the last epoch whose
+        loss was finite; epoch 0 means the initial weights), one line says
+        so, and no exception is raised. The loss is read every
+        ``check_every`` batches (one sync, not one per batch), so the batches
+        in between may have stepped on a NaN: the restore undoes them.
+        A ``KeyboardInterrupt`` stops it cleanly too, keeping the current weights.
+
+    Raises
+    ------
+    ValueError
+        On ``epochs`` < 0 or not an integer, ``batch_size`` <= 0,
+        ``validation_split`` outside [0, 1), empty data, ``X``/``y`` of
+        different lengths, or NaN/inf in the inputs (checked once, first).
+    Exception
+        Any other error (e.g. in a callback) propagates after every
+        callback's ``on_train_end`` has run (so a progress bar closes); the
+        history so far rides on it: ``except Exception as err: err.history``.
     """
     if val is not None and validation_split is not None:
         raise ValueError("give either val or validation_split, not both")
+    _check_args(epochs, batch_size, validation_split)
     if device is not None:
         model.to(device)
     dtype, device = _model_dtype_device(model)
     X, y = _as_tensors(train, dtype)
-    if validation_split is not None:
+    _check_finite("training inputs", X)
+    if validation_split:
         (X, y), val = shuffle_split(X, y, validation_split, seed=seed)
     elif val is not None:
         val = _as_tensors(val, dtype)
+        _check_finite("validation inputs", val[0])
     metric_fns = _metric_fns(metrics)
+    X, y = X.to(device), y.to(device)  # once, not per batch
     n = len(X)
     history = History(
         model=model,
@@ -148,47 +172,82 @@ def fit(
         n_val=history.params["n_val"],
     )
     generator = torch.Generator().manual_seed(seed)
+    hooks = {
+        h: _hooks(callbacks, h)
+        for h in ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end")
+    }
+    good, good_epoch = _snapshot(model), 0
+    pending: list[torch.Tensor] = []  # batch losses not yet read back
+    start_loss = None
 
-    def call(hook: str) -> None:
-        for callback in callbacks:
-            getattr(callback, hook)(state)
+    def flush() -> str | None:
+        """Read the pending losses in one go; say why to stop if one is bad."""
+        nonlocal start_loss
+        if not pending:
+            return None
+        values = torch.stack(pending).tolist()
+        first_batch = state.batch - len(values) + 1
+        pending.clear()
+        for i, value in enumerate(values):
+            where = f"at epoch {state.epoch}, batch {first_batch + i}"
+            if not math.isfinite(value):
+                return f"loss became {value} {where}: lower the learning rate"
+            if start_loss is None:
+                start_loss = value
+            elif start_loss > 0 and value > GROWTH * start_loss:
+                return (
+                    f"loss grew from {start_loss:.3g} to {value:.3g} (x{GROWTH:.0f}) {where}: "
+                    "the learning rate is probably too high"
+                )
+            history.batch_losses.append(value)
+        state.batch_loss = values[-1]
+        return None
 
+    error = None
     try:
-        call("on_train_begin")
+        for hook in hooks["on_train_begin"]:
+            hook(state)
         for epoch in range(1, epochs + 1):
             state.epoch, state.batch, state.logs = epoch, 0, {}
-            call("on_epoch_begin")
+            for hook in hooks["on_epoch_begin"]:
+                hook(state)
             model.train()
-            order = torch.randperm(n, generator=generator) if shuffle else None
-            total_loss, hits = 0.0, dict.fromkeys(metric_fns, 0.0)
-            for index in _batches(n, batch_size, order):
-                xb, yb = X[index].to(device), y[index].to(device)
+            if shuffle:  # one gather per epoch, then contiguous slices (views)
+                order = torch.randperm(n, generator=generator).to(device)
+                Xe, ye = X[order], y[order]
+            else:
+                Xe, ye = X, y
+            hits = dict.fromkeys(metric_fns, 0.0)
+            bad = None
+            for begin in range(0, n, batch_size):
+                xb, yb = Xe[begin : begin + batch_size], ye[begin : begin + batch_size]
                 logits = model(xb)
                 loss = loss_fn(logits, yb)
-                value = loss.item()
-                state.batch += 1
-                if not math.isfinite(value):
-                    state.stop(
-                        f"loss became {value} at epoch {epoch}, batch {state.batch}: "
-                        "lower the learning rate"
-                    )
-                    print(history.stop_reason)
-                    break
-                optimizer.zero_grad()
+                optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                state.batch_loss = value
-                history.batch_losses.append(value)
-                total_loss += value * len(yb)
+                pending.append(loss.detach())
                 with torch.no_grad():
                     for name, fn in metric_fns.items():
                         hits[name] += fn(logits, yb)
-                call("on_batch_end")
+                state.batch += 1
+                if state.batch % check_every == 0 and (bad := flush()):
+                    break
+                for hook in hooks["on_batch_end"]:
+                    hook(state)
                 if state.stop_training:
                     break
+            bad = bad or flush()
+            if bad:
+                state.stop(f"{bad}; {_restore(model, callbacks, good, good_epoch)}")
+                print(history.stop_reason)
+                break
             if state.batch < state.batches:  # stopped inside the epoch: do not record it
                 break
-            logs = {"loss": total_loss / n, **{name: h / n for name, h in hits.items()}}
+            losses = history.batch_losses[-state.batches :]
+            sizes = [batch_size] * (state.batches - 1) + [n - batch_size * (state.batches - 1)]
+            total = sum(v * k for v, k in zip(losses, sizes, strict=True))
+            logs = {"loss": total / n, **{k: float(h) / n for k, h in hits.items()}}
             if val is not None:
                 scores = evaluate(
                     model, val, loss_fn, batch_size=max(batch_size, 256), metrics=metrics
@@ -197,21 +256,29 @@ def fit(
             for key, value in logs.items():
                 history.history[key].append(value)
             history.epoch.append(epoch)
+            if math.isfinite(logs["loss"]):
+                good, good_epoch = _snapshot(model), epoch
             state.logs = logs
-            call("on_epoch_end")
+            for hook in hooks["on_epoch_end"]:
+                hook(state)
             if state.stop_training:
                 break
     except KeyboardInterrupt:
+        flush()
         done = len(history.epoch)
         state.stop(
             f"interrupted at epoch {state.epoch}, batch {state.batch}: "
             f"kept the model and the history of {done} completed epoch{'s' * (done != 1)}"
         )
         print(history.stop_reason)
+    except Exception as err:  # noqa: BLE001 - re-raised below, with the history
+        error = err
     finally:
         model.eval()
-    call("on_train_end")
+    end_error = _end(callbacks, state)  # always: every bar closes, every figure gets drawn
+    error = error or end_error
+    if error is not None:
+        error.history = history
+        error.add_note("fit: the history so far is in this exception's .history")
+        raise error
     return history
-
-
-# --- evaluation -------------------------------------------------------------------
