@@ -144,7 +144,10 @@ def compare_arrays(
     """
     if is_stub(got):
         raise NotAttempted("it returns `...` or None: fill in the body.")
-    got = np.asarray(got, dtype=float)
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} is {_a(got)}; expected an array of shape {want.shape}.") from None
     if got.shape != want.shape:
         raise Wrong(f"{what} has shape {got.shape}, expected shape {want.shape}.")
     if not np.all(np.isfinite(got)):
@@ -201,9 +204,37 @@ def number_close(
     """Raise :class:`Wrong` (with ``hint``) unless ``got`` is a number close to ``want``."""
     if is_stub(got):
         raise NotAttempted("replace the `...` with a number.")
+    value = as_number(got)
+    if not np.isclose(value, want, rtol=rtol, atol=atol):
+        raise Wrong(f"{value:g} is not it. {hint}")
+
+
+def _a(got: Any) -> str:
+    name = type(got).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def as_number(got: Any, *, what: str = "your answer") -> float:
+    """``got`` as a finite float, or :class:`Wrong` naming its type (a str, a bool,
+    a function...) or saying it is NaN/inf; NaN never passes a judge."""
+    if isinstance(got, (str, bytes, bool, np.bool_)) or not isinstance(
+        got, (int, float, np.number, np.ndarray)
+    ):
+        raise Wrong(f"{what} is {_a(got)}; expected a number.")
     try:
         value = float(got)
     except (TypeError, ValueError):
-        raise Wrong(f"expected a number, got {type(got).__name__}.") from None
-    if not np.isclose(value, want, rtol=rtol, atol=atol):
-        raise Wrong(f"{value:g} is not it. {hint}")
+        raise Wrong(f"{what} has shape {np.shape(got)}; expected a single number.") from None
+    if not np.isfinite(value):
+        raise Wrong(f"{what} is {value}; expected a finite number.")
+    return value
+
+
+def as_numbers(got: Any, n: int, *, example: str) -> tuple[float, ...]:
+    """``got`` (a tuple, list or array of ``n`` numbers) as floats, or :class:`Wrong`."""
+    what = f"a tuple of {n} numbers, like {example}"
+    if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__len__"):
+        raise Wrong(f"your answer is {_a(got)}; expected {what}.")
+    if len(got) != n:
+        raise Wrong(f"your answer has {len(got)} items; expected {what}.")
+    return tuple(as_number(v, what=f"item {i} of your answer") for i, v in enumerate(got))

@@ -86,3 +86,43 @@ def test_welcome_fit_practice_exercise():
     high = check("welcome-fit", (2.0, 1.0))
     assert high.status == "not yet" and "adjust b" in high.message
     assert check("welcome-fit", ...).status == "not attempted"
+
+
+@pytest.mark.parametrize(
+    "answer,status,says",
+    [
+        (..., "not attempted", "replace the `...`"),
+        ((5.0, 5.0), "not yet", "adjust b"),
+        ("2, -1", "not yet", "your answer is a str; expected a tuple of 2 numbers"),
+        ({"w": 2}, "not yet", "your answer is a dict"),
+        (print, "not yet", "expected a tuple of 2 numbers"),
+        (3, "not yet", "your answer is an int"),
+        ((2.0, "x"), "not yet", "item 1 of your answer is a str; expected a number"),
+        ((float("nan"), 0), "not yet", "item 0 of your answer is nan"),
+        ((float("inf"), 0), "not yet", "item 0 of your answer is inf"),
+        ((2.0, -1.0), "correct", "mean squared error"),
+        ([2.0, -1.0], "correct", "mean squared error"),
+        (np.array([2.0, -1.0]), "correct", "mean squared error"),
+    ],
+)
+def test_welcome_fit_matrix(answer, status, says):
+    fb = check("welcome-fit", answer)
+    assert fb.status == status, fb
+    assert says in fb.message, fb
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", [0.5], True, print])
+def test_number_close_never_passes_nan_or_a_non_number(bad):
+    from dlhelpers.checks import Wrong, number_close
+
+    with pytest.raises(Wrong):
+        number_close(bad, 0.5, hint="")
+
+
+def test_compare_arrays_blames_the_type_not_a_value_error():
+    from dlhelpers.checks import Wrong, compare_arrays
+
+    with pytest.raises(Wrong, match="your output is a str; expected an array of shape \\(2,\\)"):
+        compare_arrays("ab", np.zeros(2), what="your output")
+    with pytest.raises(Wrong, match="inf or nan"):
+        compare_arrays([np.nan, 0.0], np.zeros(2), what="your output")

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from dlhelpers.scratch import Value, backward_steps, topological_order
+from dlhelpers.scratch import Value, backward_steps, numerical_gradient, topological_order
 
 torch = pytest.importorskip("torch")
 
@@ -200,16 +200,10 @@ def test_random_graphs_cover_every_op_and_reuse_nodes():
 def test_random_graphs_match_central_differences(seed):
     leaves, steps = random_recipe(seed)
     _, grads = value_grads(leaves, steps)
-    h = 1e-6
-    numeric = []
-    for k in range(len(leaves)):
-        up, down = list(leaves), list(leaves)
-        up[k] += h
-        down[k] -= h
-        f_up = replay([Value(x) for x in up], steps).data
-        f_down = replay([Value(x) for x in down], steps).data
-        numeric.append((f_up - f_down) / (2 * h))
-    assert_close(grads, numeric, rtol=1e-5)
+    numeric = numerical_gradient(
+        lambda x: replay([Value(float(v)) for v in x], steps).data, np.array(leaves, dtype=float)
+    )
+    assert_close(grads, list(numeric), rtol=1e-5)
 
 
 @pytest.mark.parametrize("n_ops", [1500, 3000])
@@ -390,5 +384,14 @@ def test_bad_operands_and_data():
         [1.0] * Value(2.0)
     with pytest.raises(ZeroDivisionError, match="equal to 0"):
         Value(1.0) / 0
-    with pytest.raises(OverflowError, match="too large"):
+    with pytest.raises(OverflowError, match="overflows float64"):
+        Value(1000.0).exp()
+
+
+def test_overflow_is_one_clear_line():
+    with pytest.raises(
+        OverflowError, match=r"Value\(10\) \*\* 400 overflows float64 \(about 1e400\)"
+    ):
+        Value(10) ** 400
+    with pytest.raises(OverflowError, match=r"Value\(1000\)\.exp\(\) overflows float64"):
         Value(1000.0).exp()

@@ -176,3 +176,9 @@ def test_prediction_explorer_moves(rng):
     heights = [bar.get_height() for bar in ex.figure.axes[1].patches]
     assert np.allclose(heights, proba[4])
     assert repr(ex) == "PredictionExplorer(show=all, index=4)"
+
+
+def test_plot_digits_draws_on_a_given_figure(rng):
+    fig = Figure()
+    artists = plot_digits(rng.random((3, 8, 8)), np.array([1, 2, 3]), ncols=2, fig=fig)
+    assert len(artists) == 3 and len(fig.axes) == 4 and not fig.axes[3].get_visible()

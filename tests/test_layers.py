@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from dlhelpers.scratch import (
     Sequential,
     Sigmoid,
     Tanh,
+    gradcheck,
 )
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
 
@@ -66,35 +69,19 @@ def compare_with_torch(module: Module, x: np.ndarray, rng):
         np.testing.assert_allclose(p.grad, torch_params[name].grad.numpy(), **TOL, err_msg=name)
 
 
-def numerical_grad(f, x, eps=1e-6):
-    """Central differences of the scalar function ``f`` at ``x`` (changed in place, restored)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f()
-        x[i] = old - eps
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
-
 def check_numerical(module: Module, x: np.ndarray, rng):
     """Gradients of ``sum(g * module(x))`` wrt x and every parameter vs central differences."""
     g = rng.normal(size=module(x).shape)
-
-    def f():
-        return float(np.sum(g * module(x)))
-
     module(x)
     module.zero_grad()
     gx = module.backward(g)
-    np.testing.assert_allclose(gx, numerical_grad(f, x), rtol=1e-6, atol=1e-8)
+    assert gradcheck(module, x, gx, grad_output=g, rtol=1e-6, atol=1e-8)
     for name, p in module.named_parameters():
-        np.testing.assert_allclose(
-            p.grad, numerical_grad(f, p.data), rtol=1e-6, atol=1e-8, err_msg=name
-        )
+        # p.data is perturbed in place, so the closure sees each change
+        try:
+            gradcheck(lambda _: module(x), p.data, p.grad, grad_output=g, rtol=1e-6, atol=1e-8)
+        except AssertionError as err:
+            raise AssertionError(f"{name}: {err}") from None
 
 
 SHAPES = [(1, 1, 1), (1, 5, 3), (7, 3, 4), (32, 13, 9)]
@@ -298,15 +285,11 @@ def test_losses_numerical_gradients(rng):
     logits, target = rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])
     ce = CrossEntropyLoss()
     ce(logits, target)
-    np.testing.assert_allclose(
-        ce.backward(), numerical_grad(lambda: ce(logits, target), logits), rtol=1e-6, atol=1e-9
-    )
+    assert gradcheck(lambda z: ce(z, target), logits, ce.backward(), rtol=1e-6, atol=1e-9)
     pred, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     m = MSELoss()
     m(pred, y)
-    np.testing.assert_allclose(
-        m.backward(), numerical_grad(lambda: m(pred, y), pred), rtol=1e-6, atol=1e-9
-    )
+    assert gradcheck(lambda z: m(z, y), pred, m.backward(), rtol=1e-6, atol=1e-9)
 
 
 def test_training_step_end_to_end_matches_torch(rng):
@@ -370,3 +353,27 @@ def test_parameter_basics():
     p.accumulate(np.ones((2, 2)))
     p.accumulate(np.ones((2, 2)))
     assert np.all(p.grad == 2)
+
+
+@pytest.mark.parametrize("x", [np.float64(3.0), np.ones(3)])
+def test_flatten_refuses_inputs_without_its_dims(x):
+    with pytest.raises(ValueError, match=rf"got shape {re.escape(str(np.shape(x)))}"):
+        Flatten()(x)
+
+
+@pytest.mark.parametrize(
+    "dtype,want",
+    [
+        (np.int8, np.float64),
+        (np.bool_, np.float64),
+        (np.float16, np.float64),
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+    ],
+)
+def test_parameter_dtype_keeps_small_updates(dtype, want):
+    p = Parameter(np.ones(2, dtype=dtype))
+    assert p.data.dtype == want
+    if want == np.float64:
+        p.data -= 1e-8
+        assert (p.data != 1.0).all()

@@ -146,3 +146,22 @@ def test_adam_trains_a_network(rng):
         model.backward(loss_fn.backward())
         opt.step()
     assert loss < 0.05 * first
+
+
+@pytest.mark.parametrize(
+    "make,says",
+    [
+        (lambda p: SGD(p, lr=float("nan")), "Invalid learning rate: nan"),
+        (lambda p: Adam(p, lr=float("nan")), "Invalid learning rate: nan"),
+        (lambda p: Adam(p, betas=(0.9,)), "betas must be two numbers in"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), "Invalid beta parameter at index 1"),
+        (lambda p: Adam(p, eps=0.0), "Invalid epsilon value"),
+        (lambda p: Adam(p, weight_decay=float("nan")), "Invalid weight_decay value"),
+        (lambda p: SGD(p, momentum=-0.1), "Invalid momentum value"),
+        (lambda p: SGD(p, nesterov=True), "Nesterov momentum requires"),
+        (lambda p: SGD(p, momentum=0.9, dampening=0.1, nesterov=True), "Nesterov"),
+    ],
+)
+def test_bad_hyperparameters_are_refused_like_torch(make, says):
+    with pytest.raises(ValueError, match=says):
+        make([Parameter(np.zeros(2))])

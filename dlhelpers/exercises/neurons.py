@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, exercise, function_matches, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    as_numbers,
+    exercise,
+    function_matches,
+    number_close,
+)
 from dlhelpers.data.toy import make_blobs
 from dlhelpers.scratch.activations import leaky_relu, sigmoid, tanh_grad
 from dlhelpers.viz.decision import neuron_probability
@@ -69,10 +76,7 @@ def _sigmoid_slope_max(answer):
 
 @exercise("separate-blobs", "Choose (w1, w2, b) so that the neuron classifies every blob point.")
 def _separate_blobs(answer):
-    try:
-        w1, w2, b = (float(v) for v in answer)
-    except (TypeError, ValueError):
-        raise Wrong("give three numbers: (w1, w2, b).") from None
+    w1, w2, b = as_numbers(answer, 3, example="(w1, w2, b)")
     if (w1, w2) == (0.0, 0.0):
         raise NotAttempted("with w1 = w2 = 0 the neuron ignores its inputs; move the weights.")
     X, y = make_blobs(**SEPARABLE_BLOBS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, exercise, is_stub, number_close
+from dlhelpers.checks import NotAttempted, Wrong, as_number, exercise, is_stub, number_close
 
 __all__ = ["QUIZ_VAL_LOSSES", "overfitting_quiz_runs"]
 
@@ -150,10 +150,7 @@ def _train_xor(weight_decay: float) -> tuple[dict, dict]:
 def _(answer):
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a weight decay, e.g. 1e-5.")
-    try:
-        weight_decay = float(answer)
-    except (TypeError, ValueError):
-        raise Wrong(f"expected a number, got {type(answer).__name__}.") from None
+    weight_decay = as_number(answer)
     if not 0 <= weight_decay < 100:
         raise Wrong("a weight decay is a small non-negative number (try between 1e-4 and 1).")
     train, val = _train_xor(weight_decay)

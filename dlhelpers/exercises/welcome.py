@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import Wrong, exercise
+from dlhelpers.checks import Wrong, as_numbers, exercise
 from dlhelpers.data.toy import make_line
 
 __all__ = ["WELCOME_LINE"]
@@ -15,10 +15,7 @@ WELCOME_LINE = {"n_samples": 20, "slope": 2.0, "intercept": -1.0, "noise": 0.4, 
 
 @exercise("welcome-fit", "Find (w, b) whose line has a mean squared error below 0.3.")
 def _welcome_fit(answer):
-    try:
-        w, b = (float(v) for v in answer)
-    except (TypeError, ValueError):
-        raise Wrong("give two numbers, like (1.5, 0.5).") from None
+    w, b = as_numbers(answer, 2, example="(1.5, 0.5)")
     x, y = make_line(**WELCOME_LINE)
     mse = float(np.mean((w * x + b - y) ** 2))
     if mse >= 0.3:

@@ -22,6 +22,7 @@ from dlhelpers.scratch.activations import (
     tanh_grad,
 )
 from dlhelpers.scratch.engine import Value
+from dlhelpers.scratch.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from dlhelpers.scratch.layers import (
     ACTIVATION_LAYERS,
     Dropout,
@@ -58,6 +59,9 @@ __all__ = [
     "Optimizer",
     "ACTIVATIONS",
     "Value",
+    "GradcheckError",
+    "gradcheck",
+    "numerical_gradient",
     "gelu",
     "gelu_grad",
     "leaky_relu",

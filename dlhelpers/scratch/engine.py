@@ -155,7 +155,14 @@ class Value:
             )
         if self.data == 0 and n < 0:
             raise ZeroDivisionError(f"0 ** {n!r}: zero cannot be raised to a negative power")
-        out = Value(self.data**n, _children=(self,), _op=f"**{exponent:g}")
+        try:
+            result = self.data**n
+        except OverflowError:
+            raise OverflowError(
+                f"Value({self.data:g}) ** {n:g} overflows float64 (about "
+                f"1e{n * math.log10(abs(self.data)):.0f}); scale the input down"
+            ) from None
+        out = Value(result, _children=(self,), _op=f"**{exponent:g}")
 
         def _backward():  # d(x^n)/dx = n x^(n-1)
             if n == 0:
@@ -205,7 +212,10 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data!r}) is too large for a float") from None
+            raise OverflowError(
+                f"Value({self.data:g}).exp() overflows float64 (about "
+                f"1e{self.data / math.log(10):.0f}); scale the input down"
+            ) from None
         out = Value(e, _children=(self,), _op="exp")
 
         def _backward():  # d(e^x)/dx = e^x

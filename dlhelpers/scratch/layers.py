@@ -141,6 +141,11 @@ class Flatten(Module):
 
     def forward(self, x) -> np.ndarray:
         x = np.asarray(x)
+        if not all(-x.ndim <= d < x.ndim for d in (self.start_dim, self.end_dim)):
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) needs an input "
+                f"with dimensions {self.start_dim} and {self.end_dim}, got shape {x.shape}"
+            )
         self._shape = x.shape
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])

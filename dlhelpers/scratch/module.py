@@ -22,7 +22,10 @@ class Parameter:
     """
 
     def __init__(self, data):
-        self.data = np.array(data, dtype=np.result_type(np.asarray(data).dtype, np.float16))
+        # float32 stays float32; everything else (ints, bools, float16) becomes
+        # float64 so small updates are not rounded away
+        dtype = np.float32 if np.asarray(data).dtype == np.float32 else np.float64
+        self.data = np.array(data, dtype=dtype)
         self.grad: np.ndarray | None = None
 
     @property

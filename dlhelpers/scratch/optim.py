@@ -107,11 +107,11 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
-        if lr < 0:
+        if not lr >= 0:  # also refuses NaN, which `lr < 0` lets through
             raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0:
+        if not momentum >= 0:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0:
+        if not weight_decay >= 0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -160,14 +160,16 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ):
-        if lr < 0:
+        if not lr >= 0:  # also refuses NaN, which `lr < 0` lets through
             raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not eps > 0:
+            raise ValueError(f"Invalid epsilon value: {eps} (must be > 0)")
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         for i, beta in enumerate(betas):
             if not 0 <= beta < 1:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if weight_decay < 0:
+        if not weight_decay >= 0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(
             params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
