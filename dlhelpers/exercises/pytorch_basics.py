@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, call_answer, exercise, is_stub, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    as_number,
+    call_answer,
+    exercise,
+    is_stub,
+    number_close,
+)
 
 __all__ = []
 
@@ -22,8 +30,8 @@ def _param_count(answer):
     number_close(
         answer,
         784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10,
-        hint="Sum p.numel() over model.parameters(); for the 784-64-32-10 network "
-        "it should match what Keras' model.summary() prints.",
+        hint="Sum p.numel() over model.parameters(); notebook 02 counted the same "
+        "784-64-32-10 network by hand, layer by layer.",
     )
     return "52,650, as Keras' summary says: the same network, the same parameters."
 
@@ -99,17 +107,31 @@ def _accuracy(fn):
 
 @exercise(
     "pytorch-validation-split",
-    "The 5,000-image sample is sorted by digit (500 of each). Keras' validation_split=0.2 "
-    "holds out the last 1,000 images. How many different digits does the model train on?",
+    "Sort the training images by digit and hold out the last 20 %, as Keras' validation_split "
+    "does. How many different digits are left to train on?",
 )
 def _validation_split(answer):
-    if isinstance(answer, (int, float, np.number)) and answer == 10:
+    # Holds for the offline sample (4,000 training images) and for full MNIST (60,000): the two
+    # highest digits make up a little more than a fifth, so the last fifth takes every 9 and most
+    # of the 8s, and the training part keeps 0 to 8.
+    value = as_number(answer)
+    if value == 10:
         raise Wrong(
-            "Keras does not shuffle before it splits. Which images are the last 1,000 "
-            "of a class-sorted set?"
+            "Keras does not shuffle before it splits. Which digits sit at the end of a set "
+            "sorted by digit?"
         )
-    number_close(answer, 8, hint="The last 1,000 images are two whole digits' worth.")
+    if value == 8:
+        raise Wrong(
+            "close: does the last fifth hold *every* image of both of the highest digits? The "
+            "classes are not exactly the same size; the cell below the check counts them."
+        )
+    number_close(
+        value,
+        9,
+        hint="Which digits fill the last 20 % of a set sorted by digit, and does any of them "
+        "also appear before that point?",
+    )
     return (
-        "8: the 8s and 9s are all in the validation part, so the model never sees one "
-        "while it trains. Shuffle before you split."
+        "9: every 9 is in the validation part (and only a few 8s stay for training), so the "
+        "model never sees a 9 while it trains. Shuffle before you split."
     )
