@@ -149,3 +149,11 @@ def test_activation_registry_pairs_functions_with_their_derivatives():
     assert list(scratch.ACTIVATIONS) == ["relu", "sigmoid", "tanh", "leaky_relu", "gelu"]
     for f, df in scratch.ACTIVATIONS.values():
         assert f.__name__ + "_grad" == df.__name__
+
+
+@pytest.mark.parametrize("name", scratch.activations.__all__)
+def test_each_activation_is_typed_and_documents_shapes(name):
+    fn = getattr(scratch.activations, name)
+    assert "torch" in fn.__doc__  # names its twin (or the torch function it differentiates)
+    assert fn.__annotations__["return"] == "np.ndarray"
+    assert "shape" in fn.__doc__ or ":func:" in fn.__doc__  # shapes, or points to who has them

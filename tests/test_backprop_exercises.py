@@ -77,3 +77,27 @@ def test_linear_backward():
     got = right(x.detach().numpy(), lin.weight.detach().numpy(), grad_out.numpy())
     for g, t in zip(got, (x.grad, lin.weight.grad, lin.bias.grad), strict=True):
         np.testing.assert_allclose(g, t.numpy(), rtol=1e-12)
+
+
+def _expected_numbers(arrays):
+    """Every expected value as the checks would print it (6 and 4 significant digits)."""
+    return {f"{v:{fmt}}" for a in arrays for v in np.ravel(a) for fmt in (".6g", ".4g")}
+
+
+def test_linear_backward_hints_point_at_shapes_not_formulas():
+    def transposed(x, weight, grad_out):
+        return grad_out @ weight, x.T @ grad_out, grad_out.sum(axis=0)
+
+    def x_wrong(x, weight, grad_out):
+        return 2 * grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
+
+    for wrong in (transposed, x_wrong):
+        message = check("backprop-linear-backward", wrong).message
+        assert "shape" in message and "chain rule" in message
+        for formula in ("grad_out.T @ x", "grad_out @ weight", ".sum(", "transposed"):
+            assert formula not in message
+    rng = np.random.default_rng(4)
+    x, weight, grad_out = (rng.normal(size=s) for s in ((5, 3), (2, 3), (5, 2)))
+    want = (grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0))
+    message = check("backprop-linear-backward", transposed).message
+    assert not any(number in message for number in _expected_numbers(want))

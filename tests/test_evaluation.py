@@ -150,12 +150,6 @@ def test_accuracy_exercise():
     assert check("pytorch-accuracy", stub).status == "not attempted"
 
 
-def test_validation_split_exercise():
-    assert check("pytorch-validation-split", 8)
-    assert "shuffle" in check("pytorch-validation-split", 10).message
-    assert check("pytorch-validation-split", 9).status == "not yet"
-
-
 def test_prediction_explorer_moves(rng):
     from dlhelpers.explorers.predictions import build_prediction_explorer
 

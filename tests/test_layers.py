@@ -377,3 +377,13 @@ def test_parameter_dtype_keeps_small_updates(dtype, want):
     if want == np.float64:
         p.data -= 1e-8
         assert (p.data != 1.0).all()
+
+
+@pytest.mark.parametrize(
+    "cls", [Linear, ReLU, Sigmoid, Tanh, Flatten, Dropout, Sequential, CrossEntropyLoss, MSELoss]
+)
+def test_layers_name_their_torch_twin_and_type_forward_backward(cls):
+    assert f"Twin of ``torch.nn.{cls.__name__}``" in cls.__doc__
+    for method in (cls.forward, cls.backward):
+        assert "return" in method.__annotations__ and method.__doc__
+        assert "shape" in method.__doc__ or "as :func:" in method.__doc__

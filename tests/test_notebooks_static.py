@@ -28,7 +28,10 @@ def test_notebook_follows_the_template(path):
     assert first.cell_type == "markdown" and re.match(rf"# {path.name[:2]} · \S", first.source)
     assert "Time:" in first.source
     code = _source(nb, "code")
-    assert "set_seed(" in code
+    preamble = next(c for c in nb.cells if "from dlhelpers.env import" in c.source)
+    assert re.search(r"^rng = setup\(\d+\)$", preamble.source, flags=re.M), (
+        "the preamble is setup()"
+    )
     assert "sys.path" not in code and "import *" not in code
     assert "plt.show()" not in code and "clear_output" not in code
     assert "interact(" not in code and "widgets.Output(" not in code
@@ -65,3 +68,30 @@ def test_readme_links_every_notebook():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme, path.name
+
+
+# A printed round-off figure (5.6e-17, 0.0e+00) depends on the CPU and the BLAS build:
+# compared outputs print a bound instead ("< 1e-12: True").
+_ROUND_OFF = re.compile(r"\d\.\d+e-(1\d|[2-9]\d)\b|\b0(\.0+)?e\+00\b")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_compared_outputs_print_no_round_off(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or "NBVAL_IGNORE_OUTPUT" in cell.source:
+            continue
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") or out.get("data", {}).get("text/plain", "")
+            for line in text.splitlines():
+                # a difference (max |a - b|) or a loss near zero printed as a raw figure
+                if "diff" in line or "|" in line or "loss" in line:
+                    assert not _ROUND_OFF.search(line), f"{path.name}: {line!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_hides_its_output_with_a_semicolon(path):
+    # nbval runs with store_history=False, where IPython ignores a trailing ';'
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and cell.source.strip():
+            last = cell.source.strip().splitlines()[-1].split("#")[0].rstrip()
+            assert not last.endswith(";"), f"{path.name}: write `_ = ...` instead of a trailing ';'"

@@ -101,11 +101,14 @@ def _linear_backward(fn):
         if not isinstance(got, tuple | list) or len(got) != 3:
             raise Wrong("return three arrays: (grad_x, grad_weight, grad_bias).")
         hints = (
-            "grad_x has x's shape (N, in): which product of grad_out (N, out) and "
-            "weight (out, in) gives that?",
-            "grad_weight has weight's shape (out, in) and sums over the batch: "
-            "combine grad_out transposed with x.",
-            "the bias is added to every row, so its gradient adds grad_out over the rows.",
+            "grad_x must have x's shape (N, in). By the chain rule each input feeds "
+            "every output through the weights: which product of grad_out (N, out) and "
+            "weight (out, in) has shape (N, in)?",
+            "grad_weight must have weight's shape (out, in); by the chain rule every row "
+            "of the batch adds its share. Which product of grad_out (N, out) and x (N, in) sums over "
+            "N and leaves (out, in)?",
+            "the bias is added to every row of the batch; by the chain rule each row "
+            "passes its gradient back to it. How do the rows' shares combine?",
         )
         names = ("grad_x", "grad_weight", "grad_bias")
         for got_k, want_k, name, hint in zip(

@@ -70,6 +70,21 @@ def _(answer):
     return "right: lr < 2/f''. The steepest direction of a surface sets the limit for all."
 
 
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _diagnose(got, want, candidates, what, where, nudge):
+    """A targeted hint for a wrong array: the first mistake in ``candidates`` it matches,
+    else which coordinate is off and in which direction (never the expected value)."""
+    got = np.asarray(got, dtype=float)
+    for wrong, hint in candidates:
+        if np.allclose(got, wrong) and not np.allclose(wrong, want):
+            return f"{what} {where}: {hint}"
+    i = int(np.argwhere(~np.isclose(got, want))[0][0])
+    side = "too large" if got[i] > want[i] else "too small"
+    return f"the {_ORDINALS[i]} coordinate of {what} {where} is {side}: {nudge}"
+
+
 @exercise(
     "descent-sgd-step",
     "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.",
@@ -85,12 +100,41 @@ def _(fn):
                 "return two things: the new weights and the new velocity, `return new_w, new_v`."
             )
         new_v = momentum * v + g
-        where = f"with lr={lr}, momentum={momentum}"
-        compare_arrays(out[1], new_v, what=f"the new velocity {where}")
-        try:
-            compare_arrays(out[0], w - lr * new_v, what=f"the new weights {where}")
-        except Wrong as err:
-            raise Wrong(f"{err} Step along the *new* velocity, against the gradient.") from None
+        where = f"(lr={lr}, momentum={momentum})"
+        for got, want, what, nudge, candidates in (
+            (
+                out[1],
+                new_v,
+                "the new velocity",
+                "it mixes the old velocity, scaled by the momentum, with the gradient.",
+                [
+                    (g, "it ignores the old velocity: keep momentum * v and add the gradient."),
+                    (momentum * v, "the gradient is missing: add it to momentum * v."),
+                    (momentum * v - g, "add the gradient to momentum * v (do not subtract it)."),
+                    (v + g, "scale the old velocity by the momentum before adding the gradient."),
+                    (momentum * v + lr * g, "torch's velocity holds no learning rate."),
+                ],
+            ),
+            (
+                out[0],
+                w - lr * new_v,
+                "the new weights",
+                "step against the *new* velocity, scaled by the learning rate.",
+                [
+                    (w + lr * new_v, "did you add lr * velocity instead of subtracting it?"),
+                    (w - new_v, "the learning rate is missing: the step is lr * velocity."),
+                    (w - lr * g, "it steps along the raw gradient: use the *new* velocity."),
+                    (w - lr * v, "it steps along the old velocity: update it first."),
+                ],
+            ),
+        ):
+            try:
+                compare_arrays(got, want, what=f"{what} {where}")
+            except Wrong:
+                got = np.asarray(got, dtype=float)
+                if got.shape != want.shape or not np.all(np.isfinite(got)):
+                    raise
+                raise Wrong(_diagnose(got, want, candidates, what, where, nudge)) from None
     return "right: that is the whole of torch.optim.SGD with momentum (no dampening)."
 
 

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "gelu",
@@ -34,59 +35,135 @@ __all__ = [
 ]
 
 
-def _float(x) -> np.ndarray:
+def _float(x: ArrayLike) -> np.ndarray:
     x = np.asarray(x)
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
-def relu(x):
-    """ReLU, ``max(0, x)``. Twin of ``torch.relu``."""
+def relu(x: ArrayLike) -> np.ndarray:
+    """ReLU, ``max(0, x)``. Twin of ``torch.relu``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape
+        In x's float dtype (float64 for integer input).
+    """
     x = _float(x)
     return np.maximum(x, 0).astype(x.dtype)
 
 
-def relu_grad(x):
-    """Derivative of ReLU: 1 where ``x > 0``, else 0 (torch's choice at 0)."""
+def relu_grad(x: ArrayLike) -> np.ndarray:
+    """Derivative of ReLU: 1 where ``x > 0``, else 0 (torch's choice at 0).
+
+    What ``torch.relu``'s backward multiplies the incoming gradient by.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape
+    """
     x = _float(x)
     return (x > 0).astype(x.dtype)
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``. Twin of ``torch.sigmoid``.
 
     ``exp`` only ever sees non-positive numbers, so nothing overflows:
     ``sigmoid(-1000)`` is exactly 0.0 and ``sigmoid(1000)`` exactly 1.0.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape, values in [0, 1]
     """
     x = _float(x)
     e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-def sigmoid_grad(x):
-    """Derivative of the sigmoid, ``s(x) * (1 - s(x))``; at most 0.25."""
+def sigmoid_grad(x: ArrayLike) -> np.ndarray:
+    """Derivative of the sigmoid, ``s(x) * (1 - s(x))``; at most 0.25.
+
+    The local gradient of ``torch.sigmoid``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape, values in [0, 0.25]
+    """
     s = sigmoid(x)
     return s * (1 - s)
 
 
-def tanh(x):
-    """Hyperbolic tangent. Twin of ``torch.tanh``."""
+def tanh(x: ArrayLike) -> np.ndarray:
+    """Hyperbolic tangent. Twin of ``torch.tanh``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape, values in [-1, 1]
+    """
     return np.tanh(_float(x))
 
 
-def tanh_grad(x):
-    """Derivative of tanh, ``1 - tanh(x)**2``; at most 1."""
+def tanh_grad(x: ArrayLike) -> np.ndarray:
+    """Derivative of tanh, ``1 - tanh(x)**2``; at most 1.
+
+    The local gradient of ``torch.tanh``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of x's shape, values in [0, 1]
+    """
     t = tanh(x)
     return 1 - t * t
 
 
-def leaky_relu(x, negative_slope: float = 0.01):
-    """Leaky ReLU. Twin of ``torch.nn.functional.leaky_relu``."""
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
+    """Leaky ReLU, ``x`` if ``x > 0`` else ``negative_slope * x``.
+
+    Twin of ``torch.nn.functional.leaky_relu``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    negative_slope : float, default 0.01
+
+    Returns
+    -------
+    ndarray of x's shape
+    """
     x = _float(x)
     return np.where(x > 0, x, x * negative_slope).astype(x.dtype)
 
 
-def leaky_relu_grad(x, negative_slope: float = 0.01):
-    """Derivative of leaky ReLU: 1 where ``x > 0``, else ``negative_slope``."""
+def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
+    """Derivative of leaky ReLU: 1 where ``x > 0``, else ``negative_slope``.
+
+    The local gradient of ``torch.nn.functional.leaky_relu``; arguments and
+    result as in :func:`leaky_relu`.
+    """
     x = _float(x)
     return np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
 
@@ -95,11 +172,21 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
-def gelu(x, approximate: str = "none"):
+def gelu(x: ArrayLike, approximate: str = "none") -> np.ndarray:
     """GELU, ``x * Phi(x)`` with Phi the standard normal CDF.
 
-    Twin of ``torch.nn.functional.gelu`` (same ``approximate`` argument:
-    ``"none"`` for the exact erf form, ``"tanh"`` for the GPT-2 approximation).
+    Twin of ``torch.nn.functional.gelu``.
+
+    Parameters
+    ----------
+    x : array_like of any shape
+    approximate : {"none", "tanh"}, default "none"
+        ``"none"`` for the exact erf form, ``"tanh"`` for the GPT-2 approximation
+        (torch's argument).
+
+    Returns
+    -------
+    ndarray of x's shape
     """
     x = _float(x)
     if approximate == "none":
@@ -111,8 +198,11 @@ def gelu(x, approximate: str = "none"):
     return (x * phi).astype(x.dtype)
 
 
-def gelu_grad(x, approximate: str = "none"):
-    """Derivative of :func:`gelu` (same ``approximate`` argument)."""
+def gelu_grad(x: ArrayLike, approximate: str = "none") -> np.ndarray:
+    """Derivative of :func:`gelu`, the local gradient of ``torch.nn.functional.gelu``.
+
+    Arguments and result as in :func:`gelu`.
+    """
     x = _float(x)
     if approximate == "none":
         cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
@@ -128,11 +218,22 @@ def gelu_grad(x, approximate: str = "none"):
     return out.astype(x.dtype)
 
 
-def softmax(x, dim: int = -1):
+def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     """Softmax along ``dim``. Twin of ``torch.softmax(x, dim)``.
 
     Subtracting the maximum first changes nothing mathematically but keeps
     ``exp`` at or below 1, so logits near 1e4 are fine.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, *, C)
+        Logits; ``dim`` picks the axis that is normalised (C by default).
+    dim : int, default -1
+
+    Returns
+    -------
+    ndarray of x's shape
+        Non-negative, summing to 1 along ``dim``.
     """
     x = _float(x)
     z = x - np.max(x, axis=dim, keepdims=True)
@@ -140,18 +241,35 @@ def softmax(x, dim: int = -1):
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
-def log_softmax(x, dim: int = -1):
-    """Log of the softmax, computed stably. Twin of ``torch.log_softmax``."""
+def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
+    """Log of the softmax, computed stably. Twin of ``torch.log_softmax``.
+
+    Arguments as in :func:`softmax`; returns an ndarray of x's shape, at most 0.
+    """
     x = _float(x)
     z = x - np.max(x, axis=dim, keepdims=True)
     return z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
 
 
-def softmax_backward(grad_output, y, dim: int = -1):
+def softmax_backward(grad_output: ArrayLike, y: ArrayLike, dim: int = -1) -> np.ndarray:
     """Backward pass of softmax: ``dL/dx`` from ``dL/dy`` and ``y = softmax(x)``.
 
-    The Jacobian is ``diag(y) - y y^T``, so the vector-Jacobian product is
+    What autograd does behind ``torch.softmax``. The Jacobian is
+    ``diag(y) - y y^T``, so the vector-Jacobian product is
     ``y * (g - sum(g * y))`` along ``dim``; no Jacobian is ever built.
+
+    Parameters
+    ----------
+    grad_output : array_like of shape (N, *, C)
+        ``dL/dy``.
+    y : array_like of grad_output's shape
+        The output of :func:`softmax` (same ``dim``).
+    dim : int, default -1
+
+    Returns
+    -------
+    ndarray of y's shape
+        ``dL/dx``.
     """
     g = _float(grad_output)
     y = _float(y)

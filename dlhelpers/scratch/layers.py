@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import relu_grad, sigmoid, tanh
 from dlhelpers.scratch.module import Module, Parameter, _cached, _check_grad_shape
@@ -38,7 +39,7 @@ class Linear(Module):
     bias : bool
     rng : numpy.random.Generator, optional
         Source of the initial weights; by default NumPy's global generator
-        (seeded by :func:`dlhelpers.utils.set_seed`).
+        (seeded by :func:`dlhelpers.env.set_seed`).
     dtype : numpy dtype, default float64
 
     Attributes
@@ -69,8 +70,17 @@ class Linear(Module):
         )
         self._x: np.ndarray | None = None
 
-    def forward(self, x) -> np.ndarray:
-        """x : (..., in_features) -> (..., out_features)."""
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """``x W^T + b``, remembering ``x`` for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of shape (N, *, in_features)
+
+        Returns
+        -------
+        ndarray of shape (N, *, out_features)
+        """
         x = np.asarray(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
@@ -81,7 +91,18 @@ class Linear(Module):
         y = x @ self.weight.data.T  # (..., out)
         return y + self.bias.data if self.bias is not None else y
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """Accumulate ``weight.grad`` and ``bias.grad``; return ``dL/dx``.
+
+        Parameters
+        ----------
+        grad_output : array_like of shape (N, *, out_features)
+            ``dL/dy`` for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray of shape (N, *, in_features)
+        """
         x = _cached(self, "_x")
         g = _check_grad_shape(self, grad_output, x.shape[:-1] + (self.out_features,))
         g2 = g.reshape(-1, self.out_features)  # (N, out), leading dims flattened
@@ -98,37 +119,55 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """``max(0, x)`` elementwise. Twin of ``torch.nn.ReLU``."""
+    """``max(0, x)`` elementwise. Twin of ``torch.nn.ReLU``.
 
-    def forward(self, x) -> np.ndarray:
+    Shapes, as torch documents them: input ``x`` of shape (N, *), output of the
+    same shape; ``backward`` maps ``grad_output`` of that shape to ``dL/dx``.
+    """
+
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """x : array_like of shape (N, *) -> ndarray of x's shape."""
         self._x = np.asarray(x)
         return np.maximum(self._x, 0)
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """grad_output : array_like of shape (N, *) -> ``dL/dx``, of its shape."""
         x = _cached(self, "_x")
         return _check_grad_shape(self, grad_output, x.shape) * relu_grad(x)
 
 
 class Sigmoid(Module):
-    """Logistic sigmoid elementwise. Twin of ``torch.nn.Sigmoid``."""
+    """Logistic sigmoid elementwise. Twin of ``torch.nn.Sigmoid``.
 
-    def forward(self, x) -> np.ndarray:
+    Shapes, as torch documents them: input ``x`` of shape (N, *), output of the
+    same shape; ``backward`` maps ``grad_output`` of that shape to ``dL/dx``.
+    """
+
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """x : array_like of shape (N, *) -> ndarray of x's shape."""
         self._y = sigmoid(x)
         return self._y
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """grad_output : array_like of shape (N, *) -> ``dL/dx``, of its shape."""
         y = _cached(self, "_y")
         return _check_grad_shape(self, grad_output, y.shape) * y * (1 - y)
 
 
 class Tanh(Module):
-    """Hyperbolic tangent elementwise. Twin of ``torch.nn.Tanh``."""
+    """Hyperbolic tangent elementwise. Twin of ``torch.nn.Tanh``.
 
-    def forward(self, x) -> np.ndarray:
+    Shapes, as torch documents them: input ``x`` of shape (N, *), output of the
+    same shape; ``backward`` maps ``grad_output`` of that shape to ``dL/dx``.
+    """
+
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """x : array_like of shape (N, *) -> ndarray of x's shape."""
         self._y = tanh(x)
         return self._y
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """grad_output : array_like of shape (N, *) -> ``dL/dx``, of its shape."""
         y = _cached(self, "_y")
         return _check_grad_shape(self, grad_output, y.shape) * (1 - y * y)
 
@@ -139,7 +178,19 @@ class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x) -> np.ndarray:
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """Merge the dimensions ``start_dim..end_dim``.
+
+        Parameters
+        ----------
+        x : array_like of shape (N, *)
+            At least ``max(start_dim, end_dim) + 1`` dimensions.
+
+        Returns
+        -------
+        ndarray
+            (N, C, H, W) becomes (N, C*H*W) with the defaults.
+        """
         x = np.asarray(x)
         if not all(-x.ndim <= d < x.ndim for d in (self.start_dim, self.end_dim)):
             raise ValueError(
@@ -150,7 +201,17 @@ class Flatten(Module):
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """Undo the flattening: ``dL/dx`` from ``dL/dy``.
+
+        Parameters
+        ----------
+        grad_output : array_like of the output's shape
+
+        Returns
+        -------
+        ndarray of the last input's shape
+        """
         return np.asarray(grad_output).reshape(_cached(self, "_shape"))
 
     def extra_repr(self) -> str:
@@ -170,7 +231,17 @@ class Dropout(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, got {p}")
         self.p, self._rng = p, rng
 
-    def forward(self, x) -> np.ndarray:
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """Drop and rescale entries while training; pass ``x`` through in eval mode.
+
+        Parameters
+        ----------
+        x : array_like of shape (N, *)
+
+        Returns
+        -------
+        ndarray of x's shape
+        """
         x = np.asarray(x)
         if not self.training or self.p == 0:
             self._mask = np.ones_like(x)
@@ -180,7 +251,17 @@ class Dropout(Module):
         self._mask = keep / (1 - self.p) if self.p < 1 else np.zeros_like(x)
         return x * self._mask
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """``dL/dx``: the same mask and scale as the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : array_like of shape (N, *)
+
+        Returns
+        -------
+        ndarray of grad_output's shape
+        """
         mask = _cached(self, "_mask")
         return _check_grad_shape(self, grad_output, mask.shape) * mask
 

@@ -11,6 +11,7 @@ Checked against torch in float64 by ``tests/test_layers.py``.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import log_softmax
 from dlhelpers.scratch.module import Module
@@ -18,7 +19,7 @@ from dlhelpers.scratch.module import Module
 __all__ = ["CrossEntropyLoss", "MSELoss", "cross_entropy", "mse"]
 
 
-def _check_classification(logits, target) -> tuple[np.ndarray, np.ndarray]:
+def _check_classification(logits: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     logits = np.asarray(logits)
     if not np.issubdtype(logits.dtype, np.floating):
         logits = logits.astype(np.float64)
@@ -42,7 +43,7 @@ def _check_classification(logits, target) -> tuple[np.ndarray, np.ndarray]:
     return logits, target
 
 
-def cross_entropy(logits, target) -> float:
+def cross_entropy(logits: ArrayLike, target: ArrayLike) -> float:
     """Mean cross-entropy of class indices under ``softmax(logits)``.
 
     Twin of ``torch.nn.functional.cross_entropy(logits, target)`` (also
@@ -55,17 +56,32 @@ def cross_entropy(logits, target) -> float:
         Raw scores; no softmax applied.
     target : int ndarray of shape (N,)
         Class indices in ``[0, C)``.
+
+    Returns
+    -------
+    float
+        The mean over the N samples.
     """
     logits, target = _check_classification(logits, target)
     logp = log_softmax(logits, dim=1)  # (N, C)
     return float(-logp[np.arange(len(target)), target].mean())
 
 
-def mse(pred, target) -> float:
+def mse(pred: ArrayLike, target: ArrayLike) -> float:
     """Mean squared error. Twin of ``torch.nn.functional.mse_loss`` (``reduction="mean"``).
 
     ``pred`` and ``target`` must have the same shape (torch would broadcast
     with a warning, which hides bugs).
+
+    Parameters
+    ----------
+    pred : array_like of shape (N, *)
+    target : array_like of pred's shape
+
+    Returns
+    -------
+    float
+        The mean over all entries.
     """
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
@@ -82,13 +98,25 @@ class CrossEntropyLoss(Module):
     ``(softmax(logits) - onehot(target)) / N``, of shape (N, C).
     """
 
-    def forward(self, logits, target) -> float:
+    def forward(self, logits: ArrayLike, target: ArrayLike) -> float:
+        """logits : (N, C), target : int (N,) -> the mean loss, as :func:`cross_entropy`."""
         logits, target = _check_classification(logits, target)
         logp = log_softmax(logits, dim=1)
         self._cache = (np.exp(logp), target)
         return float(-logp[np.arange(len(target)), target].mean())
 
     def backward(self, grad_output: float = 1.0) -> np.ndarray:
+        """``dL/dlogits`` for the last call.
+
+        Parameters
+        ----------
+        grad_output : float, default 1.0
+            ``dL/d(loss)``; 1 when the loss is what is minimised.
+
+        Returns
+        -------
+        ndarray of shape (N, C)
+        """
         if getattr(self, "_cache", None) is None:
             raise RuntimeError("CrossEntropyLoss.backward called before forward")
         probs, target = self._cache
@@ -103,12 +131,24 @@ class MSELoss(Module):
     Twin of ``torch.nn.MSELoss``. The gradient is ``2 (pred - target) / pred.size``.
     """
 
-    def forward(self, pred, target) -> float:
+    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
+        """pred, target : (N, *), the same shape -> the mean loss, as :func:`mse`."""
         value = mse(pred, target)
         self._cache = np.asarray(pred) - np.asarray(target)
         return value
 
     def backward(self, grad_output: float = 1.0) -> np.ndarray:
+        """``dL/dpred`` for the last call.
+
+        Parameters
+        ----------
+        grad_output : float, default 1.0
+            ``dL/d(loss)``.
+
+        Returns
+        -------
+        ndarray of pred's shape, (N, *)
+        """
         if getattr(self, "_cache", None) is None:
             raise RuntimeError("MSELoss.backward called before forward")
         diff = self._cache

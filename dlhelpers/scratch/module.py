@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["Module", "Parameter", "Sequential"]
 
@@ -21,7 +23,7 @@ class Parameter:
         after ``zero_grad()`` (torch's default ``set_to_none=True``).
     """
 
-    def __init__(self, data):
+    def __init__(self, data: ArrayLike):
         # float32 stays float32; everything else (ints, bools, float16) becomes
         # float64 so small updates are not rounded away
         dtype = np.float32 if np.asarray(data).dtype == np.float32 else np.float64
@@ -57,14 +59,24 @@ class Module:
 
     training: bool = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer's output; subclasses remember what :meth:`backward` needs."""
         raise NotImplementedError
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Given ``dL/d(output)``, accumulate parameter grads and return ``dL/d(input)``."""
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """Given ``dL/d(output)``, accumulate parameter grads and return ``dL/d(input)``.
+
+        Parameters
+        ----------
+        grad_output : array_like of the last output's shape, e.g. (N, out_features)
+
+        Returns
+        -------
+        ndarray of the last input's shape, e.g. (N, in_features)
+        """
         raise NotImplementedError
 
     # --- parameters ------------------------------------------------------------
@@ -189,12 +201,32 @@ class Sequential(Module):
         self._layers.append(module)
         return self
 
-    def forward(self, x) -> np.ndarray:
+    def forward(self, x: ArrayLike) -> np.ndarray:
+        """Run the layers in order.
+
+        Parameters
+        ----------
+        x : array_like of shape (N, *), what the first layer takes
+
+        Returns
+        -------
+        ndarray of shape (N, *), what the last layer gives
+        """
         for m in self._layers:
             x = m(x)
         return x
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """Backpropagate through the layers in reverse, filling every ``p.grad``.
+
+        Parameters
+        ----------
+        grad_output : array_like of the last output's shape, e.g. (N, n_classes)
+
+        Returns
+        -------
+        ndarray of the last input's shape
+        """
         for m in reversed(self._layers):
             grad_output = m.backward(grad_output)
         return grad_output
