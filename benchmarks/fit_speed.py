@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 import torch
+from primer_mlp import matmul_peak  # the same peak as the primer benchmark (same folder)
 from torch import nn
 
 from dlhelpers.train import ProgressBar, fit
@@ -70,18 +71,6 @@ def flops(n_train: int, n_val: int, epochs: int, sizes=SIZES) -> float:
     per_train = 6 * weights + 4 * biases + 2 * hidden
     per_val = 2 * weights + biases + hidden
     return epochs * (n_train * per_train + n_val * per_val)
-
-
-def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
-    """Best float32 GFLOP/s of an n x n matmul with torch's current threads."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.matmul(a, b)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
 
 
 def model_and_adam(fused: bool):
