@@ -154,6 +154,9 @@ def main(argv=None) -> None:
     parser.add_argument("--keras-python", default=None)
     parser.add_argument("--no-fused", action="store_true", help="skip the fused=True Adam rows")
     args = parser.parse_args(argv)
+    for name in ("threads", "samples", "epochs", "repeats"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     X = rng.random((args.samples, 784), dtype=np.float32)

@@ -96,6 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=20, help="values per control")
     args = parser.parse_args()
+    if args.moves < 1:
+        parser.error(f"--moves must be at least 1, got {args.moves}")
     print("| explorer | control | median ms | worst ms |")
     print("|---|---|---:|---:|")
     for name, key, median, worst in measure(args.moves):
