@@ -21,6 +21,8 @@ from dlhelpers.scratch.activations import (
     tanh,
     tanh_grad,
 )
+from dlhelpers.scratch.conv import conv2d, conv2d_backward, conv2d_output_size
+from dlhelpers.scratch.conv_layers import AvgPool2d, Conv2d, MaxPool2d
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from dlhelpers.scratch.layers import (
@@ -35,6 +37,7 @@ from dlhelpers.scratch.layers import (
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
 from dlhelpers.scratch.module import Module, Parameter, Sequential
 from dlhelpers.scratch.optim import SGD, Adam, Optimizer
+from dlhelpers.scratch.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from dlhelpers.scratch.traversal import backward_steps, topological_order
 
 __all__ = [
@@ -75,4 +78,14 @@ __all__ = [
     "softmax_backward",
     "tanh",
     "tanh_grad",
+    "AvgPool2d",
+    "Conv2d",
+    "MaxPool2d",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_output_size",
+    "max_pool2d",
+    "max_pool2d_backward",
 ]
