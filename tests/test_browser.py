@@ -1,4 +1,4 @@
-"""Notebooks 01 and 06 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01, 06 and 07 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -17,7 +17,10 @@ slider redraws the picture. The test
    the mouse) and asserts that the readout and the picture changed;
 5. in notebook 06, drives the playground: reset, play (the ``Play`` widget
    ticks in the browser, no kernel thread), pause, step and a new data set,
-   asserting the epoch counter and the picture after each.
+   asserting the epoch counter and the picture after each;
+6. in notebook 07, types a kernel entry into the filter explorer (and picks
+   a preset), asserting the feature map and the status line changed, and
+   moves a slider of the stride-and-padding explorer.
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -560,3 +563,54 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
         f"playground: {start} -> reset 0 -> play {playing} ({len(pictures)} pictures) "
         f"-> pause {paused} -> step {stepped} -> xor 0"
     )
+
+
+def _status(explorer) -> str:
+    return explorer.locator(".widget-html-content").last.text_content()
+
+
+def test_notebook_07_filter_explorer_follows_a_typed_kernel_and_presets(open_notebook):
+    """Typing one kernel entry (and Enter) redraws the feature map; a preset fills all nine."""
+    name = "07_convolutional_networks.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    found = [
+        views.nth(i)
+        for i in range(views.count())
+        if views.nth(i).locator("input[type=number]").count() == 9
+    ]
+    assert len(found) == 1, "one filter explorer (nine number boxes) in notebook 07"
+    explorer = found[0]
+    explorer.scroll_into_view_if_needed()
+    image = explorer.locator("img.widget-image").first
+    boxes = explorer.locator("input[type=number]")
+    assert image.is_visible() and boxes.nth(4).is_visible()
+    assert "sharpen" in _status(explorer)
+    explorer.screenshot(path=SHOTS / "07_filters_before.png")
+
+    src = _image_src(image)
+    centre = boxes.nth(4)  # k11, the middle of the 3x3 grid
+    centre.fill("9")
+    centre.press("Enter")
+    new_src = _wait_new_image(page, image, src)
+    assert new_src != src, "typing 9 into the middle box did not redraw the feature map"
+    status = _status(explorer)
+    assert "custom" in status and "sum to 5" in status, status
+    explorer.screenshot(path=SHOTS / "07_filters_typed.png")
+
+    explorer.locator("select").first.select_option("blur")
+    newer = _wait_new_image(page, image, new_src)
+    assert newer != new_src, "the blur preset did not redraw"
+    assert "blur" in _status(explorer)
+    values = [float(boxes.nth(i).input_value()) for i in range(9)]
+    assert all(abs(v - 1 / 9) < 1e-3 for v in values), values
+    explorer.screenshot(path=SHOTS / "07_filters_blur.png")
+
+    # the stride-and-padding explorer redraws from its sliders
+    geometry = [
+        views.nth(i) for i in range(views.count()) if "output height" in views.nth(i).text_content()
+    ]
+    assert len(geometry) == 1, "one stride-and-padding explorer in notebook 07"
+    _nudge(page, geometry[0], 1, "07_geometry")
+    assert _state(page)["errors"] == []

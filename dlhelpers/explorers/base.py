@@ -51,6 +51,9 @@ class Explorer:
         Shown between the controls and the picture (buttons).
     view : object, optional
         The view object that draws (``explorer.view``), for tests and notebooks.
+    controls_box : ipywidgets.Widget, optional
+        The controls laid out by the builder (a grid of kernel entries);
+        by default one wrapping row of all controls.
     on_change : dict of str to callable, optional
         ``on_change[name](new_value)`` runs when control ``name`` changes,
         before the redraw and inside :meth:`hold`, so it may set other
@@ -81,6 +84,7 @@ class Explorer:
         extra: list[W.Widget] | None = None,
         view: Any = None,
         on_change: dict[str, Callable[[Any], None]] | None = None,
+        controls_box: W.Widget | None = None,
     ):
         self.name, self.controls, self.figure, self._draw, self.dpi = (
             name,
@@ -98,7 +102,7 @@ class Explorer:
         self.image = W.Image(
             format="png", layout=W.Layout(max_width="100%", align_self="flex-start")
         )
-        row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        row = controls_box or W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([row, *(extra or []), self.image, self.status])
         self.redraws = 0
         for key, control in controls.items():

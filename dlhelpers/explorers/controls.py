@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as W
 
-__all__ = ["TRACK_PX", "check_choice", "choice_slider", "dropdown", "slider"]
+__all__ = ["TRACK_PX", "check_choice", "choice_slider", "dropdown", "number_box", "slider"]
 
 #: Width of a slider's track in pixels: about 2.5 px per step for 80 steps.
 TRACK_PX = 200
@@ -173,3 +173,32 @@ def choice_slider(
         style=style,
         **kwargs,
     )
+
+
+def number_box(
+    value: float, *, name: str, low: float = -100.0, high: float = 100.0, width: str = "64px"
+) -> W.BoundedFloatText:
+    """A small box to type a number in (a kernel entry), bounded to ``low..high``.
+
+    A value that is not a finite number raises ``ValueError`` naming ``name``;
+    one outside the bounds is clamped with a warning, like :func:`slider`.
+    The box redraws when the learner presses Enter or leaves it, not at
+    every keystroke (``-`` alone is not a number yet).
+    """
+    value = _number(name, value, integer=False)
+    notice = ""
+    if not low <= value <= high:
+        clamped = min(max(value, low), high)
+        notice = f"{name}={value:g} is outside {low:g}..{high:g}; starting at {clamped:g}"
+        warnings.warn(notice, stacklevel=3)
+        value = clamped
+    control = W.BoundedFloatText(
+        value=value,
+        min=low,
+        max=high,
+        step=0.1,
+        continuous_update=False,
+        layout=W.Layout(width=width),
+    )
+    control.notice = notice
+    return control

@@ -12,9 +12,12 @@ from dlhelpers.train.evaluate import evaluate, predict, predict_proba
 from dlhelpers.train.fit import fit
 from dlhelpers.train.history import History
 from dlhelpers.train.metrics import accuracy, confusion_matrix, misclassified
+from dlhelpers.train.models import lenet, primer_mlp
 from dlhelpers.train.schedules import ScheduleStep, scheduled_learning_rates
 
 __all__ = [
+    "lenet",
+    "primer_mlp",
     "Callback",
     "EarlyStopping",
     "History",

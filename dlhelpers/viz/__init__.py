@@ -17,12 +17,15 @@ from dlhelpers.viz.decision import (
     plot_neuron_boundary,
 )
 from dlhelpers.viz.evaluation import plot_confusion_matrix, plot_digits
+from dlhelpers.viz.features import plot_feature_maps, plot_filters
 from dlhelpers.viz.figure import get_axes
 from dlhelpers.viz.graph import GraphView, draw_graph, graph_layout, op_symbol
 from dlhelpers.viz.live import LiveFigure, figure_png
 from dlhelpers.viz.network import layer_names, plot_layer_outputs, plot_network
 
 __all__ = [
+    "plot_feature_maps",
+    "plot_filters",
     "ActivationView",
     "CLASS_COLORS",
     "DecisionView",
