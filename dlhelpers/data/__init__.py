@@ -1,4 +1,4 @@
-"""Data sets, offline first: one cache/checksum/mirror mechanism, MNIST, toy 2-D sets.
+"""Data sets, offline first: one cache/checksum/mirror mechanism, MNIST, toy 2-D sets, text.
 
 NumPy only (plus pooch for downloads); nothing here imports torch.
 """
@@ -6,6 +6,7 @@ NumPy only (plus pooch for downloads); nothing here imports torch.
 from dlhelpers.data.cache import DATA_VARIABLE, OFFLINE_VARIABLE
 from dlhelpers.data.idx import read_idx, write_idx
 from dlhelpers.data.mnist import MNIST, load_mnist, load_mnist_sample
+from dlhelpers.data.text import Corpus, load_text, random_windows
 from dlhelpers.data.toy import (
     DATASETS,
     make_blobs,
@@ -20,11 +21,13 @@ from dlhelpers.data.toy import (
 
 __all__ = [
     "DATASETS",
+    "Corpus",
     "DATA_VARIABLE",
     "MNIST",
     "OFFLINE_VARIABLE",
     "load_mnist",
     "load_mnist_sample",
+    "load_text",
     "make_blobs",
     "make_circles",
     "make_dataset",
@@ -33,6 +36,7 @@ __all__ = [
     "make_moons",
     "make_spiral",
     "make_xor",
+    "random_windows",
     "read_idx",
     "write_idx",
 ]
