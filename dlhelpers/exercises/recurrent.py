@@ -1,0 +1,156 @@
+"""Exercises of notebook 08: recurrent networks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    as_number,
+    call_answer,
+    compare_arrays,
+    exercise,
+    is_stub,
+    number_close,
+)
+
+__all__ = []
+
+
+def _count(answer) -> float:
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    return as_number(answer)
+
+
+@exercise("rnn-param-count", "How many parameters does nn.RNN(input_size=10, hidden_size=20) have?")
+def _rnn_params(answer):
+    value = _count(answer)
+    if value == 20 * 10 + 20 * 20 + 20:
+        raise Wrong("torch's RNN has two bias vectors, b_ih and b_hh, not one.")
+    if value in (20 * 10 + 20, 20 * 10 + 40):
+        raise Wrong("you left out the recurrent weights W_hh, which map h_{t-1} (20) to 20 units.")
+    number_close(
+        answer,
+        20 * 10 + 20 * 20 + 20 + 20,
+        hint="add up weight_ih_l0 (hidden x input), weight_hh_l0 (hidden x hidden) and two biases.",
+    )
+    return "W_ih 20x10, W_hh 20x20 and two biases of 20: the count does not depend on the length."
+
+
+@exercise(
+    "rnn-lstm-param-count", "How many parameters does nn.LSTM(input_size=10, hidden_size=20) have?"
+)
+def _lstm_params(answer):
+    value = _count(answer)
+    one = 20 * 10 + 20 * 20 + 20 + 20
+    if value == one:
+        raise Wrong(
+            "that is one plain RNN cell; an LSTM computes four gates, each with its own weights."
+        )
+    if value == 3 * one:
+        raise Wrong(
+            "three gates' worth: that is a GRU. An LSTM has four (input, forget, cell, output)."
+        )
+    number_close(
+        answer, 4 * one, hint="four gates, each like an RNN cell: W_ih, W_hh and two biases."
+    )
+    return "four times a plain RNN cell: torch stacks the gates, so weight_ih_l0 is (80, 10)."
+
+
+@exercise(
+    "rnn-linear-gradient",
+    "For h_t = w h_{t-1} + x_t, write grad_back(w, k) = d h_T / d h_{T-k}.",
+)
+def _linear_gradient(fn):
+    cases = [(0.9, 20), (1.1, 30), (0.5, 1), (2.0, 0), (-0.8, 5), (1.0, 50)]
+    for w, k in cases:
+        got = call_answer(fn, w, k)
+        value = as_number(got, what=f"grad_back({w}, {k})")
+        want = w**k
+        if np.isclose(value, want, rtol=1e-9, atol=1e-300):
+            continue
+        if k > 1 and np.isclose(value, w * k):
+            raise Wrong(
+                f"grad_back({w}, {k}) gave {value:g}: the chain rule multiplies, one w per step."
+            )
+        if k > 0 and np.isclose(value, k * w ** (k - 1)):
+            raise Wrong(
+                f"grad_back({w}, {k}) gave {value:g}, the derivative with respect to w. "
+                "Differentiate with respect to h_{T-k}, holding w fixed."
+            )
+        raise Wrong(
+            f"grad_back({w}, {k}) gave {value:g}, which is not it. Write h_T in terms of h_{{T-k}} "
+            "by unrolling k steps."
+        )
+    return "w to the power k: below 1 it vanishes, above 1 it explodes, exponentially in k."
+
+
+def _rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+
+
+@exercise(
+    "rnn-step",
+    "Write rnn_step(x, h, W_ih, W_hh, b_ih, b_hh): one step of torch's tanh RNN for a batch.",
+)
+def _step(fn):
+    rng = np.random.default_rng(8)
+    B, C, H = 3, 4, 5
+    args = [
+        rng.normal(size=(B, C)),
+        rng.normal(size=(B, H)),
+        rng.normal(size=(H, C)),
+        rng.normal(size=(H, H)),
+        rng.normal(size=H),
+        rng.normal(size=H),
+    ]
+    try:
+        got = call_answer(fn, *(a.copy() for a in args))
+    except ValueError as err:
+        if "matmul" in str(err) or "shapes" in str(err) or "broadcast" in str(err):
+            raise Wrong(
+                "a matrix product failed: x is (B, C) and W_ih is (H, C), h is (B, H) and W_hh "
+                "is (H, H). Which ones need transposing?"
+            ) from None
+        raise
+    x, h, W_ih, W_hh, b_ih, b_hh = args
+    pre = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    got_arr = np.asarray(got, dtype=float) if not isinstance(got, str) else None
+    if got_arr is not None and got_arr.shape == pre.shape and np.allclose(got_arr, pre):
+        raise Wrong("the weighted sum is right; now squash it with tanh.")
+    if got_arr is not None and got_arr.shape == pre.shape:
+        if np.allclose(got_arr, np.tanh(pre - b_hh)) or np.allclose(got_arr, np.tanh(pre - b_ih)):
+            raise Wrong("one bias is missing: torch's RNN adds both b_ih and b_hh.")
+        if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + b_hh)):
+            raise Wrong("the previous hidden state h does not enter: that is not recurrent yet.")
+    compare_arrays(got, _rnn_step(*args), what="your new hidden state")
+    return "tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): the same weights at every step."
+
+
+@exercise(
+    "rnn-temperature",
+    "Write with_temperature(logits, T): the sampling probabilities softmax(logits / T).",
+)
+def _temperature(fn):
+    logits = np.array([2.0, 1.0, 0.5, -1.0, 0.0])
+    for T in (1.0, 0.5, 2.0, 0.1):
+        got = call_answer(fn, logits.copy(), T)
+        z = logits / T
+        want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        arr = np.asarray(got, dtype=float) if not isinstance(got, str) else None
+        if arr is not None and arr.shape == want.shape and T != 1.0:
+            zt = logits * T
+            if np.allclose(arr, np.exp(zt - zt.max()) / np.exp(zt - zt.max()).sum()):
+                raise Wrong(
+                    "you multiplied by T; divide. A low temperature should sharpen the choice."
+                )
+        if arr is not None and arr.shape == want.shape and not np.isclose(arr.sum(), 1):
+            raise Wrong(f"at T={T} your probabilities add up to {arr.sum():.3g}, not 1: normalise.")
+        compare_arrays(got, want, what=f"your probabilities at T={T}")
+    got = call_answer(fn, np.array([1000.0, 0.0]), 1.0)
+    compare_arrays(
+        got, np.array([1.0, 0.0]), what="your probabilities for logits [1000, 0] (overflow?)"
+    )
+    return "T < 1 sharpens towards the most likely character, T > 1 flattens towards uniform."
