@@ -1,4 +1,4 @@
-"""Notebooks 01, 06 and 07 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01, 06, 07 and 08 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -20,7 +20,9 @@ slider redraws the picture. The test
    asserting the epoch counter and the picture after each;
 6. in notebook 07, types a kernel entry into the filter explorer (and picks
    a preset), asserting the feature map and the status line changed, and
-   moves a slider of the stride-and-padding explorer.
+   moves a slider of the stride-and-padding explorer;
+7. in notebook 08, moves the gradient-flow explorer's and the temperature
+   explorer's first sliders (the sample text must change too).
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -613,4 +615,26 @@ def test_notebook_07_filter_explorer_follows_a_typed_kernel_and_presets(open_not
     ]
     assert len(geometry) == 1, "one stride-and-padding explorer in notebook 07"
     _nudge(page, geometry[0], 1, "07_geometry")
+    assert _state(page)["errors"] == []
+
+
+def test_notebook_08_gradient_and_temperature_explorers_respond(open_notebook):
+    """The gradient-flow explorer and the temperature explorer redraw from their sliders."""
+    name = "08_recurrent_networks.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    explorers = [
+        views.nth(i)
+        for i in range(views.count())
+        if views.nth(i).locator(".widget-slider").count()
+        and views.nth(i).locator("img.widget-image").count()
+    ]
+    assert len(explorers) == 2, "notebook 08 has a gradient explorer and a temperature explorer"
+    gradient, temperature = explorers
+    assert "steps back" in _status(gradient), _status(gradient)
+    _nudge(page, gradient, 1, "08_gradient")
+    before = temperature.locator("pre").text_content()
+    _nudge(page, temperature, 1, "08_temperature")
+    assert temperature.locator("pre").text_content() != before, "the sample did not change"
     assert _state(page)["errors"] == []
