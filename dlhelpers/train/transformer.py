@@ -1,0 +1,260 @@
+"""A tiny transformer whose attention can be read (notebook 09), trained with the course's :func:`fit`.
+
+:class:`TinyTransformer` maps token ids ``(B, T)`` to logits ``(B, T, V)``:
+token embedding + positions, ``n_layers`` **pre-norm** blocks
+(``x + attn(norm(x))``, then ``x + mlp(norm(x))``, as in GPT-2 and nanoGPT),
+a final LayerNorm and a linear head. Each block is ``torch.nn.MultiheadAttention``
+(its NumPy twin: :class:`~dlhelpers.scratch.multihead.MultiheadAttention`) and
+keeps the per-head weights of its last forward: :meth:`TinyTransformer.attention_maps`.
+
+``fit`` works as it is: it hands the model a float copy of the ids (the model
+casts them back), :func:`sequence_loss` flattens ``(B, T, V)`` against
+``(B, T)``, and :func:`token_hits` replaces the ``"accuracy"`` metric (which
+takes the argmax over dim 1, the wrong axis for ``(B, T, V)``)::
+
+    torch.set_num_threads(1)
+    X, Y = make_reversal(64 * 300, seed=0)
+    torch.manual_seed(0)
+    model = TinyTransformer(10, d_model=64, n_heads=4)
+    fit(model, (X, Y), epochs=1, batch_size=64, loss_fn=sequence_loss, metrics=(token_hits,),
+        optimizer=torch.optim.Adam(model.parameters(), 3e-3))
+    token_accuracy(model, *make_reversal(1000, seed=1))       # > 0.99
+    model(torch.as_tensor(X[:1])); maps = model.attention_maps()  # (1, 1, 4, 8, 8)
+    antidiagonal_share(maps.mean(axis=2))                     # reversal reads T-1-t
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlhelpers.train.char_model import sequence_loss
+
+__all__ = [
+    "POSITIONS",
+    "TinyTransformer",
+    "antidiagonal_share",
+    "sequence_loss",
+    "sinusoidal_positions",
+    "token_accuracy",
+    "token_hits",
+]
+
+POSITIONS = ("sinusoidal", "learned", "none")
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def sinusoidal_positions(length: int, dim: int) -> np.ndarray:
+    """The fixed position codes of Vaswani et al. (2017), section 3.5.
+
+    ``P[pos, 2i] = sin(pos / 10000**(2i / dim))`` and
+    ``P[pos, 2i + 1] = cos(pos / 10000**(2i / dim))``: each pair of
+    dimensions turns at its own rate, fast in the first, slow in the last.
+
+    Parameters
+    ----------
+    length : int
+        Number of positions.
+    dim : int
+        Size of each code (``d_model``); an odd ``dim`` ends on a sine.
+
+    Returns
+    -------
+    ndarray of shape (length, dim), float64
+    """
+    length, dim = _positive_int("length", length), _positive_int("dim", dim)
+    pos = np.arange(length)[:, None]  # (length, 1)
+    i = np.arange(dim)[None, :]  # (1, dim)
+    angle = pos / 10000.0 ** (2 * (i // 2) / dim)  # (length, dim)
+    return np.where(i % 2 == 0, np.sin(angle), np.cos(angle))
+
+
+class Block(nn.Module):
+    """One pre-norm transformer block; ``weights`` holds its last attention, (B, heads, T, T)."""
+
+    def __init__(self, d_model: int, n_heads: int, dim_feedforward: int):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(d_model, dim_feedforward), nn.GELU(), nn.Linear(dim_feedforward, d_model)
+        )
+        self.weights: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        h = self.norm1(x)  # (B, T, C)
+        out, w = self.attn(
+            h, h, h, attn_mask=mask, need_weights=True, average_attn_weights=False
+        )  # (B, T, C), (B, heads, T, T)
+        self.weights = w.detach()
+        x = x + out
+        return x + self.mlp(self.norm2(x))  # (B, T, C)
+
+
+class TinyTransformer(nn.Module):
+    """Embedding + positions -> ``n_layers`` pre-norm blocks -> LayerNorm -> linear head.
+
+    Parameters
+    ----------
+    vocab : int
+        ``V``, the number of token ids (10 for digits).
+    d_model : int, default 64
+        Width of every token's vector; must be divisible by ``n_heads``.
+    n_heads : int, default 4
+    n_layers : int, default 1
+    max_len : int, default 64
+        The longest sequence the positions cover.
+    causal : bool, default False
+        Position ``t`` sees only ``0..t`` (a language model); False lets every
+        position see the whole input (an encoder, as reversal needs).
+    positions : {"sinusoidal", "learned", "none"}, default "sinusoidal"
+        Fixed codes (:func:`sinusoidal_positions`), a learned ``nn.Embedding``
+        per position, or nothing: then attention cannot tell positions apart
+        and reversal fails.
+    dim_feedforward : int, optional
+        Hidden width of each block's MLP; default ``4 * d_model``.
+    """
+
+    def __init__(
+        self,
+        vocab: int,
+        d_model: int = 64,
+        n_heads: int = 4,
+        n_layers: int = 1,
+        max_len: int = 64,
+        causal: bool = False,
+        positions: str = "sinusoidal",
+        dim_feedforward: int | None = None,
+    ):
+        super().__init__()
+        self.vocab = _positive_int("vocab", vocab)
+        d_model, n_heads = _positive_int("d_model", d_model), _positive_int("n_heads", n_heads)
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        if positions not in POSITIONS:
+            raise ValueError(f"positions={positions!r} is not one of: {', '.join(POSITIONS)}")
+        self.n_layers = _positive_int("n_layers", n_layers)
+        self.max_len = _positive_int("max_len", max_len)
+        ff = 4 * d_model if dim_feedforward is None else dim_feedforward
+        ff = _positive_int("dim_feedforward", ff)
+        self.d_model, self.n_heads, self.causal, self.positions = (
+            d_model,
+            n_heads,
+            bool(causal),
+            positions,
+        )
+        self.embed = nn.Embedding(self.vocab, d_model)
+        if positions == "learned":
+            self.pos = nn.Embedding(self.max_len, d_model)
+        elif positions == "sinusoidal":
+            table = torch.as_tensor(
+                sinusoidal_positions(self.max_len, d_model), dtype=torch.float32
+            )
+            self.register_buffer("pos_table", table, persistent=False)
+        self.blocks = nn.ModuleList(Block(d_model, n_heads, ff) for _ in range(self.n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, self.vocab)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` : ids of shape (B, T) (int, or the float copy ``fit`` makes) -> logits (B, T, V)."""
+        if x.ndim != 2:
+            raise ValueError(f"expected token ids of shape (B, T), got shape {tuple(x.shape)}")
+        T = x.shape[1]
+        if T > self.max_len:
+            raise ValueError(f"sequence length {T} is longer than max_len={self.max_len}")
+        h = self.embed(x.long())  # (B, T, C); fit's float ids come back exactly
+        if self.positions == "learned":
+            h = h + self.pos(torch.arange(T, device=x.device))  # (T, C) broadcast
+        elif self.positions == "sinusoidal":
+            h = h + self.pos_table[:T]
+        # nn.MultiheadAttention's boolean mask: True means NOT allowed (the future)
+        mask = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1) if self.causal else None
+        for block in self.blocks:
+            h = block(h, mask)
+        return self.head(self.norm(h))  # (B, T, V)
+
+    def attention_maps(self) -> np.ndarray:
+        """Per-head attention weights of the last forward.
+
+        Returns
+        -------
+        ndarray of shape (n_layers, B, n_heads, T, T), float64
+            ``[l, b, h, q, k]``: how much query position ``q`` of sequence
+            ``b`` reads key position ``k`` in head ``h`` of layer ``l``;
+            each row (over ``k``) sums to 1. Pick one sequence for the
+            attention explorer: ``maps[:, b]``.
+        """
+        if any(block.weights is None for block in self.blocks):
+            raise RuntimeError("no attention yet: run the model on a batch first")
+        return np.stack([b.weights.double().cpu().numpy() for b in self.blocks])
+
+
+def token_hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """A ``fit`` metric: per sequence, the fraction of tokens right (summed over the batch).
+
+    ``fit`` divides the sum by the number of sequences, so the history holds
+    the mean token accuracy.
+    """
+    return (logits.argmax(dim=-1) == y).float().mean(dim=-1).sum()
+
+
+@torch.no_grad()
+def token_accuracy(model: nn.Module, X, Y, *, batch_size: int = 1024) -> float:
+    """Fraction of output tokens equal to the targets (``argmax`` of the logits).
+
+    Parameters
+    ----------
+    model : nn.Module
+        ``model(ids (B, T)) -> logits (B, T, V)``; run in eval mode, its mode put back.
+    X, Y : array_like of shape (n, T), int
+    """
+    X, Y = torch.as_tensor(np.asarray(X)), torch.as_tensor(np.asarray(Y))
+    if X.shape != Y.shape or X.ndim != 2:
+        raise ValueError(
+            f"X and Y must have one shape (n, T), got {tuple(X.shape)}, {tuple(Y.shape)}"
+        )
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        hits = sum(
+            int(
+                (
+                    model(X[i : i + batch_size].to(device)).argmax(-1).cpu()
+                    == Y[i : i + batch_size]
+                ).sum()
+            )
+            for i in range(0, len(X), batch_size)
+        )
+    finally:
+        model.train(was_training)
+    return hits / Y.numel()
+
+
+def antidiagonal_share(maps) -> float:
+    """Mean attention weight on the anti-diagonal: query ``t`` reading key ``T - 1 - t``.
+
+    Parameters
+    ----------
+    maps : array_like of shape (..., T, T)
+        Attention weights, rows summing to 1 (e.g. ``model.attention_maps()``,
+        or its mean over heads ``.mean(axis=2)``).
+
+    Returns
+    -------
+    float
+        1.0 when every query reads exactly its mirror position (what reversal
+        needs), ``1 / T`` for uniform attention.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim < 2 or maps.shape[-1] != maps.shape[-2]:
+        raise ValueError(f"maps must have shape (..., T, T), got {maps.shape}")
+    flipped = maps[..., ::-1]  # the anti-diagonal becomes the diagonal
+    return float(np.diagonal(flipped, axis1=-2, axis2=-1).mean())
