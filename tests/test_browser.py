@@ -1,4 +1,4 @@
-"""Notebooks 01, 06, 07 and 08 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01, 06, 07, 08 and 09 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -22,7 +22,9 @@ slider redraws the picture. The test
    a preset), asserting the feature map and the status line changed, and
    moves a slider of the stride-and-padding explorer;
 7. in notebook 08, moves the gradient-flow explorer's and the temperature
-   explorer's first sliders (the sample text must change too).
+   explorer's first sliders (the sample text must change too);
+8. in notebook 09, moves the attention explorer's query slider and picks
+   another input sequence.
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -637,4 +639,28 @@ def test_notebook_08_gradient_and_temperature_explorers_respond(open_notebook):
     before = temperature.locator("pre").text_content()
     _nudge(page, temperature, 1, "08_temperature")
     assert temperature.locator("pre").text_content() != before, "the sample did not change"
+    assert _state(page)["errors"] == []
+
+
+def test_notebook_09_attention_explorer_follows_the_query(open_notebook):
+    """Moving the query slider redraws the attention map and the status names the new query."""
+    name = "09_transformers.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    found = [
+        views.nth(i)
+        for i in range(views.count())
+        if views.nth(i).locator(".widget-slider").count()
+        and "looks mostly at" in views.nth(i).text_content()
+    ]
+    assert len(found) == 1, "one attention explorer in notebook 09"
+    explorer = found[0]
+    before = _status(explorer)
+    _nudge(page, explorer, 1, "09_attention")
+    assert _status(explorer) != before
+    image = explorer.locator("img.widget-image").first
+    src = _image_src(image)
+    explorer.locator("select").first.select_option(index=1)  # another input sequence
+    assert _wait_new_image(page, image, src) != src, "another input did not redraw"
     assert _state(page)["errors"] == []
