@@ -1,0 +1,156 @@
+"""Exercises of notebook 11: transfer learning."""
+
+from __future__ import annotations
+
+import dis
+
+from dlhelpers.checks import NotAttempted, Wrong, as_number, exercise, is_stub, number_close
+
+__all__ = []
+
+
+def _torch():
+    import torch
+    from torch import nn
+
+    return torch, nn
+
+
+def _empty(fn) -> bool:
+    """True for a function whose body is only ``...`` (or a docstring): it does nothing yet."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    steps = [i for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
+    names = [i.opname for i in steps]
+    returns_none = all(i.argval is None for i in steps)
+    return returns_none and names in (["LOAD_CONST", "RETURN_VALUE"], ["RETURN_CONST"])
+
+
+def _function(fn):
+    if not callable(fn):
+        raise Wrong(f"expected a function, got {type(fn).__name__}.")
+    if _empty(fn):
+        raise NotAttempted("your function's body is still `...`: fill it in.")
+    return fn
+
+
+def _small():
+    torch, nn = _torch()
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(4 * 6 * 6, 16),
+        nn.ReLU(),
+        nn.Linear(16, 10),
+    )
+
+
+@exercise(
+    "transfer-trainable",
+    "LeNet (61,706 parameters) with both conv layers frozen: how many parameters still train?",
+)
+def _trainable(answer):
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    value = as_number(answer)
+    if value == 2572:
+        raise Wrong(
+            "that is how many are frozen (the two conv layers); count the ones left to train."
+        )
+    if value == 61_706:
+        raise Wrong("a frozen parameter does not train: take the conv layers' parameters away.")
+    number_close(
+        answer, 61_706 - 156 - 2416, hint="conv1 has 6x1x5x5 + 6, conv2 16x6x5x5 + 16 parameters."
+    )
+    return "freezing the convolutions saves little compute here: most parameters sit in the dense layers."
+
+
+@exercise("transfer-freeze", "Write freeze(module): stop every parameter of module from training.")
+def _freeze(fn):
+    fn = _function(fn)
+    model = _small()
+    result = fn(model[0])
+    if result is Ellipsis:
+        raise NotAttempted("your function returns `...`: fill in the body.")
+    flags = [p.requires_grad for p in model.parameters()]
+    if all(flags):
+        raise Wrong(
+            "every parameter still has requires_grad=True: set it to False (p.requires_grad_(False))."
+        )
+    if not all(flags[2:]):
+        raise Wrong("you froze more than the module you were given.")
+    if any(flags[:2]):
+        raise Wrong("the weight or the bias of the module still trains: freeze all its parameters.")
+    return "requires_grad=False: autograd stops there, and the optimizer leaves them alone."
+
+
+@exercise(
+    "transfer-new-head",
+    "Write new_head(model, n_classes): replace model's last Linear layer with a fresh one of n_classes outputs.",
+)
+def _new_head(fn):
+    torch, nn = _torch()
+    fn = _function(fn)
+    model = _small()
+    old = model[-1]
+    before = [p.detach().clone() for p in model[:-1].parameters()]
+    result = fn(model, 3)
+    if result is Ellipsis:
+        raise NotAttempted("your function returns `...`: fill in the body.")
+    model = result if isinstance(result, nn.Module) else model
+    head = model[-1]
+    if not isinstance(head, nn.Linear):
+        raise Wrong(f"the last layer is a {type(head).__name__}, not an nn.Linear.")
+    if head is old:
+        raise Wrong("the last layer is still the old one: assign a new nn.Linear to model[-1].")
+    if head.out_features != 3:
+        raise Wrong(
+            f"the new head has {head.out_features} outputs; the new task has n_classes = 3."
+        )
+    if head.in_features != 16:
+        raise Wrong(
+            "the new head must take what the layer before gives: old_head.in_features inputs."
+        )
+    if not all(torch.equal(a, b) for a, b in zip(before, model[:-1].parameters(), strict=True)):
+        raise Wrong("the layers before the head changed: keep them, they are what is transferred.")
+    with torch.no_grad():
+        out = model(torch.zeros(2, 1, 8, 8))
+    if out.shape != (2, 3):
+        raise Wrong(f"the model now outputs shape {tuple(out.shape)}, expected (2, 3).")
+    return "the body keeps what it learned; only the head starts from scratch."
+
+
+@exercise(
+    "transfer-param-groups",
+    "Write make_optimizer(model, body_lr, head_lr): Adam with the last layer at head_lr, the rest at body_lr.",
+)
+def _param_groups(fn):
+    torch, nn = _torch()
+    fn = _function(fn)
+    model = _small()
+    opt = fn(model, 1e-4, 1e-2)
+    if opt is Ellipsis or opt is None:
+        raise NotAttempted("your function returns `...` or None: fill in the body.")
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise Wrong(f"expected a torch optimizer, got {type(opt).__name__}.")
+    lr_of = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    head = {id(p) for p in model[-1].parameters()}
+    body = {id(p) for p in model[:-1].parameters()}
+    if set(lr_of) != head | body:
+        raise Wrong(
+            "some parameters are missing from the optimizer (or appear twice): every one needs a group."
+        )
+    if len(opt.param_groups) < 2:
+        raise Wrong(
+            "one group has one learning rate: pass a list of two dicts, [{'params': ..., 'lr': ...}, ...]."
+        )
+    if any(lr_of[i] != 1e-2 for i in head) or any(lr_of[i] != 1e-4 for i in body):
+        if all(lr_of[i] == 1e-4 for i in head) and all(lr_of[i] == 1e-2 for i in body):
+            raise Wrong(
+                "the learning rates are swapped: the new head learns fast, the pretrained body slowly."
+            )
+        raise Wrong("the head's parameters should have lr=head_lr and all the others lr=body_lr.")
+    return "parameter groups: one optimizer, several learning rates. Fine-tuning's main tool."
