@@ -1,0 +1,185 @@
+"""The 2-D GAN trainer of notebook 10 (and the digit GAN)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from dlhelpers.data.targets2d import MODE_STD, mode_centres  # noqa: E402
+from dlhelpers.train.gan import Discriminator, GanTrainer, Generator, count_modes  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+def test_network_shapes():
+    assert Generator(noise_dim=3)(torch.zeros(5, 3)).shape == (5, 2)
+    assert Discriminator()(torch.zeros(5, 2)).shape == (5,)
+    linears = [m for m in Generator(2, 16, depth=3).net if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [16, 16, 16, 2]
+
+
+def test_trainer_outputs_have_their_shapes():
+    t = GanTrainer("grid", noise_dim=3, batch=64)
+    t.step(2)
+    assert t.iteration == 2 and len(t.history["d_loss"]) == len(t.history["g_loss"]) == 2
+    assert t.samples(100).shape == (100, 2)
+    assert t.field(np.linspace(-3, 3, 7), np.linspace(-3, 3, 5)).shape == (5, 7)
+    p = t.field(np.zeros(1), np.zeros(1))
+    assert 0 < p.item() < 1
+    assert t.noise_map(6).shape == (6, 6, 2)
+    assert t.n_modes == 25 and 0 <= t.modes_covered() <= 25
+    assert 0 <= t.divergence() <= 1
+    assert GanTrainer("spiral").modes_covered() is None
+
+
+def test_same_seed_same_run_and_reset():
+    a, b = GanTrainer(seed=5, batch=64), GanTrainer(seed=5, batch=64)
+    a.step(20)
+    b.step(20)
+    assert a.history == b.history
+    assert np.array_equal(a.samples(50), b.samples(50))
+    first = a.history["g_loss"][:5]
+    a.reset()
+    assert a.iteration == 0 and a.history["g_loss"] == []
+    a.step(5)
+    assert a.history["g_loss"] == first
+    c = GanTrainer(seed=6, batch=64)
+    c.step(20)
+    assert c.history != a.history
+
+
+def test_samples_use_fixed_noise():
+    t = GanTrainer(batch=64)
+    assert np.array_equal(t.samples(200), t.samples(200))
+    before = t.samples(200)
+    t.step(3)
+    assert not np.array_equal(before, t.samples(200))
+
+
+def test_a_short_run_covers_modes_and_lowers_the_divergence():
+    t = GanTrainer("ring", seed=0)
+    js0, modes0 = t.divergence(), t.modes_covered()
+    t.step(800)
+    assert t.modes_covered() >= max(6, modes0 + 4)
+    assert t.divergence() < 0.7 * js0
+
+
+def test_count_modes_on_exact_centres():
+    for name in ("ring", "grid"):
+        centres = mode_centres(name)
+        k = len(centres)
+        assert count_modes(np.repeat(centres, 10, axis=0), centres, MODE_STD[name]) == k
+        assert count_modes(np.repeat(centres[:3], 10, axis=0), centres, MODE_STD[name]) == 3
+    far = np.full((50, 2), 10.0)
+    assert count_modes(far, mode_centres("ring"), MODE_STD["ring"]) == 0
+
+
+def test_noise_map_of_one_dimensional_noise_is_a_line():
+    grid = GanTrainer(noise_dim=1).noise_map(5)
+    assert np.allclose(grid[0], grid[-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(target="donut"), "unknown target 'donut'"),
+        (dict(loss="wasserstein"), "unknown loss 'wasserstein'"),
+        (dict(g_lr=-1e-3), "g_lr=-0.001 must be a number above 0"),
+        (dict(d_lr=0.0), "d_lr=0.0 must be a number above 0"),
+        (dict(d_steps=0), "d_steps=0 must be a whole number >= 1"),
+        (dict(noise_dim=1.5), "noise_dim=1.5 must be a whole number"),
+        (dict(batch=True), "batch=True must be"),
+        (dict(g_lr=float("nan")), "g_lr=nan must be"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        GanTrainer(**kwargs)
+
+
+def test_samples_argument_is_checked():
+    with pytest.raises(ValueError, match="n must be between 1 and 2000"):
+        GanTrainer().samples(5000)
+
+
+# --- the digit GAN ---------------------------------------------------------------
+
+from dlhelpers.train.gan_digits import (  # noqa: E402
+    DigitDiscriminator,
+    DigitGenerator,
+    interpolate,
+    train_digit_gan,
+)
+
+
+@pytest.fixture
+def digits():
+    rng = np.random.default_rng(0)
+    images = np.zeros((40, 28, 28), dtype=np.uint8)
+    images[:, 8:20, 12:16] = rng.integers(150, 256, size=(40, 12, 4))  # strokes of "1"
+    return images
+
+
+def test_digit_networks_shapes_and_range():
+    G, D = DigitGenerator(noise_dim=8), DigitDiscriminator()
+    images = G(torch.randn(5, 8))
+    assert images.shape == (5, 28, 28)
+    assert images.min() >= -1 and images.max() <= 1
+    assert D(images).shape == (5,)
+
+
+def test_train_digit_gan_returns_snapshots_and_history(digits):
+    G, snaps, history = train_digit_gan(
+        digits, iterations=12, batch=8, noise_dim=8, snapshots=(0, 5, 12), n_samples=6
+    )
+    assert isinstance(G, DigitGenerator) and not G.training
+    assert sorted(snaps) == [0, 5, 12]
+    assert all(s.shape == (6, 28, 28) and 0 <= s.min() and s.max() <= 1 for s in snaps.values())
+    assert not np.array_equal(snaps[0], snaps[12])
+    assert history["iteration"] == list(range(1, 13))
+    assert set(history) == {"iteration", "d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(history["d_loss"]))
+
+
+def test_train_digit_gan_is_seeded(digits):
+    kw = dict(iterations=6, batch=8, noise_dim=8, snapshots=(6,), n_samples=4)
+    _, a, ha = train_digit_gan(digits, seed=1, **kw)
+    _, b, hb = train_digit_gan(digits, seed=1, **kw)
+    _, c, _ = train_digit_gan(digits, seed=2, **kw)
+    assert np.array_equal(a[6], b[6]) and ha == hb
+    assert not np.array_equal(a[6], c[6])
+
+
+def test_interpolate_runs_from_z0_to_z1():
+    G = DigitGenerator(noise_dim=4).eval()
+    z0, z1 = np.zeros(4), np.ones(4)
+    path = interpolate(G, z0, z1, steps=5)
+    assert path.shape == (5, 28, 28)
+    with torch.no_grad():
+        end = ((G(torch.ones(1, 4)) + 1) / 2).numpy()[0]
+    assert np.allclose(path[-1], end, atol=1e-6)
+    with pytest.raises(ValueError, match="must both have 4 numbers"):
+        interpolate(G, np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="steps=1 must be"):
+        interpolate(G, z0, z1, steps=1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(lr=-1e-3), "lr=-0.001 must be a number above 0"),
+        (dict(iterations=0), "iterations=0 must be"),
+        (dict(batch=2.5), "batch=2.5 must be"),
+        (dict(snapshots=(0, 50)), "snapshots must lie in 0..10"),
+    ],
+)
+def test_train_digit_gan_refuses_bad_arguments(digits, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_digit_gan(digits, **{"iterations": 10, **kwargs})
+    with pytest.raises(ValueError, match="images must have shape"):
+        train_digit_gan(np.zeros((4, 8, 8), dtype=np.uint8), iterations=1)
