@@ -1,0 +1,289 @@
+"""Transfer learning with notebook 07's CNN: pretrain on MNIST, reuse it with few labels (notebook 11).
+
+- :func:`pretrain`: a :func:`~dlhelpers.train.models.lenet` trained on MNIST through :func:`fit`;
+- :func:`adapt`: a model and optimizer for a new task, in one of three modes: ``"scratch"``
+  (a fresh LeNet), ``"frozen"`` (the pretrained body with its first layers frozen and a
+  new head) or ``"finetune"`` (everything trainable, the body at a smaller learning rate
+  through optimizer parameter groups);
+- :func:`few_shot_curve`: held-out accuracy against labels per class, over seeds, for each mode.
+
+Each few-shot run takes a fixed number of Adam steps (not a time budget, so every machine
+trains the same model), on all the labelled examples at once up to 64 of them, else on a
+random batch of 64: a step then costs the same at 10 or 20 labels per class, which keeps
+the widget quick. The head learns at 3e-3; the fine-tuned body at 0.3 times that.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlhelpers.data.small_digits import few_labels
+from dlhelpers.train.evaluate import evaluate
+from dlhelpers.train.fit import fit
+from dlhelpers.train.models import lenet
+
+__all__ = ["FREEZE", "MODES", "Adapted", "adapt", "few_shot_curve", "pretrain", "train_steps"]
+
+#: The ways to reuse a pretrained network, in the order the plots list them.
+MODES: tuple[str, ...] = ("scratch", "frozen", "finetune")
+#: Which layers to freeze -> index of the last frozen layer of ``lenet()`` (-1: none).
+#: lenet: 0 conv1, 3 conv2, 7 fc1 (400-120), 9 fc2 (120-84), 11 the head (84-10).
+FREEZE: dict[str, int] = {"none": -1, "conv": 5, "conv+fc1": 8, "all but head": 10}
+_HEAD = 11
+_DEFAULT_FREEZE = {"scratch": "none", "frozen": "all but head", "finetune": "none"}
+
+
+class Adapted(NamedTuple):
+    """What :func:`adapt` returns: ``model, optimizer = adapt(...)`` unpacks it."""
+
+    model: nn.Sequential
+    optimizer: torch.optim.Optimizer
+
+
+def _as_images(images) -> torch.Tensor:
+    X = torch.as_tensor(np.asarray(images))
+    if X.dtype == torch.uint8:
+        X = X.float() / 255.0  # MNIST's grey levels 0..255 -> 0..1, like the small digits
+    X = X.float()
+    if X.ndim == 3:
+        X = X[:, None]  # (N, 28, 28) -> (N, 1, 28, 28)
+    if X.ndim != 4 or tuple(X.shape[1:]) != (1, 28, 28):
+        raise ValueError(
+            f"images must have shape (N, 28, 28) or (N, 1, 28, 28), not {tuple(X.shape)}"
+        )
+    return X
+
+
+def _as_data(data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    try:
+        X, y = data
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (X, y)") from None
+    X, y = _as_images(X), torch.as_tensor(np.asarray(y)).long()
+    if len(X) != len(y):
+        raise ValueError(f"{name}: X and y must have the same length, not {len(X)} and {len(y)}")
+    return X, y
+
+
+def pretrain(images, labels, *, epochs: int = 5, seed: int = 0) -> nn.Sequential:
+    """Train :func:`~dlhelpers.train.models.lenet` on ``images`` (MNIST) with :func:`fit`.
+
+    Adam (learning rate 1e-3), batches of 64, cross-entropy; seeded, so the
+    same seed and thread count give the same weights.
+
+    Parameters
+    ----------
+    images : ndarray of shape (N, 28, 28) uint8 (0..255), or (N, 1, 28, 28) float in [0, 1]
+    labels : ndarray of shape (N,), int
+    epochs : int, default 5
+    seed : int, default 0
+
+    Returns
+    -------
+    nn.Sequential
+        The trained network, in eval mode.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, not {epochs!r}")
+    X, y = _as_data((images, labels), "pretrain data")
+    torch.manual_seed(seed)
+    model = lenet()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    fit(
+        model,
+        (X, y),
+        epochs=int(epochs),
+        optimizer=optimizer,
+        loss_fn=nn.CrossEntropyLoss(),
+        batch_size=64,
+        seed=seed,
+    )
+    return model.eval()
+
+
+def adapt(
+    pretrained: nn.Sequential,
+    mode: str,
+    *,
+    seed: int,
+    freeze_up_to: str | None = None,
+    lr: float = 3e-3,
+    body_lr_scale: float = 0.3,
+) -> Adapted:
+    """A model and its optimizer for a new 10-class task, built from ``pretrained``.
+
+    ``pretrained`` is never modified: the frozen and fine-tuned models are deep copies.
+
+    Parameters
+    ----------
+    pretrained : nn.Sequential
+        A :func:`~dlhelpers.train.models.lenet` (e.g. from :func:`pretrain`).
+    mode : {"scratch", "frozen", "finetune"}
+        ``"scratch"``: a fresh LeNet, every layer at ``lr``. ``"frozen"``: the
+        pretrained layers up to ``freeze_up_to`` get ``requires_grad_(False)``;
+        the rest of the body and a new head train at ``lr``. ``"finetune"``: a
+        new head at ``lr``, the unfrozen body at ``lr * body_lr_scale`` (two
+        parameter groups), so the new head's random gradients do not wreck
+        the pretrained features.
+    seed : int
+        Seeds the new head (or, for ``"scratch"``, every weight).
+    freeze_up_to : {"none", "conv", "conv+fc1", "all but head"}, optional
+        See :data:`FREEZE`. Default: ``"all but head"`` for ``"frozen"``,
+        ``"none"`` otherwise; ``"scratch"`` accepts only ``"none"``.
+    lr : float, default 3e-3
+        Adam's learning rate for the head (and for the scratch model).
+    body_lr_scale : float, default 0.3
+        The fine-tuned body's learning rate, as a fraction of ``lr``.
+
+    Returns
+    -------
+    Adapted
+        ``(model, optimizer)``; the model is in train mode.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+    freeze = _DEFAULT_FREEZE[mode] if freeze_up_to is None else freeze_up_to
+    if freeze not in FREEZE:
+        raise ValueError(f"freeze_up_to={freeze!r} is not one of {', '.join(map(repr, FREEZE))}")
+    if mode == "scratch" and freeze != "none":
+        raise ValueError("a model trained from scratch has nothing pretrained to freeze")
+    for name, value in (("lr", lr), ("body_lr_scale", body_lr_scale)):
+        if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ValueError(f"{name} must be a positive number, not {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, not {seed!r}")
+    if not isinstance(pretrained, nn.Sequential) or len(pretrained) != _HEAD + 1:
+        raise TypeError("pretrained must be a lenet() nn.Sequential (12 layers)")
+    torch.manual_seed(int(seed))
+    if mode == "scratch":
+        model = lenet()
+        return Adapted(model.train(), torch.optim.Adam(model.parameters(), lr=lr))
+    model = copy.deepcopy(pretrained)
+    model[_HEAD] = nn.Linear(model[_HEAD].in_features, 10)  # a new head, seeded above
+    last = FREEZE[freeze]
+    body: list[nn.Parameter] = []
+    for index, layer in enumerate(model[:_HEAD]):
+        layer.requires_grad_(index > last)
+        body += [p for p in layer.parameters() if p.requires_grad]
+    groups = [{"params": list(model[_HEAD].parameters()), "lr": lr}]
+    if body:
+        groups.append({"params": body, "lr": lr * body_lr_scale if mode == "finetune" else lr})
+    return Adapted(model.train(), torch.optim.Adam(groups))
+
+
+def train_steps(
+    adapted: Adapted,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    steps: int,
+    *,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> nn.Sequential:
+    """``steps`` steps of ``adapted.optimizer`` on (X, y); returns the model in eval mode.
+
+    Each step uses all of (X, y) when it holds at most ``batch_size``
+    examples, else a random batch of ``batch_size`` (drawn with ``seed``).
+    """
+    model, optimizer = adapted
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(int(seed))
+    model.train()
+    for _ in range(steps):
+        xb, yb = X, y
+        if len(X) > batch_size:
+            pick = torch.randperm(len(X), generator=generator)[:batch_size]
+            xb, yb = X[pick], y[pick]
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(model(xb), yb).backward()  # xb: (b, 1, 28, 28) -> logits (b, 10)
+        optimizer.step()
+    return model.eval()
+
+
+def _int_tuple(name: str, values, low: int) -> tuple[int, ...]:
+    values = (values,) if isinstance(values, (int, np.integer)) else tuple(values)
+    if not values or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values
+    ):
+        raise ValueError(f"{name} must be a non-empty sequence of integers, not {values!r}")
+    if min(values) < low:
+        raise ValueError(f"{name} must be at least {low}, not {min(values)}")
+    return tuple(int(v) for v in values)
+
+
+def few_shot_curve(
+    pretrained: nn.Sequential,
+    pool,
+    held_out,
+    *,
+    per_class: Sequence[int] = (2, 5, 10),
+    seeds: Sequence[int] = (0, 1, 2),
+    steps: int = 50,
+    modes: Sequence[str] = MODES,
+    freeze: str | None = None,
+    lr: float = 3e-3,
+    body_lr_scale: float = 0.3,
+    batch_size: int = 64,
+) -> dict[str, np.ndarray]:
+    """Held-out accuracy of each mode with ``per_class`` labels of each digit, over ``seeds``.
+
+    For each label count and seed, :func:`~dlhelpers.data.small_digits.few_labels`
+    draws the labelled examples from ``pool`` (the same ones for every mode),
+    :func:`adapt` builds the model and :func:`train_steps` trains it for
+    ``steps`` steps (batches of at most ``batch_size``); it is then scored
+    on all of ``held_out``.
+
+    Parameters
+    ----------
+    pretrained : nn.Sequential
+    pool, held_out : (X, y)
+        Images of shape (n, 1, 28, 28) in [0, 1] and int labels of shape (n,).
+    per_class : sequence of int, default (2, 5, 10)
+    seeds : sequence of int, default (0, 1, 2)
+    steps : int, default 50
+    modes : sequence of str, default :data:`MODES`
+    freeze : str, optional
+        ``freeze_up_to`` of the ``"frozen"`` mode (default ``"all but head"``).
+    lr, body_lr_scale : float
+        As in :func:`adapt`.
+    batch_size : int, default 64
+        As in :func:`train_steps`.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (len(per_class), len(seeds))
+        Accuracies in [0, 1], one array per mode.
+    """
+    per_class, seeds = _int_tuple("per_class", per_class, 1), _int_tuple("seeds", seeds, 0)
+    (steps,) = _int_tuple("steps", steps, 1)
+    (batch_size,) = _int_tuple("batch_size", batch_size, 1)
+    modes = (modes,) if isinstance(modes, str) else tuple(modes)
+    if not modes or len(set(modes)) != len(modes) or any(m not in MODES for m in modes):
+        raise ValueError(f"modes must be distinct names among {', '.join(MODES)}, not {modes!r}")
+    X_pool, y_pool = _as_data(pool, "pool")
+    X_test, y_test = _as_data(held_out, "held_out")
+    out = {mode: np.zeros((len(per_class), len(seeds))) for mode in modes}
+    for i, k in enumerate(per_class):
+        for j, seed in enumerate(seeds):
+            index = torch.as_tensor(few_labels(y_pool.numpy(), k, seed))
+            X, y = X_pool[index], y_pool[index]  # (10 k, 1, 28, 28), (10 k,)
+            for mode in modes:
+                chosen = freeze if mode == "frozen" else None
+                adapted = adapt(
+                    pretrained,
+                    mode,
+                    seed=seed,
+                    freeze_up_to=chosen,
+                    lr=lr,
+                    body_lr_scale=body_lr_scale,
+                )
+                model = train_steps(adapted, X, y, steps, batch_size=batch_size, seed=seed)
+                score = evaluate(model, (X_test, y_test), nn.CrossEntropyLoss(), batch_size=1000)
+                out[mode][i, j] = score["accuracy"]
+    return out
