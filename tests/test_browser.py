@@ -1,4 +1,4 @@
-"""Notebooks 01, 06, 07, 08 and 09 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01 and 06-11 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -24,7 +24,9 @@ slider redraws the picture. The test
 7. in notebook 08, moves the gradient-flow explorer's and the temperature
    explorer's first sliders (the sample text must change too);
 8. in notebook 09, moves the attention explorer's query slider and picks
-   another input sequence.
+   another input sequence;
+9. in notebook 10, plays, pauses and steps the GAN explorer; in notebook 11,
+   moves the transfer widget's label slider and its freeze menu.
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -242,7 +244,9 @@ def lab(tmp_path_factory, chromium):
                         + (tmp / "lab.log").read_text(errors="replace")[-3000:]
                     )
                 time.sleep(0.3)
-        yield lambda name: f"{base}/lab/tree/{name}?token={token}"
+        # reset: a fresh workspace for every page, so the notebook of the last test is
+        # not restored beside (and in front of) the one asked for
+        yield lambda name: f"{base}/lab/tree/{name}?token={token}&reset"
     finally:
         _stop(proc)
         log.close()
@@ -663,4 +667,72 @@ def test_notebook_09_attention_explorer_follows_the_query(open_notebook):
     src = _image_src(image)
     explorer.locator("select").first.select_option(index=1)  # another input sequence
     assert _wait_new_image(page, image, src) != src, "another input did not redraw"
+    assert _state(page)["errors"] == []
+
+
+def _iteration(explorer) -> tuple[int | None, str]:
+    text = explorer.locator(".widget-html-content").last.text_content()
+    found = re.search(r"iteration (\d+)", text)
+    return (int(found.group(1)) if found else None), text
+
+
+def test_notebook_10_gan_explorer_plays_pauses_and_steps(open_notebook):
+    """The GAN explorer's Play ticks in the browser; pause stops it; step trains one tick."""
+    name = "10_generative_adversarial_networks.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    found = [
+        views.nth(i) for i in range(views.count()) if views.nth(i).locator(".widget-play").count()
+    ]
+    assert len(found) == 1, "one GAN explorer (a widget with a Play control) in notebook 10"
+    gan = found[0]
+    gan.scroll_into_view_if_needed()
+    image = gan.locator("img.widget-image").first
+    assert _iteration(gan)[0] == 0
+    play, pause = (gan.locator(".widget-play button").nth(i) for i in (0, 1))
+    play.click()
+    pictures, t0 = set(), time.monotonic()
+    while time.monotonic() - t0 < 4:
+        pictures.add(_image_src(image))
+        time.sleep(0.1)
+    playing, text = _iteration(gan)
+    gan.screenshot(path=SHOTS / "10_gan_playing.png")
+    assert playing >= 100 and len(pictures) >= 3, (text, len(pictures))
+    pause.click()
+    time.sleep(1.0)
+    paused = _iteration(gan)[0]
+    time.sleep(1.5)
+    assert _iteration(gan)[0] == paused, "training went on after pause"
+    src = _image_src(image)
+    gan.locator("button", has_text="step").click()
+    _wait_new_image(page, image, src)
+    assert _iteration(gan)[0] > paused
+    assert _state(page)["errors"] == []
+
+
+def test_notebook_11_transfer_widget_retrains_on_a_new_label_count(open_notebook):
+    name = "11_transfer_learning.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    found = [
+        views.nth(i)
+        for i in range(views.count())
+        if "labels per class" in views.nth(i).text_content()
+        and views.nth(i).locator(".widget-slider").count()
+    ]
+    assert len(found) == 1, "one transfer widget in notebook 11"
+    widget = found[0]
+    widget.scroll_into_view_if_needed()
+    image = widget.locator("img.widget-image").first
+    before, src = _status(widget), _image_src(image)
+    handle = widget.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")  # 5 -> 6 labels per class: it retrains (a second or two)
+    src = _wait_new_image(page, image, src, timeout=60)
+    assert "6 labels per class" in _status(widget), (before, _status(widget))
+    widget.screenshot(path=SHOTS / "11_transfer_after.png")
+    widget.locator("select").first.select_option("all but head")
+    assert _wait_new_image(page, image, src) != src, "a new freeze choice did not redraw"
     assert _state(page)["errors"] == []
