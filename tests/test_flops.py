@@ -1,0 +1,96 @@
+"""Compute cost: torch's FLOP counter against the textbook formulas, on every course network."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from dlhelpers.train.flops import (
+    achieved_gflops,
+    cost_table,
+    count_flops,
+    course_networks,
+    formula_flops,
+    matmul_peak,
+    scaling,
+    time_per_step,
+)
+from dlhelpers.train.transformer import TinyTransformer
+
+
+@pytest.fixture(scope="module")
+def table():
+    torch.set_num_threads(1)
+    return {name: row for name, *row in cost_table()}
+
+
+def test_every_course_network_is_in_the_table(table):
+    assert len(table) == 10
+    assert {"primer MLP", "LeNet-5", "CharLSTM", "transformer (LM)", "digit GAN D"} <= set(table)
+
+
+def test_formula_equals_counter_exactly(table):
+    for name, (_params, formula, counter) in table.items():
+        assert formula == counter > 0, name
+
+
+def test_parameter_counts(table):
+    assert table["primer MLP"][0] == 52_650
+    assert table["LeNet-5"][0] == 61_706
+    assert table["spiral MLP 2-32-32-2"][0] == 2 * 32 + 32 + 32 * 32 + 32 + 32 * 2 + 2
+
+
+def test_hand_formulas_of_single_layers():
+    assert formula_flops(nn.Linear(784, 64), (32, 784)) == 2 * 32 * 784 * 64
+    conv = nn.Conv2d(1, 6, 5, padding=2)
+    assert formula_flops(conv, (2, 1, 28, 28)) == 2 * (2 * 6 * 28 * 28) * 25
+    lstm = nn.LSTM(48, 128, batch_first=True)
+    x = torch.randn(2, 64, 48)
+    assert formula_flops(lstm, x) == count_flops(lstm, x) == 2 * 2 * 64 * 4 * 128 * (48 + 128)
+    gru = nn.GRU(8, 16, num_layers=2, bidirectional=True)
+    x = torch.randn(5, 3, 8)
+    assert formula_flops(gru, x) == count_flops(gru, x)
+
+
+def test_scaling_matches_formula_flops():
+    T = [8, 16, 32]
+    s = scaling("seq_len", T, vocab=10)
+    for t, total in zip(T, s["total"], strict=True):
+        assert formula_flops(TinyTransformer(10, max_len=32), (1, t)) == total
+    assert (s["attention"] * 4 == scaling("seq_len", [16, 32, 64], vocab=10)["attention"]).all()
+    mlp = nn.Sequential(
+        nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
+    assert scaling("depth", [2])["total"][0] == formula_flops(mlp, (1, 784))
+    assert scaling("width", [64], depth=2)["total"][0] == formula_flops(mlp, (1, 784))
+
+
+def test_time_and_gflops_are_positive_and_leave_the_model_alone():
+    model, x = course_networks()["primer MLP"]
+    before = [p.clone() for p in model.parameters()]
+    seconds = time_per_step(model, x, steps=3)
+    assert seconds > 0
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert achieved_gflops(model, x, seconds) == pytest.approx(
+        3 * count_flops(model, x) / seconds / 1e9
+    )
+    assert matmul_peak(64, repeats=2) > 0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: count_flops("not a model", torch.zeros(1)),
+        lambda: count_flops(nn.Linear(2, 2), [1, 2]),
+        lambda: formula_flops(nn.Linear(2, 2), (0, 2)),
+        lambda: scaling("height", [1]),
+        lambda: scaling("width", []),
+        lambda: scaling("width", [0]),
+        lambda: time_per_step(nn.Linear(2, 2), torch.zeros(1, 2), steps=0),
+        lambda: matmul_peak(0),
+    ],
+)
+def test_bad_arguments_are_refused(call):
+    with pytest.raises((TypeError, ValueError)):
+        call()
