@@ -17,7 +17,7 @@ def data():
 
 
 def test_two_ranks_end_identical_with_the_full_batch_gradient(data):
-    result = train_data_parallel(2, epochs=1, data=data, timeout=30)
+    result = train_data_parallel(2, epochs=1, data=data, timeout=120)  # generous: CI is busy
     assert len(result["weights"]) == 2
     assert result["max_weight_diff"] == 0.0
     assert result["grad_max_diff"] < 1e-6
@@ -48,4 +48,4 @@ def test_a_missing_rank_times_out_instead_of_hanging(data, monkeypatch):
     start = time.perf_counter()
     with pytest.raises(TimeoutError, match="rendezvous"):
         train_data_parallel(2, epochs=1, data=data, timeout=4)
-    assert time.perf_counter() - start < 20
+    assert time.perf_counter() - start < 60
