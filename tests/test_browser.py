@@ -1,4 +1,4 @@
-"""Notebooks 01 and 06-11 in a real browser: JupyterLab + headless Debian Chromium.
+"""Notebooks 01 and 06-12 in a real browser: JupyterLab + headless Debian Chromium.
 
 The other tests check the widgets from Python and nbval checks the stored
 outputs; only a browser shows that the widget views actually render (the
@@ -26,7 +26,9 @@ slider redraws the picture. The test
 8. in notebook 09, moves the attention explorer's query slider and picks
    another input sequence;
 9. in notebook 10, plays, pauses and steps the GAN explorer; in notebook 11,
-   moves the transfer widget's label slider and its freeze menu.
+   moves the transfer widget's label slider and its freeze menu;
+10. in notebook 12, moves the FGSM explorer's epsilon slider and switches the
+    activation-maximisation explorer to another layer.
 
 Screenshots (the whole notebook after run-all, each explorer before and
 after) and the server log go to ``test-output/browser/``. Without
@@ -735,4 +737,36 @@ def test_notebook_11_transfer_widget_retrains_on_a_new_label_count(open_notebook
     widget.screenshot(path=SHOTS / "11_transfer_after.png")
     widget.locator("select").first.select_option("all but head")
     assert _wait_new_image(page, image, src) != src, "a new freeze choice did not redraw"
+    assert _state(page)["errors"] == []
+
+
+def test_notebook_12_fgsm_slider_and_activation_maximisation(open_notebook):
+    """The FGSM explorer's epsilon slider and the activation-maximisation explorer redraw."""
+    name = "12_inside_the_black_box.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+
+    def explorer_with(text: str):
+        found = [
+            views.nth(i)
+            for i in range(views.count())
+            if text in views.nth(i).text_content()
+            and views.nth(i).locator(".widget-slider").count()
+        ]
+        assert len(found) == 1, f"one explorer whose status mentions {text!r} in notebook 12"
+        return found[0]
+
+    fgsm = explorer_with("true label")
+    before = _status(fgsm)
+    _nudge(page, fgsm, 1, "12_fgsm")
+    assert _status(fgsm) != before and "eps 0." in _status(fgsm)
+
+    actmax = explorer_with("steps")
+    image = actmax.locator("img.widget-image").first
+    actmax.scroll_into_view_if_needed()
+    src = _image_src(image)
+    actmax.locator("select").first.select_option("conv1")
+    assert _wait_new_image(page, image, src, timeout=60) != src, "another layer did not redraw"
+    assert "conv1" in _status(actmax)
     assert _state(page)["errors"] == []

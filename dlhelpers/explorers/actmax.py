@@ -1,0 +1,198 @@
+"""The activation-maximisation explorer (notebook 12): what image does a unit like most?
+
+Pure part: :func:`~dlhelpers.train.actmax.maximise` and :func:`actmax_view_data` (the image,
+the class probabilities on it, the unit's activation on it and on the starting noise).
+View: :class:`ActmaxView`, the image and a small bar chart, updated in place. Builder:
+:func:`build_actmax_explorer`, a layer menu, a unit slider whose range follows the layer,
+and a regularisation slider (0 = raw gradient ascent).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+from torch import nn
+
+from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.train.actmax import (
+    class_probabilities,
+    maximise,
+    starting_noise,
+    unit_activation,
+)
+
+__all__ = ["LAYERS", "ActmaxView", "actmax_view_data", "build_actmax_explorer"]
+
+#: Menu entry -> index of the layer in :func:`~dlhelpers.train.models.lenet` (-1: the head).
+LAYERS = {"class": -1, "conv1": 0, "conv2": 3}
+
+
+class ActmaxData(NamedTuple):
+    image: np.ndarray  # (28, 28), in [0, 1]
+    probs: np.ndarray  # (n_classes,) on the image
+    activation: float  # the unit on the image
+    start: float  # the unit on the starting noise
+
+
+def actmax_view_data(
+    model: nn.Module, layer: str, unit: int, strength: float, steps: int
+) -> ActmaxData:
+    """Maximise ``unit`` of ``layer`` with the regularisers scaled by ``strength`` (0 = off)."""
+    index = LAYERS[layer]
+    image = maximise(
+        model,
+        unit,
+        layer=index,
+        steps=steps,
+        jitter=round(2 * strength),
+        blur=0.5 * strength,
+        l2=1e-3 * strength,
+    )
+    return ActmaxData(
+        image,
+        class_probabilities(model, image),
+        unit_activation(model, image, unit, index),
+        unit_activation(model, starting_noise(), unit, index),
+    )
+
+
+class ActmaxView:
+    """The image and one bar chart; :meth:`update` changes their data in place.
+
+    For a class, the chart shows the class probabilities on the image; for a
+    filter, the unit's activation on the starting noise and on the image.
+    """
+
+    def __init__(self, fig: Figure, n_classes: int = 10):
+        ax_img, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+        self.image = ax_img.imshow(np.zeros((28, 28)), cmap="gray_r", vmin=0, vmax=1)
+        ax_img.set_axis_off()
+        self.title = ax_img.set_title("", fontsize=9)
+        self.probs = ax_bar.bar(np.arange(n_classes), np.zeros(n_classes), color="tab:blue")
+        self.acts = ax_bar.bar(
+            [n_classes * 0.25, n_classes * 0.7],
+            [0.0, 0.0],
+            width=n_classes * 0.3,
+            color=["tab:gray", "tab:red"],
+        )
+        self.n_classes, self.axes = n_classes, (ax_img, ax_bar)
+
+    def update(self, data: ActmaxData, layer: str, unit: int) -> None:
+        self.image.set_data(data.image)
+        ax = self.axes[1]
+        is_class = layer == "class"
+        self.title.set_text(f"class {unit}" if is_class else f"{layer}, filter {unit}")
+        for bar, p in zip(self.probs, data.probs, strict=True):
+            bar.set_height(p)
+            bar.set_visible(is_class)
+            bar.set_color("tab:red" if is_class and bar is self.probs[unit] else "tab:blue")
+        for bar, a in zip(self.acts, (data.start, data.activation), strict=True):
+            bar.set_height(a)
+            bar.set_visible(not is_class)
+        if is_class:
+            ax.set_xticks(np.arange(self.n_classes), [str(k) for k in range(self.n_classes)])
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("probability", fontsize=9)
+        else:
+            ax.set_xticks(
+                [bar.get_x() + bar.get_width() / 2 for bar in self.acts], ["noise", "image"]
+            )
+            low = min(0.0, data.start, data.activation)
+            high = max(0.0, data.start, data.activation)
+            pad = 0.1 * (high - low) or 1.0
+            ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
+            ax.set_ylabel("mean activation", fontsize=9)
+
+
+def build_actmax_explorer(
+    model: nn.Module,
+    *,
+    layer: str = "class",
+    unit: int = 0,
+    strength: float = 1.0,
+    steps: int = 100,
+) -> Explorer:
+    """Pick a layer and a unit; see the image that excites it most (gradient ascent on pixels).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A trained :func:`~dlhelpers.train.models.lenet` (conv1 is layer 0, conv2 layer 3).
+    layer : {"class", "conv1", "conv2"}, default "class"
+    unit : int, default 0
+        A class 0..9, a conv1 filter 0..5 or a conv2 filter 0..15.
+    strength : float, default 1.0
+        Regularisation, 0 to 3: scales jitter (2 px), blur (sigma 0.5) and
+        the L2 penalty (1e-3) together; 0 is raw, noisy gradient ascent.
+    steps : int, default 100
+        Adam steps per picture, 1 to 1000.
+
+    Returns
+    -------
+    Explorer
+        ``controls`` holds ``"layer"``, ``"unit"`` and ``"regularisation"``;
+        ``view.data`` is what was drawn.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
+    check_choice("layer", layer, LAYERS)
+    n_units = {"class": 10}
+    for name, index in LAYERS.items():
+        if index >= 0:
+            try:
+                n_units[name] = model[index].out_channels
+            except (TypeError, IndexError, AttributeError):
+                raise ValueError(
+                    f"model has no conv layer at index {index} ({name}): give a lenet()"
+                ) from None
+    if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)):
+        raise ValueError(f"unit must be an integer, not {unit!r}")
+    if not 0 <= unit < n_units[layer]:
+        raise ValueError(f"unit must be in 0..{n_units[layer] - 1} for {layer}, not {unit}")
+    if (
+        isinstance(strength, bool)
+        or not isinstance(strength, (int, float))
+        or not math.isfinite(strength)
+        or not 0 <= strength <= 3
+    ):
+        raise ValueError(f"strength must be a number in [0, 3], not {strength!r}")
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, (int, np.integer))
+        or not 1 <= steps <= 1000
+    ):
+        raise ValueError(f"steps must be an integer in 1..1000, not {steps!r}")
+    controls = {
+        "layer": dropdown("layer", list(LAYERS), layer),
+        "unit": slider("unit", unit, 0, n_units[layer] - 1, integer=True, continuous=False),
+        "regularisation": slider(
+            "regularisation", strength, 0.0, 3.0, 0.25, fmt=".2f", continuous=False
+        ),
+    }
+
+    def follow_layer(new: str) -> None:
+        # max first: ipywidgets clamps the value into the new range
+        controls["unit"].max = n_units[new] - 1
+
+    fig = Figure(figsize=(5.2, 2.4), layout="constrained")
+    view = ActmaxView(fig)
+
+    def draw(layer: str, unit: int, regularisation: float) -> str:
+        data = actmax_view_data(model, layer, unit, regularisation, steps)
+        view.update(data, layer, unit)
+        view.data = data
+        if layer == "class":
+            head = f"class {unit}: probability {data.probs[unit]:.2f} on this image"
+        else:
+            head = (
+                f"{layer} filter {unit}: mean activation {data.activation:.2f}"
+                f" (noise {data.start:.2f})"
+            )
+        return f"{head} · {steps} steps"
+
+    return Explorer(
+        "ActmaxExplorer", controls, fig, draw, view=view, on_change={"layer": follow_layer}
+    )

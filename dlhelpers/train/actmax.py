@@ -1,0 +1,239 @@
+"""Activation maximisation (notebook 12): the input a trained network likes most for one unit.
+
+- :func:`maximise`: gradient *ascent* on the pixels (Adam), with the regularisers
+  that make the result readable: random jitter, a small Gaussian blur every few
+  steps, an L2 penalty and clamping to [0, 1] (Erhan et al., 2009; Yosinski et al.,
+  2015, "Understanding neural networks through deep visualization");
+- :func:`unit_activation`: how strongly an image excites that unit;
+- :func:`class_probabilities`: the softmax of the logits on one image;
+- :func:`starting_noise`: the seeded noise :func:`maximise` starts from.
+
+A unit is a class logit (``layer=-1``, the head) or the mean activation of one
+channel right after a conv layer (``layer`` = the index of an ``nn.Conv2d`` in an
+``nn.Sequential``; 0 and 3 in :func:`~dlhelpers.train.models.lenet`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["class_probabilities", "maximise", "starting_noise", "unit_activation"]
+
+#: Blur every this many steps: often enough to smooth, rarely enough to let detail grow.
+BLUR_EVERY = 4
+
+
+def _int(name: str, value, low: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, not {value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be at least {low}, not {value}")
+    return int(value)
+
+
+def _nonneg(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
+    return float(value)
+
+
+def _param(model: nn.Module) -> tuple[torch.dtype, torch.device]:
+    p = next(model.parameters(), None)
+    if p is None:
+        return torch.get_default_dtype(), torch.device("cpu")
+    return p.dtype, p.device
+
+
+def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
+    """Check ``model``, ``layer`` and ``unit``; return them and the conv module to hook (or None)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
+    layer = _int("layer", layer)
+    if layer == -1:
+        dtype, device = _param(model)
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            n_units = model(torch.zeros(1, 1, 28, 28, dtype=dtype, device=device)).shape[1]
+        model.train(was_training)
+        module = None
+    else:
+        convs = (
+            [i for i, m in enumerate(model) if isinstance(m, nn.Conv2d)]
+            if isinstance(model, nn.Sequential)
+            else []
+        )
+        if layer not in convs:
+            raise ValueError(
+                f"layer={layer} is not -1 (the head) nor the index of a conv layer"
+                f" (here: {', '.join(map(str, convs)) or 'none'})"
+            )
+        module = model[layer]
+        n_units = module.out_channels
+    unit = _int("unit", unit)
+    if not 0 <= unit < n_units:
+        raise ValueError(f"unit={unit} is out of range for layer {layer}: 0..{n_units - 1}")
+    return unit, layer, module
+
+
+def _activation(model: nn.Module, x: torch.Tensor, unit: int, module: nn.Module | None):
+    """The unit's value on the batch ``x`` (N, 1, 28, 28): a logit or a channel's mean."""
+    if module is None:
+        return model(x)[:, unit]  # (N,)
+    seen = []
+    handle = module.register_forward_hook(lambda _m, _i, out: seen.append(out))
+    try:
+        model(x)
+    finally:
+        handle.remove()
+    return seen[0][:, unit].mean(dim=(1, 2))  # (N, C, H, W) -> (N,)
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A separable Gaussian blur of (N, 1, H, W) with edges replicated."""
+    radius = max(1, math.ceil(2 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
+    x = F.conv2d(x, k.view(1, 1, 1, -1))  # along the rows
+    return F.conv2d(x, k.view(1, 1, -1, 1))  # along the columns
+
+
+def starting_noise(seed: int = 0) -> np.ndarray:
+    """The small seeded noise that :func:`maximise` starts from: (28, 28), float32, in [0, 0.1]."""
+    gen = torch.Generator().manual_seed(_int("seed", seed))
+    return (0.1 * torch.rand(28, 28, generator=gen)).numpy()
+
+
+def maximise(
+    model: nn.Module,
+    unit: int,
+    *,
+    layer: int = -1,
+    steps: int = 100,
+    lr: float = 0.1,
+    jitter: int = 2,
+    blur: float = 0.5,
+    l2: float = 1e-3,
+    seed: int = 0,
+) -> np.ndarray:
+    """The image that excites one unit most: gradient ascent on ``activation - l2 * ||x||^2``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps (N, 1, 28, 28) images to logits (e.g. :func:`~dlhelpers.train.models.lenet`).
+        Used in eval mode, mode restored; its parameters get no gradients.
+    unit : int
+        A class (``layer=-1``) or a channel of the conv layer ``layer``.
+    layer : int, default -1
+        -1 for the head's logits, or the index of an ``nn.Conv2d`` in an
+        ``nn.Sequential`` (its output before the ReLU: the channel's mean is maximised).
+    steps : int, default 100
+        Adam steps, >= 0 (0 returns the starting noise).
+    lr : float, default 0.1
+        Adam's learning rate, > 0.
+    jitter : int, default 2
+        Each step the image is rolled by up to this many pixels in both directions,
+        so no single pixel pattern can win (0 = off).
+    blur : float, default 0.5
+        Sigma of a Gaussian blur applied every :data:`BLUR_EVERY` steps (0 = off).
+    l2 : float, default 1e-3
+        Weight of the penalty on the squared norm of the image (0 = off).
+    seed : int, default 0
+        Seed of the starting noise (:func:`starting_noise`) and of the jitter.
+
+    Returns
+    -------
+    ndarray of shape (28, 28), float32
+        Pixels in [0, 1].
+    """
+    unit, layer, module = _target(model, unit, layer)
+    steps, jitter, seed = _int("steps", steps, 0), _int("jitter", jitter, 0), _int("seed", seed)
+    blur, l2, lr = _nonneg("blur", blur), _nonneg("l2", l2), _nonneg("lr", lr)
+    if lr == 0:
+        raise ValueError("lr must be > 0")
+    dtype, device = _param(model)
+    x = torch.as_tensor(starting_noise(seed), dtype=dtype, device=device)[None, None]
+    x.requires_grad_(True)  # (1, 1, 28, 28)
+    gen = torch.Generator().manual_seed(seed + 1)
+    shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=gen).tolist()
+    opt = torch.optim.Adam([x], lr=lr, maximize=True)
+    was_training = model.training
+    params = [p for p in model.parameters() if p.requires_grad]
+    model.eval()
+    for p in params:
+        p.requires_grad_(False)  # only d activation / d x is wanted
+    try:
+        for step, (dy, dx) in enumerate(shifts):
+            seen = torch.roll(x, (dy, dx), dims=(2, 3)) if jitter else x
+            objective = _activation(model, seen, unit, module).sum() - l2 * (x**2).sum()
+            opt.zero_grad(set_to_none=True)
+            objective.backward()
+            opt.step()
+            with torch.no_grad():
+                if blur and (step + 1) % BLUR_EVERY == 0:
+                    x.copy_(_blur(x, blur))
+                x.clamp_(0.0, 1.0)
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+        model.train(was_training)
+    return x.detach()[0, 0].cpu().numpy().astype(np.float32)
+
+
+def _image(model: nn.Module, x) -> torch.Tensor:
+    dtype, device = _param(model)
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32), dtype=dtype, device=device)
+    if x.shape == (28, 28):
+        x = x[None, None]
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
+        raise ValueError(f"x must have shape (28, 28) or (N, 1, 28, 28), not {tuple(x.shape)}")
+    return x
+
+
+def unit_activation(model: nn.Module, x, unit: int, layer: int = -1) -> float | np.ndarray:
+    """How strongly ``x`` excites the unit that :func:`maximise` would maximise.
+
+    Parameters
+    ----------
+    x : array_like of shape (28, 28) or (N, 1, 28, 28)
+
+    Returns
+    -------
+    float, or ndarray of shape (N,) for a batch
+        The class logit (``layer=-1``) or the channel's mean activation.
+    """
+    unit, layer, module = _target(model, unit, layer)
+    batch = np.ndim(x) == 4
+    xt = _image(model, x)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = _activation(model, xt, unit, module).cpu().numpy()
+    finally:
+        model.train(was_training)
+    return out if batch else float(out[0])
+
+
+def class_probabilities(model: nn.Module, x) -> np.ndarray:
+    """The softmax of the logits on one image ``x`` of shape (28, 28): ndarray of shape (n_classes,)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
+    xt = _image(model, x)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return torch.softmax(model(xt), dim=1)[0].cpu().numpy()
+    finally:
+        model.train(was_training)
