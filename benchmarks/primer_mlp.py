@@ -38,6 +38,7 @@ from torch import nn
 from dlhelpers.scratch import Adam, CrossEntropyLoss, Linear, ReLU, Sequential
 from dlhelpers.scratch.training import train_epoch
 from dlhelpers.train import Callback, fit
+from dlhelpers.train.flops import matmul_peak as _matmul_peak
 
 SIZES = (784, 64, 32, 10)
 
@@ -72,15 +73,8 @@ def numpy_model(rng) -> Sequential:
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
-    """Best float32 GFLOP/s of an n x n matmul with torch's current threads."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.matmul(a, b)  # warm up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
+    """Best float32 GFLOP/s of an n x n matmul with torch's current threads (notebook 12's measure)."""
+    return _matmul_peak(n, repeats)
 
 
 class EpochTimer(Callback):

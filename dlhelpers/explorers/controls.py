@@ -43,6 +43,16 @@ def _number(name: str, value: Any, *, integer: bool) -> float:
     return value
 
 
+def _clamped(name: str, value: float, lo: float, hi: float) -> tuple[float, str]:
+    """``value`` moved into ``lo..hi``, and the warning that says so (empty if it was inside)."""
+    if lo <= value <= hi:
+        return value, ""
+    clamped = min(max(value, lo), hi)
+    notice = f"{name}={value:g} is outside {lo:g}..{hi:g}; starting at {clamped:g}"
+    warnings.warn(notice, stacklevel=4)
+    return clamped, notice
+
+
 def slider(
     description: str,
     value: float,
@@ -73,12 +83,7 @@ def slider(
     name = name or description.replace(" ", "_")
     value = _number(name, value, integer=integer)
     lo, hi = (10**low, 10**high) if log else (low, high)
-    notice = ""
-    if not lo <= value <= hi:
-        clamped = min(max(value, lo), hi)
-        notice = f"{name}={value:g} is outside {lo:g}..{hi:g}; starting at {clamped:g}"
-        warnings.warn(notice, stacklevel=3)
-        value = clamped
+    value, notice = _clamped(name, value, lo, hi)
     style, label_px = _label_style(description, kwargs.pop("style", None))
     total = max(int(str(width).removesuffix("px")), label_px + TRACK_PX + 60)
     common = dict(
@@ -185,13 +190,7 @@ def number_box(
     The box redraws when the learner presses Enter or leaves it, not at
     every keystroke (``-`` alone is not a number yet).
     """
-    value = _number(name, value, integer=False)
-    notice = ""
-    if not low <= value <= high:
-        clamped = min(max(value, low), high)
-        notice = f"{name}={value:g} is outside {low:g}..{high:g}; starting at {clamped:g}"
-        warnings.warn(notice, stacklevel=3)
-        value = clamped
+    value, notice = _clamped(name, _number(name, value, integer=False), low, high)
     control = W.BoundedFloatText(
         value=value,
         min=low,

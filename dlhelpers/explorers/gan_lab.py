@@ -17,15 +17,13 @@ Every setting starts training again (as in GAN Lab).
 
 from __future__ import annotations
 
-import time
-
-import ipywidgets as W
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from dlhelpers.data.targets2d import EXTENT, TARGETS
-from dlhelpers.explorers.base import Explorer, choice_slider, dropdown, slider
+from dlhelpers.explorers.base import choice_slider, dropdown, slider
+from dlhelpers.explorers.playing import PlayingExplorer
 from dlhelpers.train.gan import GAN_LOSSES, GanTrainer
 
 __all__ = ["GAN_LEARNING_RATES", "GAN_WIDTHS", "GanLab", "GanLabView", "build_gan_lab"]
@@ -112,7 +110,7 @@ def gan_status(trainer: GanTrainer) -> str:
     return " · ".join(parts)
 
 
-class GanLab(Explorer):
+class GanLab(PlayingExplorer):
     """The GAN Lab widget: an :class:`Explorer` plus Play, Step and Reset.
 
     Attributes
@@ -142,27 +140,9 @@ class GanLab(Explorer):
         self.view = GanLabView(figure)
         # Fixed margins: a layout engine would cost more than the drawing on every tick.
         figure.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.15)
-        self.play = W.Play(
-            value=0,
-            min=0,
-            max=10**9,
-            step=1,
-            interval=interval_ms,
-            show_repeat=False,
-            description="play / pause",
+        super().__init__(
+            "GanLab", controls, figure, self._draw, interval_ms=interval_ms, view=self.view
         )
-        self.step_button = W.Button(
-            description="step", icon="step-forward", layout=W.Layout(width="90px")
-        )
-        self.reset_button = W.Button(
-            description="reset", icon="undo", layout=W.Layout(width="90px")
-        )
-        self.play.observe(self._on_tick, names="value")
-        self.step_button.on_click(lambda _b: self.step())
-        self.reset_button.on_click(lambda _b: self.reset())
-        self._last_tick = float("-inf")
-        buttons = W.HBox([self.play, self.step_button, self.reset_button])
-        super().__init__("GanLab", controls, figure, self._draw, extra=[buttons], view=self.view)
 
     def _draw(self, **settings) -> str:
         if settings != self._config:  # any change starts again
@@ -191,17 +171,6 @@ class GanLab(Explorer):
         self.play.playing = False
         self.trainer.reset()
         self.refresh()
-
-    def _on_tick(self, change) -> None:
-        # The Play widget's stop button sends the value back to 0: not a tick.
-        if change["new"] <= change["old"]:
-            return
-        # Ticks that queued while the kernel was busy would train on after a pause.
-        now = time.monotonic()
-        if now - self._last_tick < 0.5 * self.play.interval / 1000:
-            return
-        self.step()
-        self._last_tick = time.monotonic()
 
 
 def build_gan_lab(

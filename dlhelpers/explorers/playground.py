@@ -19,7 +19,6 @@ take effect at the next step, so you can lower a learning rate mid-run.
 
 from __future__ import annotations
 
-import time
 from dataclasses import Field, fields
 
 import ipywidgets as W
@@ -27,9 +26,10 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, choice_slider, dropdown, slider
+from dlhelpers.explorers.base import choice_slider, dropdown, slider
 from dlhelpers.explorers.playground_model import PlaygroundModel
 from dlhelpers.explorers.playground_settings import PlaygroundSettings
+from dlhelpers.explorers.playing import PlayingExplorer
 from dlhelpers.viz.decision import CLASS_COLORS, DecisionView, data_extent
 
 __all__ = ["Playground", "PlaygroundView", "build_playground"]
@@ -117,7 +117,7 @@ def _status(model: PlaygroundModel) -> str:
     )
 
 
-class Playground(Explorer):
+class Playground(PlayingExplorer):
     """The playground widget: an :class:`Explorer` plus Play, Step and Reset.
 
     Attributes
@@ -144,28 +144,13 @@ class Playground(Explorer):
         self.view = PlaygroundView(figure)
         # Fixed margins: a layout engine would cost more than the drawing on every tick.
         figure.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.3)
-        self.play = W.Play(
-            value=0,
-            min=0,
-            max=10**9,
-            step=1,
-            interval=interval_ms,
-            show_repeat=False,
-            description="play / pause",
-        )
-        self.step_button = W.Button(
-            description="step", icon="step-forward", layout=W.Layout(width="90px")
-        )
-        self.reset_button = W.Button(
-            description="reset", icon="undo", layout=W.Layout(width="90px")
-        )
-        self.play.observe(self._on_tick, names="value")
-        self.step_button.on_click(lambda _b: self.step())
-        self.reset_button.on_click(lambda _b: self.reset())
-        self._last_tick = float("-inf")
-        buttons = W.HBox([self.play, self.step_button, self.reset_button])
         super().__init__(
-            "Playground", controls, figure, self._draw_settings, extra=[buttons], view=self.view
+            "Playground",
+            controls,
+            figure,
+            self._draw_settings,
+            interval_ms=interval_ms,
+            view=self.view,
         )
 
     def _draw_settings(self, **settings) -> str:
@@ -185,19 +170,8 @@ class Playground(Explorer):
         self.model.reset()
         self.refresh()
 
-    def _on_tick(self, change) -> None:
-        # The Play widget's stop button sends the value back to 0: not a tick.
-        if change["new"] <= change["old"]:
-            return
-        # If the kernel fell behind, ticks queue up and would keep training after
-        # a pause; drop those that arrive sooner than half an interval apart.
-        now = time.monotonic()
-        if now - self._last_tick < 0.5 * self.play.interval / 1000:
-            return
-        self.step()
-        if self.model.diverged:
-            self.play.playing = False
-        self._last_tick = time.monotonic()
+    def keep_playing(self) -> bool:
+        return not self.model.diverged
 
 
 def _make_control(f: Field, value) -> W.Widget:
