@@ -517,6 +517,33 @@ def _epoch(explorer) -> tuple[int | None, str]:
     return (int(found.group(1)) if found else None), text
 
 
+def _play_pause_step(
+    page, explorer, counter, label: str, *, at_least: int
+) -> tuple[int, int, int, int]:
+    """Play for 4 s (the counter and the picture must move), pause (it must stop), step (it moves once)."""
+    image = explorer.locator("img.widget-image").first
+    play, pause = (explorer.locator(".widget-play button").nth(i) for i in (0, 1))
+    play.click()
+    pictures, t0 = set(), time.monotonic()
+    while time.monotonic() - t0 < 4:
+        pictures.add(_image_src(image))
+        time.sleep(0.1)
+    playing, text = counter(explorer)
+    explorer.screenshot(path=SHOTS / f"{label}_playing.png")
+    assert playing >= at_least and len(pictures) >= 3, (text, len(pictures))
+    pause.click()
+    time.sleep(1.0)
+    paused = counter(explorer)[0]
+    time.sleep(1.5)
+    assert counter(explorer)[0] == paused, "training went on after pause"
+    src = _image_src(image)
+    explorer.locator("button", has_text="step").click()
+    _wait_new_image(page, image, src)
+    stepped = counter(explorer)[0]
+    assert stepped > paused
+    return playing, len(pictures), paused, stepped
+
+
 def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     """The Play widget ticks in the browser: training must advance with no thread."""
     name = "06_training_well.ipynb"
@@ -538,30 +565,9 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     _wait_new_image(page, image, src)
     assert _epoch(playground)[0] == 0
 
-    play, pause = (
-        playground.locator(".widget-play button").nth(0),
-        playground.locator(".widget-play button").nth(1),
+    playing, n_pictures, paused, stepped = _play_pause_step(
+        page, playground, _epoch, "06_playground", at_least=10
     )
-    play.click()
-    pictures, t0 = set(), time.monotonic()
-    while time.monotonic() - t0 < 4:
-        pictures.add(_image_src(image))
-        time.sleep(0.1)
-    playing, text = _epoch(playground)
-    playground.screenshot(path=SHOTS / "06_playground_playing.png")
-    assert playing >= 10 and len(pictures) >= 3, (text, len(pictures))
-
-    pause.click()
-    time.sleep(1.0)
-    paused = _epoch(playground)[0]
-    time.sleep(1.5)
-    assert _epoch(playground)[0] == paused, "training went on after pause"
-
-    src = _image_src(image)
-    playground.locator("button", has_text="step").click()
-    _wait_new_image(page, image, src)
-    stepped = _epoch(playground)[0]
-    assert stepped > paused
 
     src = _image_src(image)
     playground.locator("select").first.select_option("xor")
@@ -570,7 +576,7 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     playground.screenshot(path=SHOTS / "06_playground_end.png")
     assert _state(page)["errors"] == []
     print(
-        f"playground: {start} -> reset 0 -> play {playing} ({len(pictures)} pictures) "
+        f"playground: {start} -> reset 0 -> play {playing} ({n_pictures} pictures) "
         f"-> pause {paused} -> step {stepped} -> xor 0"
     )
 
@@ -690,26 +696,8 @@ def test_notebook_10_gan_explorer_plays_pauses_and_steps(open_notebook):
     assert len(found) == 1, "one GAN explorer (a widget with a Play control) in notebook 10"
     gan = found[0]
     gan.scroll_into_view_if_needed()
-    image = gan.locator("img.widget-image").first
     assert _iteration(gan)[0] == 0
-    play, pause = (gan.locator(".widget-play button").nth(i) for i in (0, 1))
-    play.click()
-    pictures, t0 = set(), time.monotonic()
-    while time.monotonic() - t0 < 4:
-        pictures.add(_image_src(image))
-        time.sleep(0.1)
-    playing, text = _iteration(gan)
-    gan.screenshot(path=SHOTS / "10_gan_playing.png")
-    assert playing >= 100 and len(pictures) >= 3, (text, len(pictures))
-    pause.click()
-    time.sleep(1.0)
-    paused = _iteration(gan)[0]
-    time.sleep(1.5)
-    assert _iteration(gan)[0] == paused, "training went on after pause"
-    src = _image_src(image)
-    gan.locator("button", has_text="step").click()
-    _wait_new_image(page, image, src)
-    assert _iteration(gan)[0] > paused
+    _play_pause_step(page, gan, _iteration, "10_gan", at_least=100)
     assert _state(page)["errors"] == []
 
 
