@@ -21,5 +21,9 @@ LINTED=(dlhelpers tests scripts benchmarks notebooks binder)
 step "ruff check and ruff format --check"
 "$VENV/bin/ruff" check "${LINTED[@]}"
 "$VENV/bin/ruff" format --check "${LINTED[@]}"
+# Matplotlib builds its font cache on first import and says so on stderr; inside a
+# notebook that line would be an unexpected output for nbval. Build it here, once.
+step "matplotlib font cache"
+"$VENV/bin/python" -c "import matplotlib.font_manager"
 step "pytest: unit tests, nbval over every notebook, the browser test"
 exec "$VENV/bin/python" -m pytest -n 2 --dist loadfile "$@"
