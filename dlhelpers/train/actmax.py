@@ -22,6 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.frozen import frozen
+
 __all__ = ["class_probabilities", "maximise", "starting_noise", "unit_activation"]
 
 #: Blur every this many steps: often enough to smooth, rarely enough to let detail grow.
@@ -44,20 +47,13 @@ def _nonneg(name: str, value) -> float:
     return float(value)
 
 
-def _param(model: nn.Module) -> tuple[torch.dtype, torch.device]:
-    p = next(model.parameters(), None)
-    if p is None:
-        return torch.get_default_dtype(), torch.device("cpu")
-    return p.dtype, p.device
-
-
 def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
     """Check ``model``, ``layer`` and ``unit``; return them and the conv module to hook (or None)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
     layer = _int("layer", layer)
     if layer == -1:
-        dtype, device = _param(model)
+        dtype, device = _model_dtype_device(model)
         was_training = model.training
         model.eval()
         with torch.no_grad():
@@ -161,18 +157,13 @@ def maximise(
     blur, l2, lr = _nonneg("blur", blur), _nonneg("l2", l2), _nonneg("lr", lr)
     if lr == 0:
         raise ValueError("lr must be > 0")
-    dtype, device = _param(model)
+    dtype, device = _model_dtype_device(model)
     x = torch.as_tensor(starting_noise(seed), dtype=dtype, device=device)[None, None]
     x.requires_grad_(True)  # (1, 1, 28, 28)
     gen = torch.Generator().manual_seed(seed + 1)
     shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=gen).tolist()
     opt = torch.optim.Adam([x], lr=lr, maximize=True)
-    was_training = model.training
-    params = [p for p in model.parameters() if p.requires_grad]
-    model.eval()
-    for p in params:
-        p.requires_grad_(False)  # only d activation / d x is wanted
-    try:
+    with frozen(model):  # only d activation / d x is wanted
         for step, (dy, dx) in enumerate(shifts):
             seen = torch.roll(x, (dy, dx), dims=(2, 3)) if jitter else x
             objective = _activation(model, seen, unit, module).sum() - l2 * (x**2).sum()
@@ -183,15 +174,11 @@ def maximise(
                 if blur and (step + 1) % BLUR_EVERY == 0:
                     x.copy_(_blur(x, blur))
                 x.clamp_(0.0, 1.0)
-    finally:
-        for p in params:
-            p.requires_grad_(True)
-        model.train(was_training)
     return x.detach()[0, 0].cpu().numpy().astype(np.float32)
 
 
 def _image(model: nn.Module, x) -> torch.Tensor:
-    dtype, device = _param(model)
+    dtype, device = _model_dtype_device(model)
     x = torch.as_tensor(np.asarray(x, dtype=np.float32), dtype=dtype, device=device)
     if x.shape == (28, 28):
         x = x[None, None]

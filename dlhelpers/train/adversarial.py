@@ -18,6 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.frozen import frozen
+
 __all__ = ["adversarial_finetune", "fgsm", "flip_rate"]
 
 
@@ -32,9 +35,7 @@ def _eps(value) -> float:
 def _data(model: nn.Module, X, y) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    param = next(model.parameters(), None)
-    dtype = param.dtype if param is not None else torch.get_default_dtype()
-    device = param.device if param is not None else torch.device("cpu")
+    dtype, device = _model_dtype_device(model)
     X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X.detach())
     y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y.detach())
     if X.ndim != 4 or len(X) == 0:
@@ -50,14 +51,8 @@ def _data(model: nn.Module, X, y) -> tuple[torch.Tensor, torch.Tensor]:
 def _step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
     """The FGSM image for a checked batch; the model's mode and parameter grads untouched."""
     x = x.detach().requires_grad_(True)
-    params = [p for p in model.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)  # only d loss / d x is needed: no .grad on the weights
-    try:
+    with frozen(model, eval_mode=False):  # only d loss / d x is needed: no .grad on the weights
         (g,) = torch.autograd.grad(F.cross_entropy(model(x), y), x)
-    finally:
-        for p in params:
-            p.requires_grad_(True)
     return (x.detach() + eps * g.sign()).clamp(0.0, 1.0)
 
 
@@ -82,12 +77,8 @@ def fgsm(model: nn.Module, x, y, eps: float) -> torch.Tensor:
     """
     eps = _eps(eps)
     x, y = _data(model, x, y)
-    was_training = model.training
-    model.eval()
-    try:
+    with frozen(model):
         return _step(model, x, y, eps)
-    finally:
-        model.train(was_training)
 
 
 def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -19,12 +19,13 @@ float64 NumPy arrays of the images' shape.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import torch
 from torch import nn
+
+from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.frozen import frozen
 
 __all__ = [
     "integrated_gradients",
@@ -48,9 +49,7 @@ def _inputs(model: nn.Module, x, target) -> tuple[torch.Tensor, torch.Tensor]:
     """Checked copies of ``x`` (model dtype, no grad history) and ``target`` (int64)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    param = next(model.parameters(), None)
-    dtype = param.dtype if param is not None else torch.get_default_dtype()
-    device = param.device if param is not None else torch.device("cpu")
+    dtype, device = _model_dtype_device(model)
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x.detach())
     if x.ndim != 4 or len(x) == 0:
         raise ValueError(f"x must have shape (N, C, H, W) with N >= 1, not {tuple(x.shape)}")
@@ -63,22 +62,6 @@ def _inputs(model: nn.Module, x, target) -> tuple[torch.Tensor, torch.Tensor]:
     if t.dtype.is_floating_point or t.dtype == torch.bool or t.shape != (len(x),):
         raise ValueError(f"target must be {len(x)} integer class indices, not {target!r}")
     return x, t.to(device=device, dtype=torch.long)
-
-
-@contextmanager
-def _evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode, parameters frozen, then everything as it was (no .grad left behind)."""
-    was_training = model.training
-    needs = [p.requires_grad for p in model.parameters()]
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in zip(model.parameters(), needs, strict=True):
-            p.requires_grad_(flag)
-        model.train(was_training)
 
 
 def _target_logits(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -114,7 +97,7 @@ def saliency(model: nn.Module, x, target, *, abs: bool = True) -> np.ndarray:  #
     ndarray of shape (N, 1, 28, 28), float64
     """
     x, t = _inputs(model, x, target)
-    with _evaluating(model):
+    with frozen(model):
         g = _grad(model, x, t)
     return _numpy(g.abs() if abs else g)
 
@@ -148,7 +131,7 @@ def smoothgrad(
     gen = torch.Generator(device=x.device).manual_seed(int(seed))
     noisy = x.repeat_interleave(n, dim=0)  # (N * n, C, H, W): image 0 n times, then image 1...
     noise = torch.randn(noisy.shape, generator=gen, device=x.device, dtype=x.dtype)
-    with _evaluating(model):
+    with frozen(model):
         g = _grad(model, noisy + sigma * noise, t.repeat_interleave(n))
     return _numpy(g.abs().reshape(len(x), n, *x.shape[1:]).mean(1))
 
@@ -214,7 +197,7 @@ def integrated_gradients(
             raise ValueError("baseline holds NaN or inf values")
     alphas, weights = _rule(method, steps)
     total = torch.zeros_like(x)
-    with _evaluating(model):
+    with frozen(model):
         for a, w in zip(alphas, weights, strict=True):  # one batch per step: N images
             total += float(w) * _grad(model, base + float(a) * (x - base), t)
         with torch.no_grad():
@@ -252,7 +235,7 @@ def occlusion(
     ):
         raise ValueError(f"baseline must be a finite number, not {baseline!r}")
     total, count = torch.zeros_like(x), torch.zeros_like(x)
-    with _evaluating(model), torch.no_grad():
+    with frozen(model), torch.no_grad():
         clean = _target_logits(model, x, t)  # (N,)
         # Captum's positions: the last window may hang over the edge (and is cut there)
         rows = range(0, -(-(H - window) // stride) * stride + 1, stride)
