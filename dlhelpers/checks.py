@@ -28,6 +28,7 @@ __all__ = [
     "Feedback",
     "NotAttempted",
     "Wrong",
+    "array_of_shape",
     "call_answer",
     "check",
     "compare_arrays",
@@ -156,6 +157,21 @@ def compare_arrays(
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise Wrong(f"{what} is off at position {index} (you gave {got[index]:.6g}).")
+
+
+def array_of_shape(got: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``got`` as a float array if it has ``shape``, else None: for judges that look for a known mistake.
+
+    A string, a dict, ragged lists or anything else that is not an array of
+    that shape gives None (and :func:`compare_arrays` then says what is wrong).
+    """
+    if isinstance(got, str | bytes | dict):
+        return None
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return arr if arr.shape == tuple(shape) else None
 
 
 def call_answer(fn: Any, *args: Any) -> Any:

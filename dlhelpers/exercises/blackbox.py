@@ -7,6 +7,7 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    array_of_shape,
     as_number,
     call_answer,
     compare_arrays,
@@ -29,11 +30,8 @@ def _fgsm_step(fn):
     for eps in (0.1, 0.3):
         got = call_answer(fn, x.copy(), grad.copy(), eps)
         want = np.clip(x + eps * np.sign(grad), 0, 1)
-        try:
-            arr = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            arr = None
-        if arr is not None and arr.shape == want.shape:
+        arr = array_of_shape(got, want.shape)
+        if arr is not None:
             if np.allclose(arr, np.clip(x - eps * np.sign(grad), 0, 1)):
                 raise Wrong(
                     "that steps down the loss (making the answer *more* right); attack uphill."

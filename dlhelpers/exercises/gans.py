@@ -7,6 +7,7 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    array_of_shape,
     as_number,
     call_answer,
     compare_arrays,
@@ -27,11 +28,8 @@ def _optimal(fn):
     p_data, p_g = rng.uniform(0.01, 2, size=50), rng.uniform(0.01, 2, size=50)
     got = call_answer(fn, p_data.copy(), p_g.copy())
     want = p_data / (p_data + p_g)
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is not None and arr.shape == want.shape:
+    arr = array_of_shape(got, want.shape)
+    if arr is not None:
         if np.allclose(arr, p_g / (p_data + p_g)):
             raise Wrong(
                 "that is the probability of *generated*; D(x) is the probability that x is real."

@@ -7,6 +7,7 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    array_of_shape,
     as_number,
     call_answer,
     compare_arrays,
@@ -117,10 +118,10 @@ def _step(fn):
         raise
     x, h, W_ih, W_hh, b_ih, b_hh = args
     pre = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
-    got_arr = np.asarray(got, dtype=float) if not isinstance(got, str) else None
-    if got_arr is not None and got_arr.shape == pre.shape and np.allclose(got_arr, pre):
+    got_arr = array_of_shape(got, pre.shape)
+    if got_arr is not None and np.allclose(got_arr, pre):
         raise Wrong("the weighted sum is right; now squash it with tanh.")
-    if got_arr is not None and got_arr.shape == pre.shape:
+    if got_arr is not None:
         if np.allclose(got_arr, np.tanh(pre - b_hh)) or np.allclose(got_arr, np.tanh(pre - b_ih)):
             raise Wrong("one bias is missing: torch's RNN adds both b_ih and b_hh.")
         if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + b_hh)):
@@ -139,14 +140,14 @@ def _temperature(fn):
         got = call_answer(fn, logits.copy(), T)
         z = logits / T
         want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
-        arr = np.asarray(got, dtype=float) if not isinstance(got, str) else None
-        if arr is not None and arr.shape == want.shape and T != 1.0:
+        arr = array_of_shape(got, want.shape)
+        if arr is not None and T != 1.0:
             zt = logits * T
             if np.allclose(arr, np.exp(zt - zt.max()) / np.exp(zt - zt.max()).sum()):
                 raise Wrong(
                     "you multiplied by T; divide. A low temperature should sharpen the choice."
                 )
-        if arr is not None and arr.shape == want.shape and not np.isclose(arr.sum(), 1):
+        if arr is not None and not np.isclose(arr.sum(), 1):
             raise Wrong(f"at T={T} your probabilities add up to {arr.sum():.3g}, not 1: normalise.")
         compare_arrays(got, want, what=f"your probabilities at T={T}")
     with np.errstate(over="ignore", invalid="ignore"):  # the hint below names the overflow

@@ -7,6 +7,7 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    array_of_shape,
     as_number,
     call_answer,
     compare_arrays,
@@ -23,15 +24,6 @@ def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _array(got):
-    if isinstance(got, str | bytes | dict):
-        return None
-    try:
-        return np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-
-
 @exercise(
     "attn-weights",
     "Write attention_weights(Q, K): softmax(Q K^T / sqrt(d)) over the keys, Q (L, d), K (S, d).",
@@ -42,8 +34,8 @@ def _weights(fn):
         Q, K = rng.normal(size=(L, d)) * 2, rng.normal(size=(S, d)) * 2
         got = call_answer(fn, Q.copy(), K.copy())
         scores = Q @ K.T
-        arr = _array(got)
-        if arr is not None and arr.shape == scores.shape:
+        arr = array_of_shape(got, scores.shape)
+        if arr is not None:
             if np.allclose(arr, _softmax(scores)):
                 raise Wrong("the softmax is right, but the scores are not divided by sqrt(d).")
             if L > 1 and np.allclose(arr, _softmax(scores / np.sqrt(d), axis=0)):
@@ -154,8 +146,8 @@ def _positional(fn):
     for T, d in [(5, 4), (12, 8), (3, 16)]:
         got = call_answer(fn, T, d)
         want = _positions(T, d)
-        arr = _array(got)
-        if arr is not None and arr.shape == want.shape:
+        arr = array_of_shape(got, want.shape)
+        if arr is not None:
             swapped = want.copy()
             swapped[:, 0::2], swapped[:, 1::2] = want[:, 1::2], want[:, 0::2]
             if np.allclose(arr, swapped):
