@@ -19,6 +19,8 @@ __all__ = ["frozen"]
 @contextmanager
 def frozen(model: nn.Module, *, eval_mode: bool = True) -> Iterator[nn.Module]:
     """Parameters frozen (and eval mode, unless ``eval_mode=False``); everything as it was after."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"frozen needs a torch.nn.Module, not {type(model).__name__}")
     was_training = model.training
     needs = [p.requires_grad for p in model.parameters()]
     if eval_mode:
