@@ -148,7 +148,7 @@ def compare_arrays(
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        raise Wrong(f"{what} is {_a(got)}; expected an array of shape {want.shape}.") from None
+        raise Wrong(f"{what} is {a_type(got)}; expected an array of shape {want.shape}.") from None
     if got.shape != want.shape:
         raise Wrong(f"{what} has shape {got.shape}, expected shape {want.shape}.")
     if not np.all(np.isfinite(got)):
@@ -183,6 +183,7 @@ def call_answer(fn: Any, *args: Any) -> Any:
     """
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
+    refuse_module(fn)  # a torch module is callable too
     got = fn(*args)
     if is_stub(got):
         raise NotAttempted("your function returns `...` or None: fill in the body.")
@@ -225,18 +226,35 @@ def number_close(
         raise Wrong(f"{value:g} is not it. {hint}")
 
 
-def _a(got: Any) -> str:
-    name = type(got).__name__
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+def a_name(name: str) -> str:
+    """``name`` with its article, for messages: 'a Linear', 'an int', 'an LSTM', 'an RNN'."""
+    # an acronym is read letter by letter: "an LSTM", "an RNN", but "a GRU"
+    spelled = (name.isupper() and len(name) > 1) or name.startswith("nd")  # also "an ndarray"
+    vowel_sound = "aefhilmnorsx" if spelled else "aeiou"
+    return f"{'an' if name[:1].lower() in vowel_sound else 'a'} {name}"
+
+
+def a_type(got: Any) -> str:
+    """The type of ``got`` with its article: 'a str', 'an int', 'a Tensor'."""
+    return a_name(type(got).__name__)
+
+
+def refuse_module(fn: Any) -> None:
+    """Raise :class:`Wrong` if ``fn`` is a torch module (callable, but not the function asked for)."""
+    if hasattr(fn, "forward") and hasattr(fn, "parameters"):
+        raise Wrong(f"expected a function (a `def`), got {a_type(fn)} module.")
 
 
 def as_number(got: Any, *, what: str = "your answer") -> float:
     """``got`` as a finite float, or :class:`Wrong` naming its type (a str, a bool,
-    a function...) or saying it is NaN/inf; NaN never passes a judge."""
+    a function...) or saying it is NaN/inf; NaN never passes a judge. A 0-d tensor
+    (``torch.tensor(3.0)``, what ``.sum()`` gives) counts as its number."""
+    if _is_scalar_tensor(got):
+        return as_number(got.item(), what=what)
     if isinstance(got, (str, bytes, bool, np.bool_)) or not isinstance(
         got, (int, float, np.number, np.ndarray)
     ):
-        raise Wrong(f"{what} is {_a(got)}; expected a number.")
+        raise Wrong(f"{what} is {a_type(got)}; expected a number.")
     try:
         value = float(got)
     except (TypeError, ValueError):
@@ -246,11 +264,20 @@ def as_number(got: Any, *, what: str = "your answer") -> float:
     return value
 
 
+def _is_scalar_tensor(got: Any) -> bool:
+    """A torch tensor (or anything alike) holding one value, without importing torch."""
+    return (
+        not isinstance(got, np.ndarray | np.generic)
+        and getattr(got, "ndim", None) == 0
+        and callable(getattr(got, "item", None))
+    )
+
+
 def as_numbers(got: Any, n: int, *, example: str) -> tuple[float, ...]:
     """``got`` (a tuple, list or array of ``n`` numbers) as floats, or :class:`Wrong`."""
     what = f"a tuple of {n} numbers, like {example}"
     if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__len__"):
-        raise Wrong(f"your answer is {_a(got)}; expected {what}.")
+        raise Wrong(f"your answer is {a_type(got)}; expected {what}.")
     if len(got) != n:
         raise Wrong(f"your answer has {len(got)} items; expected {what}.")
     return tuple(as_number(v, what=f"item {i} of your answer") for i, v in enumerate(got))

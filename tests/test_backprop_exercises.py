@@ -101,3 +101,65 @@ def test_linear_backward_hints_point_at_shapes_not_formulas():
     want = (grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0))
     message = check("backprop-linear-backward", transposed).message
     assert not any(number in message for number in _expected_numbers(want))
+
+
+@pytest.mark.parametrize(
+    "key, typical_wrong", [("backprop-chain-rule", 3), ("backprop-two-paths", 3)]
+)
+def test_a_string_gets_its_type_named_before_any_hint(key, typical_wrong):
+    assert (
+        "path" in check(key, typical_wrong).message or "de/db" in check(key, typical_wrong).message
+    )
+    feedback = check(key, str(typical_wrong))
+    assert feedback.status == "not yet" and "your answer is a str" in feedback.message, feedback
+    assert "de/db" not in feedback.message and "path" not in feedback.message
+
+
+def test_number_exercises_take_a_0d_tensor():
+    torch = pytest.importorskip("torch")
+    assert check("backprop-chain-rule", torch.tensor(-4.5)).status == "correct"
+    assert check("backprop-two-paths", torch.tensor(5.0)).status == "correct"
+
+
+def test_div_backward_accepts_any_pair():
+    def as_array(a, b, out_grad):
+        return np.array([out_grad / b, -a / b**2 * out_grad])
+
+    def as_list(a, b, out_grad):
+        return [out_grad / b, -a / b**2 * out_grad]
+
+    def one_element_arrays(a, b, out_grad):
+        return np.array([out_grad / b]), np.array([-a / b**2 * out_grad])
+
+    for right in (as_array, as_list, one_element_arrays):
+        feedback = check("backprop-div-backward", right)
+        assert feedback.status == "correct", feedback
+
+
+def test_div_backward_names_wrong_types():
+    expected = {
+        (lambda a, b, g: "1 / b, -a / b**2"): "your function returns a str",
+        (lambda a, b, g: ("1 / b", "-a / b**2")): "grad_a for a=6, b=3, out_grad=1 is a str",
+        (lambda a, b, g: (np.array([g / b, 1.0]), 0.0)): "has shape (2,); expected a single number",
+        (lambda a, b, g: (np.nan, 0.0)): "is nan",
+        (lambda a, b, g: (1, 2, 3)): "a tuple of length 3",
+    }
+    for answer, says in expected.items():
+        feedback = check("backprop-div-backward", answer)
+        assert feedback.status == "not yet" and says in feedback.message, feedback
+        assert "raised" not in feedback.message
+
+
+def test_linear_backward_turns_a_shape_error_into_a_shape_hint():
+    def weight_transposed(x, weight, grad_out):
+        return grad_out @ weight.T, grad_out.T @ x, grad_out.sum(axis=0)
+
+    def dot_transposed(x, weight, grad_out):
+        return np.dot(grad_out, weight.T), grad_out.T @ x, grad_out.sum(axis=0)
+
+    for wrong in (weight_transposed, dot_transposed):
+        feedback = check("backprop-linear-backward", wrong)
+        assert feedback.status == "not yet" and "shape" in feedback.message, feedback
+        assert "raised" not in feedback.message and "core dimension" not in feedback.message
+        for formula in ("grad_out.T @ x", "grad_out @ weight", ".sum(", "transpos"):
+            assert formula not in feedback.message

@@ -126,3 +126,46 @@ def test_compare_arrays_blames_the_type_not_a_value_error():
         compare_arrays("ab", np.zeros(2), what="your output")
     with pytest.raises(Wrong, match="inf or nan"):
         compare_arrays([np.nan, 0.0], np.zeros(2), what="your output")
+
+
+def test_a_scalar_tensor_counts_as_its_number_but_never_nan_or_a_bool():
+    torch = pytest.importorskip("torch")
+    from dlhelpers.checks import Wrong, as_number
+
+    assert as_number(torch.tensor(3.5)) == 3.5
+    assert as_number(torch.tensor(52650)) == 52650.0
+    assert check("pytorch-param-count", torch.tensor(52650)).status == "correct"
+    for bad, says in [
+        (torch.tensor(True), "a bool"),
+        (torch.tensor([1.0, 2.0]), "a Tensor"),
+        (torch.tensor(float("nan")), "finite"),
+    ]:
+        with pytest.raises(Wrong, match=says):
+            as_number(bad)
+
+
+def test_a_torch_module_is_not_taken_for_the_function_asked_for():
+    torch = pytest.importorskip("torch")
+    from dlhelpers.checks import Wrong, call_answer
+
+    with pytest.raises(Wrong, match=r"expected a function \(a `def`\), got a Linear module"):
+        call_answer(torch.nn.Linear(2, 2), np.zeros(2))
+    assert call_answer(lambda x: x + 1, 1) == 2
+
+
+def test_tanh_derivative_hint_points_to_the_table_not_the_formula():
+    message = check("tanh-derivative", lambda x: 1 - np.tanh(x)).message
+    assert "section 2" in message
+    for giveaway in ("square", "1 minus", "1 - tanh", "1 - np.tanh", "tanh(x) ** 2", "tanh^2"):
+        assert giveaway not in message
+
+
+@pytest.mark.parametrize(
+    "name, said",
+    [("int", "an int"), ("str", "a str"), ("Linear", "a Linear"), ("LSTM", "an LSTM"),
+     ("RNN", "an RNN"), ("GRU", "a GRU"), ("ndarray", "an ndarray"), ("Tensor", "a Tensor")],
+)  # fmt: skip
+def test_type_names_get_the_article_they_are_read_with(name, said):
+    from dlhelpers.checks import a_name
+
+    assert a_name(name) == said

@@ -119,3 +119,22 @@ def test_conv_loops_hints():
     assert "shape" in check("cnn-conv-loops", too_big).message
     assert "IndexError" in check("cnn-conv-loops", crashes).message
     assert check("cnn-conv-loops", 3).status == "not yet"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda n, k, s, p, d: round((n + 2 * p - d * (k - 1) - 1) / s) + 1,
+        lambda n, k, s, p, d: round((n + 2 * p - d * (k - 1) - 1) / s + 1),
+        lambda n, k, s, p, d: int(np.round((n + 2 * p - d * (k - 1) - 1) / s)) + 1,
+        lambda n, k, s, p, d: int(np.ceil((n + 2 * p - d * (k - 1) - 1) / s)) + 1,
+    ],
+)
+def test_output_size_rounding_instead_of_floor(fn):
+    feedback = check("cnn-output-size", fn)
+    assert feedback.status == "not yet" and "round down" in feedback.message, feedback
+
+
+def test_output_size_takes_0d_tensors():
+    torch = pytest.importorskip("torch")
+    assert check("cnn-output-size", lambda *a: torch.tensor(output_size(*a))).status == "correct"

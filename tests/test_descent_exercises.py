@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dlhelpers.checks import check
 
@@ -68,3 +69,108 @@ def test_hint_never_prints_the_expected_numbers():
     for value in np.concatenate([new_w, new_v]):
         for fmt in (".6g", ".4g", ".3g", ".2f"):
             assert f"{value:{fmt}}" not in message
+
+
+def test_a_list_or_an_array_of_the_two_passes():
+    def as_list(w, v, grad, lr, momentum):
+        return list(_right(w, v, grad, lr, momentum))
+
+    def stacked(w, v, grad, lr, momentum):
+        return np.stack(_right(w, v, grad, lr, momentum))
+
+    for answer in (as_list, stacked):
+        feedback = check("descent-sgd-step", answer)
+        assert feedback.status == "correct", feedback
+
+
+def test_each_velocity_slip_gets_its_own_hint():
+    """The first case (lr = 0, momentum = 0) must not make one slip look like another."""
+    slips = {
+        "torch's velocity holds no learning rate": lambda v, g, lr, m: m * v + lr * g,
+        "the gradient is missing": lambda v, g, lr, m: m * v,
+        "do not subtract it": lambda v, g, lr, m: m * v - g,
+        "scale the old velocity by the momentum": lambda v, g, lr, m: v + g,
+        "ignores the old velocity": lambda v, g, lr, m: g,
+    }
+    for hint, velocity in slips.items():
+
+        def answer(w, v, grad, lr, momentum, velocity=velocity):
+            new_v = velocity(v, grad, lr, momentum)
+            return w - lr * new_v, new_v
+
+        feedback = check("descent-sgd-step", answer)
+        assert feedback.status == "not yet" and hint in feedback.message, (hint, feedback)
+        others = [h for h in slips if h != hint]
+        assert not any(h in feedback.message for h in others), feedback
+
+
+def test_each_weight_slip_gets_its_own_hint():
+    slips = {
+        "instead of subtracting": lambda w, v, new_v, g, lr: w + lr * new_v,
+        "learning rate is missing": lambda w, v, new_v, g, lr: w - new_v,
+        "raw gradient": lambda w, v, new_v, g, lr: w - lr * g,
+        "old velocity: update it first": lambda w, v, new_v, g, lr: w - lr * v,
+    }
+    for hint, weights in slips.items():
+
+        def answer(w, v, grad, lr, momentum, weights=weights):
+            new_v = momentum * v + grad
+            return weights(w, v, new_v, grad, lr), new_v
+
+        feedback = check("descent-sgd-step", answer)
+        assert feedback.status == "not yet" and hint in feedback.message, (hint, feedback)
+
+
+def test_wrong_types_are_named_not_blamed_on_the_learners_code():
+    def str_velocity(w, v, grad, lr, momentum):
+        return w - lr * (momentum * v + grad), "v"
+
+    def str_list_velocity(w, v, grad, lr, momentum):
+        return w - lr * (momentum * v + grad), [str(x) for x in momentum * v + grad]
+
+    def a_string(w, v, grad, lr, momentum):
+        return "w - lr * (momentum * v + grad)"
+
+    def three_things(w, v, grad, lr, momentum):
+        return w, v, grad
+
+    expected = {
+        str_velocity: "the new velocity (lr=0.0, momentum=0.0) is a str",
+        str_list_velocity: "holds a str",
+        a_string: "your function returns a str; return two things",
+        three_things: "a tuple of length 3",
+    }
+    for answer, says in expected.items():
+        feedback = check("descent-sgd-step", answer)
+        assert feedback.status == "not yet" and says in feedback.message, feedback
+        assert "raised" not in feedback.message
+
+
+def test_nan_never_passes():
+    def nan_weights(w, v, grad, lr, momentum):
+        new_v = momentum * v + grad
+        return (w - lr * new_v) * np.nan, new_v
+
+    feedback = check("descent-sgd-step", nan_weights)
+    assert feedback.status == "not yet" and "nan" in feedback.message
+
+
+def test_gradient_refuses_strings_and_accepts_any_sequence():
+    for text in (("-4", "-5"), "-4, -5"):
+        feedback = check("descent-gradient", text)
+        assert feedback.status == "not yet" and "a str" in feedback.message, feedback
+    for right in ((-4, -5), [-4.0, -5.0], np.array([-4.0, -5.0])):
+        assert check("descent-gradient", right).status == "correct"
+    assert check("descent-gradient", (float("nan"), -5)).status == "not yet"
+
+
+def test_number_exercises_check_the_type_before_the_typical_mistake():
+    # A string holding a typical wrong number gets its type named, not that number's hint.
+    feedback = check("descent-max-lr", "0.16666")
+    assert feedback.status == "not yet" and "a str" in feedback.message
+    assert "minimum" not in feedback.message
+    feedback = check("descent-cross-entropy", "-1")
+    assert feedback.status == "not yet" and "a str" in feedback.message
+    assert "never negative" not in feedback.message
+    torch = pytest.importorskip("torch")
+    assert check("descent-max-lr", torch.tensor(1 / 3)).status == "correct"

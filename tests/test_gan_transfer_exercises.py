@@ -77,6 +77,11 @@ def test_stub_right_wrong_type_and_nan(key):
         assert check(key, stub).status == "not attempted", check(key, stub)
 
 
+def _replaced(model, layer):
+    model[-1] = layer
+    return model
+
+
 def _frozen_all(module):
     for p in module.parameters():
         p.requires_grad_(False)
@@ -97,7 +102,7 @@ def _frozen_all(module):
         (
             "gan-generator-gradient",
             lambda d, k: -1 / (1 - d) if k == "saturating" else d - 1,
-            "dD/dz",
+            "dD/ds",
         ),
         ("gan-generator-gradient", lambda d, k: 0.0, "not it"),
         ("gan-mode-count", lambda s, c, r: len(s), "each once"),
@@ -107,8 +112,8 @@ def _frozen_all(module):
         ("transfer-trainable", 100, "conv1"),
         ("transfer-freeze", lambda m: list(m.parameters()), "still has requires_grad=True"),
         ("transfer-new-head", lambda m, n: m, "still the old one"),
-        ("transfer-new-head", lambda m, n: m.__setitem__(-1, nn.Linear(16, 10)), "outputs"),
-        ("transfer-new-head", lambda m, n: m.__setitem__(-1, nn.Linear(8, n)), "in_features"),
+        ("transfer-new-head", lambda m, n: _replaced(m, nn.Linear(16, 10)), "outputs"),
+        ("transfer-new-head", lambda m, n: _replaced(m, nn.Linear(8, n)), "in_features"),
         (
             "transfer-param-groups",
             lambda m, b, h: torch.optim.Adam(m.parameters(), lr=b),
@@ -135,3 +140,74 @@ def test_freezing_too_much_or_too_little():
 
     assert check("transfer-freeze", everything).status == "correct"
     assert "weight or the bias" in check("transfer-freeze", only_weight).message
+
+
+def _no_return(model, n_classes):
+    model[-1] = nn.Linear(model[-1].in_features, n_classes)
+
+
+def _returns_done(model, n_classes):
+    model[-1] = nn.Linear(model[-1].in_features, n_classes)
+    return "done"
+
+
+def _only_the_layer(model, n_classes):
+    return nn.Linear(model[-1].in_features, n_classes)
+
+
+def _head_twice(model, body_lr, head_lr):
+    return torch.optim.Adam(
+        [
+            {"params": model.parameters(), "lr": body_lr},
+            {"params": model[-1].parameters(), "lr": head_lr},
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "key, answer, hint",
+    [
+        # a function that changes the model in place but does not return it (it used to pass)
+        ("transfer-new-head", _no_return, "returns None"),
+        ("transfer-new-head", _no_return, "`return`"),
+        # a wrong type returned (it used to pass: the judge fell back to the mutated model)
+        ("transfer-new-head", _returns_done, "returns a str"),
+        ("transfer-new-head", lambda m, n: nn.ReLU(), "returns a ReLU"),
+        # only the new layer returned (it used to crash: 'Linear' object is not subscriptable)
+        ("transfer-new-head", _only_the_layer, "whole model"),
+        # the head listed in both groups (it used to surface Adam's own ValueError)
+        ("transfer-param-groups", _head_twice, "exactly one group"),
+    ],
+)
+def test_transfer_returns_and_groups(key, answer, hint):
+    feedback = check(key, answer)
+    assert feedback.status == "not yet" and hint in feedback.message, feedback
+    assert "raised" not in feedback.message, feedback
+
+
+@pytest.mark.parametrize("key", ["transfer-freeze", "transfer-new-head", "transfer-param-groups"])
+@pytest.mark.parametrize("layer", [nn.Linear(84, 10), nn.Sequential(nn.ReLU())])
+def test_a_module_instead_of_a_function_is_refused(key, layer):
+    # a module is callable: it used to be called with the model and crash inside torch
+    feedback = check(key, layer)
+    name = type(layer).__name__
+    assert feedback.status == "not yet", feedback
+    assert f"expected a function (a `def`), got a {name} module." == feedback.message, feedback
+
+
+def test_new_head_accepts_a_new_sequential():
+    def rebuilt(model, n_classes):
+        return nn.Sequential(*model[:-1], nn.Linear(model[-1].in_features, n_classes))
+
+    assert check("transfer-new-head", rebuilt).status == "correct"
+
+
+def test_generator_gradient_hints_name_the_logit_s():
+    # notebook 10 calls the logit s; z is the generator's noise
+    for answer in (
+        lambda d, k: -1 / (1 - d) if k == "saturating" else d - 1,
+        lambda d, k: 0.0,
+    ):
+        message = check("gan-generator-gradient", answer).message
+        assert "sigmoid(s)" in message and "logit s" in message, message
+        assert "sigmoid(z)" not in message and "dD/dz" not in message, message

@@ -43,3 +43,32 @@ def test_dense_forward_exercise():
     assert "transposing" in check("networks-dense-forward", no_transpose).message
     assert "activation" in check("networks-dense-forward", no_activation).message
     assert check("networks-dense-forward", right)
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        ((64.7, 784), "is a float (64.7), not a whole number"),  # was accepted as (64, 784)
+        ("64", "your answer is a str"),  # was read as the shape (6, 4)
+        ("64 by 784", "your answer is a str"),
+        (64, "your answer is an int"),
+        ((True, 784), "item 0 of your answer is a bool"),
+        ({"out": 64}, "your answer is a dict"),
+    ],
+)
+def test_weight_shape_refuses_non_integers_and_strings(answer, says):
+    feedback = check("networks-weight-shape", answer)
+    assert feedback.status == "not yet" and says in feedback.message, feedback
+    assert "(64, 784)" not in feedback.message
+
+
+def test_weight_shape_accepts_any_form_of_the_right_shape():
+    torch = pytest.importorskip("torch")
+    for right in ([64, 784], np.array([64, 784]), torch.nn.Linear(784, 64).weight.shape):
+        assert check("networks-weight-shape", right), right
+
+
+def test_dense_forward_names_a_wrong_type_not_a_judge_crash():
+    feedback = check("networks-dense-forward", lambda X, W, b: "relu(X @ W.T + b)")
+    assert feedback.status == "not yet"
+    assert "your output is a str" in feedback.message and "raised" not in feedback.message

@@ -75,3 +75,40 @@ def test_typical_mistakes_get_a_hint(key, answer, hint):
     feedback = check(key, answer)
     assert feedback.status == "not yet" and hint in feedback.message, feedback
     assert str(RIGHT[key]) not in feedback.message
+
+
+def test_rnn_step_untransposed_square_w_hh_gets_the_transpose_hint():
+    feedback = check("rnn-step", lambda x, h, Wi, Wh, bi, bh: np.tanh(x @ Wi.T + bi + h @ Wh + bh))
+    assert feedback.status == "not yet" and "transposing" in feedback.message, feedback
+    assert "W_hh.T" not in feedback.message and "off at position" not in feedback.message
+
+
+def test_linear_gradient_takes_a_0d_float32_tensor():
+    torch = pytest.importorskip("torch")
+    feedback = check("rnn-linear-gradient", lambda w, k: torch.tensor(w) ** k)
+    assert feedback.status == "correct", feedback
+    wrong = check("rnn-linear-gradient", lambda w, k: torch.tensor(w) * k)
+    assert wrong.status == "not yet" and "multiplies" in wrong.message
+
+
+def test_temperature_a_sampled_index_is_a_single_number_not_probabilities():
+    def sample(logits, T):
+        z = np.asarray(logits) / T
+        e = np.exp(z - z.max())
+        return np.random.default_rng(0).choice(len(logits), p=e / e.sum())
+
+    feedback = check("rnn-temperature", sample)
+    assert feedback.status == "not yet" and "a single number" in feedback.message, feedback
+    assert "V = 5 probabilities" in feedback.message and "shape ()" not in feedback.message
+
+
+def test_temperature_overflow_is_named_once():
+    feedback = check("rnn-temperature", lambda z, T: np.exp(z / T) / np.exp(z / T).sum())
+    assert feedback.status == "not yet" and feedback.message.count("overflow") == 1, feedback
+    assert "inf or nan" in feedback.message
+
+
+def test_temperature_takes_torch_probabilities():
+    torch = pytest.importorskip("torch")
+    softmax = lambda z, T: torch.softmax(torch.as_tensor(z) / T, dim=0)  # noqa: E731
+    assert check("rnn-temperature", softmax).status == "correct"

@@ -91,3 +91,41 @@ def test_weight_decay(weight_decay, status, words):
     pytest.importorskip("torch")
     feedback = check("training-well-weight-decay", weight_decay)
     assert feedback.status == status and words in feedback.message
+
+
+@pytest.mark.parametrize(
+    "answer, status, words",
+    [
+        ("96", "not yet", "a str"),
+        ("(9, 6)", "not yet", "a str"),
+        ([9.7, 6.2], "not yet", "a float"),
+        ((9, 6.5), "not yet", "a float"),
+        ((True, 6), "not yet", "a bool"),
+        (9, "not yet", "an int"),
+        ((9, 6, 3), "not yet", "3 items"),
+        ((9, float("nan")), "not yet", "finite"),
+        ((9, 6), "correct", "right"),
+        ([9, 6], "correct", "right"),
+        (np.array([9, 6]), "correct", "right"),
+        ((np.int64(9), np.int64(6)), "correct", "right"),
+    ],
+)
+def test_early_stop_refuses_strings_and_fractions(answer, status, words):
+    feedback = check("training-well-early-stop", answer)
+    assert feedback.status == status and words in feedback.message, feedback
+
+
+def test_early_stop_and_steplr_take_0d_tensors():
+    torch = pytest.importorskip("torch")
+    assert check("training-well-early-stop", (torch.tensor(9), torch.tensor(6)))
+    assert check("training-well-early-stop", torch.tensor([9, 6]))
+    assert check("training-well-steplr", torch.tensor(0.05)).status == "correct"
+    off_by_one = check("training-well-steplr", torch.tensor(0.025))
+    assert off_by_one.status == "not yet" and "one halving too many" in off_by_one.message
+
+
+@pytest.mark.parametrize("answer", ["0.05", "0.025", [0.05], True])
+def test_steplr_wrong_types_name_the_type(answer):
+    feedback = check("training-well-steplr", answer)
+    assert feedback.status == "not yet" and "expected a number" in feedback.message, feedback
+    assert "halving" not in feedback.message

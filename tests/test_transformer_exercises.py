@@ -103,3 +103,13 @@ def test_positional_encoding_hints():
     assert "swapped" in check("attn-positions", swapped).message
     assert "2i/d" in check("attn-positions", plain_i).message
     assert "shape" in check("attn-positions", lambda T, d: np.zeros((d, T))).message
+
+
+def test_wrong_type_message_reads_well():
+    # it said "your weights for Q (3, 2), K (4, 2) is a str"
+    feedback = check("attn-weights", lambda Q, K: "weights")
+    assert feedback.status == "not yet", feedback
+    assert "the output for Q (3, 2), K (4, 2) is a str;" in feedback.message, feedback
+    assert "weights for" not in feedback.message
+    shape = check("attn-weights", lambda Q, K: np.zeros((K.shape[0], Q.shape[0])))
+    assert "the output for Q (3, 2), K (4, 2) has shape (4, 3)" in shape.message, shape

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import Wrong, call_answer, compare_arrays, exercise, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    a_type,
+    as_number,
+    call_answer,
+    compare_arrays,
+    exercise,
+    is_stub,
+    number_close,
+)
 
 __all__ = []
 
 
-def _near(answer, value: float) -> bool:
-    try:
-        return bool(np.isclose(float(answer), value))
-    except (TypeError, ValueError):
-        return False
+def _number(answer) -> float:
+    """The answer as a finite number: a str ("3"), a bool or NaN gets its type named first,
+    never the hint written for a wrong number."""
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    return as_number(answer)
 
 
 @exercise(
@@ -22,13 +33,14 @@ def _near(answer, value: float) -> bool:
 )
 def _chain_rule(answer):
     a, f = 3.0, -1.5  # b = -2 and c = 4 do not enter dL/db
-    if _near(answer, a):
+    value = _number(answer)
+    if np.isclose(value, a):
         raise Wrong(
             "that is de/db alone; the gradient still has to pass through the final "
             "multiplication by f."
         )
     number_close(
-        answer,
+        value,
         a * f,
         hint="Walk back from L: dL/dd = f, dd/de = 1 (a sum), de/db = a; "
         "multiply the local gradients along the path.",
@@ -39,18 +51,26 @@ def _chain_rule(answer):
 @exercise("backprop-two-paths", "y = x * (x + 1) at x = 2: find dy/dx.")
 def _two_paths(answer):
     x = 2.0
-    if _near(answer, x + 1) or _near(answer, x):
+    value = _number(answer)
+    if np.isclose(value, x + 1) or np.isclose(value, x):
         raise Wrong(
             "that is one path only. x reaches y twice (as the left factor and inside "
             "x + 1); the chain rule adds the contributions of every path."
         )
     number_close(
-        answer,
+        value,
         2 * x + 1,
         hint="Treat the two uses of x separately: d/dx of the left factor times "
         "(x + 1), plus x times d/dx of (x + 1). Then add.",
     )
     return "two paths, added: this is why Value's backward uses += (and why x*x gives 2x)."
+
+
+def _one_number(got, what: str) -> float:
+    """A number, a 0-d tensor or a 1-element array as a float; else :class:`Wrong` naming it."""
+    if isinstance(got, np.ndarray) and got.size == 1:
+        got = got.reshape(())  # np.array([x]) holds the right number too
+    return as_number(got, what=what)
 
 
 def _div_reference(a, b, out_grad):
@@ -65,18 +85,31 @@ def _div_backward(fn):
     cases = [(6.0, 3.0, 1.0), (-1.5, 0.5, 2.0), (2.0, -4.0, -0.5), (0.0, 2.5, 3.0)]
     for a, b, g in cases:
         got = call_answer(fn, a, b, g)
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            raise Wrong("return two numbers: (grad_a, grad_b).")
+        if (
+            isinstance(got, str | bytes | dict | set)
+            or not hasattr(got, "__len__")
+            or getattr(got, "ndim", 1) == 0
+        ):
+            raise Wrong(
+                f"your function returns {a_type(got)}; return two numbers: (grad_a, grad_b)."
+            )
+        if len(got) != 2:
+            raise Wrong(
+                f"your function returns {a_type(got)} of length {len(got)}; "
+                "return two numbers: (grad_a, grad_b)."
+            )
         want_a, want_b = _div_reference(a, b, g)
         where = f"for a={a:g}, b={b:g}, out_grad={g:g}"
-        if not np.isclose(float(got[0]), want_a):
+        grad_a = _one_number(got[0], f"grad_a {where}")
+        grad_b = _one_number(got[1], f"grad_b {where}")
+        if not np.isclose(grad_a, want_a):
             raise Wrong(
-                f"grad_a {where} is {float(got[0]):.4g}. The local derivative of a / b "
+                f"grad_a {where} is {grad_a:.4g}. The local derivative of a / b "
                 "with respect to a is 1 / b; multiply it by out_grad."
             )
-        if not np.isclose(float(got[1]), want_b):
+        if not np.isclose(grad_b, want_b):
             raise Wrong(
-                f"grad_b {where} is {float(got[1]):.4g}. Write a / b as a · b^-1 and "
+                f"grad_b {where} is {grad_b:.4g}. Write a / b as a · b^-1 and "
                 "differentiate b^-1; do not forget out_grad."
             )
     return "both local derivatives, each times the gradient that arrived from above."
@@ -97,7 +130,18 @@ def _linear_backward(fn):
         x = rng.normal(size=(n, d_in))
         weight = rng.normal(size=(d_out, d_in))
         grad_out = rng.normal(size=(n, d_out))
-        got = call_answer(fn, x.copy(), weight.copy(), grad_out.copy())
+        try:
+            got = call_answer(fn, x.copy(), weight.copy(), grad_out.copy())
+        except ValueError as err:
+            if "matmul" in str(err) or "shapes" in str(err) or "aligned" in str(err):
+                raise Wrong(
+                    f"a matrix product in your function failed: its shapes do not fit. Here x "
+                    f"has shape (N, in) = {x.shape}, weight (out, in) = {weight.shape} and "
+                    f"grad_out (N, out) = {grad_out.shape}. In A @ B the last axis of A must "
+                    "match the first axis of B, and each gradient has the shape of what it "
+                    "is the gradient of: write the shapes under each product you wrote."
+                ) from None
+            raise
         if not isinstance(got, tuple | list) or len(got) != 3:
             raise Wrong("return three arrays: (grad_x, grad_weight, grad_bias).")
         hints = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dlhelpers.checks import (
@@ -23,9 +25,9 @@ __all__ = []
 _SIZE_CASES = [
     (28, 5, 1, 2, 1),  # LeNet's first layer
     (28, 3, 1, 0, 1),  # forgetting "+ 1"
-    (32, 3, 2, 1, 1),  # stride divides evenly
-    (13, 3, 2, 0, 1),  # floor, not round or ceil
-    (10, 4, 3, 1, 1),
+    (32, 3, 2, 1, 1),  # 31 / 2: floor, not round half up or ceil
+    (13, 3, 2, 0, 1),  # stride divides evenly
+    (10, 4, 3, 1, 1),  # 8 / 3: floor, not round (any kind) or ceil
     (20, 3, 1, 0, 2),  # dilation
     (17, 5, 2, 3, 2),
 ]
@@ -49,6 +51,13 @@ def _output_size(fn):
             raise Wrong(f"{case}: a dilated kernel spans d*(k - 1) + 1 pixels, not k.")
         if value != int(value):
             raise Wrong(f"{case}: a number of pixels is whole; round down (floor division //).")
+        quotient = (n + 2 * p - d * (k - 1) - 1) / s
+        rounded = {round(quotient) + 1, round(quotient + 1), math.ceil(quotient) + 1}
+        if value in rounded:
+            raise Wrong(
+                f"{case}: a window position that does not fit whole is dropped, so round "
+                "down (floor division //), not to the nearest or up."
+            )
         one_side = (n + p - d * (k - 1) - 1) // s + 1
         if p > 0 and value in (conv2d_output_size(n, k, s, 0, d), one_side):
             raise Wrong(f"{case}: padding p adds p pixels on *each* side.")

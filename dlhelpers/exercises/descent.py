@@ -7,6 +7,10 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    a_type,
+    array_of_shape,
+    as_number,
+    as_numbers,
     call_answer,
     compare_arrays,
     exercise,
@@ -20,6 +24,13 @@ _LOGITS = np.array([2.0, 1.0, -1.0])
 _TARGET = 1
 
 
+def _number(answer) -> float:
+    """The answer as a finite number; a str, a bool or NaN gets its type named, never a hint."""
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    return as_number(answer)
+
+
 @exercise(
     "descent-gradient",
     "The gradient (df/dx, df/dy) of f(x, y) = x^2 + 3xy + 2y^2 at the point (1, -2).",
@@ -27,12 +38,9 @@ _TARGET = 1
 def _(answer):
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a pair of numbers.")
-    try:
-        got = np.asarray(answer, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise Wrong("expected two numbers, (df/dx, df/dy).") from None
-    if got.shape != (2,):
-        raise Wrong(f"expected two numbers, (df/dx, df/dy); you gave {got.size}.")
+    if isinstance(answer, np.ndarray) and answer.size == 2:
+        answer = answer.reshape(-1)  # a row or a column of two numbers is fine too
+    got = as_numbers(answer, 2, example="(df/dx, df/dy)")
     x, y = 1.0, -2.0
     want = np.array([2 * x + 3 * y, 3 * x + 4 * y])
     hints = [
@@ -50,18 +58,14 @@ def _(answer):
 )
 def _(answer):
     curvature = 6.0  # f''(w)
-    if not is_stub(answer):
-        try:
-            value = float(answer)
-        except (TypeError, ValueError):
-            value = None
-        if value is not None and np.isclose(value, 1 / curvature, rtol=0.02):
-            raise Wrong(
-                "that rate lands on the minimum in one step, the fastest one; larger "
-                "rates overshoot but can still shrink. Where do they stop shrinking?"
-            )
+    value = _number(answer)
+    if np.isclose(value, 1 / curvature, rtol=0.02):
+        raise Wrong(
+            "that rate lands on the minimum in one step, the fastest one; larger "
+            "rates overshoot but can still shrink. Where do they stop shrinking?"
+        )
     number_close(
-        answer,
+        value,
         2 / curvature,
         rtol=0.02,
         hint="one step maps w to w - lr·f'(w) = (1 - lr·f'')·w with f'' the curvature; "
@@ -71,18 +75,58 @@ def _(answer):
 
 
 _ORDINALS = ("first", "second", "third", "fourth")
+_RTOL, _ATOL = 1e-6, 1e-9  # as compare_arrays
 
 
-def _diagnose(got, want, candidates, what, where, nudge):
-    """A targeted hint for a wrong array: the first mistake in ``candidates`` it matches,
-    else which coordinate is off and in which direction (never the expected value)."""
-    got = np.asarray(got, dtype=float)
-    for wrong, hint in candidates:
-        if np.allclose(got, wrong) and not np.allclose(wrong, want):
-            return f"{what} {where}: {hint}"
-    i = int(np.argwhere(~np.isclose(got, want))[0][0])
-    side = "too large" if got[i] > want[i] else "too small"
-    return f"the {_ORDINALS[i]} coordinate of {what} {where} is {side}: {nudge}"
+def _two_things(out) -> tuple:
+    """``(new_w, new_v)`` from a tuple, a list or an array whose first axis has length 2."""
+    ask = "return two things: the new weights and the new velocity, `return new_w, new_v`."
+    if (
+        isinstance(out, str | bytes | dict | set)
+        or not hasattr(out, "__len__")
+        or getattr(out, "ndim", 1) == 0
+    ):
+        raise Wrong(f"your function returns {a_type(out)}; {ask}")
+    if len(out) != 2:
+        raise Wrong(f"your function returns {a_type(out)} of length {len(out)}; {ask}")
+    return out[0], out[1]
+
+
+def _as_array(got, want: np.ndarray, what: str) -> np.ndarray:
+    """``got`` as a finite float array of ``want``'s shape, else :class:`Wrong` saying why."""
+    if isinstance(got, str | bytes | dict):
+        raise Wrong(f"{what} is {a_type(got)}; expected an array of shape {want.shape}.")
+    try:
+        texts = np.asarray(got).dtype.kind in ("U", "S")  # ["1", "2"] is not numbers
+    except (TypeError, ValueError):
+        texts = False  # ragged: array_of_shape and compare_arrays say so
+    if texts:
+        raise Wrong(f"{what} holds a str; expected an array of numbers of shape {want.shape}.")
+    arr = array_of_shape(got, want.shape)
+    if arr is None or not np.all(np.isfinite(arr)):
+        compare_arrays(got, want, what=what)  # names the type, the shape or the nan
+        raise Wrong(f"{what} is {a_type(got)}; expected an array of shape {want.shape}.")
+    return arr
+
+
+def _velocity_slips(w, v, g, lr, momentum):
+    return [
+        (g, "it ignores the old velocity: keep momentum * v and add the gradient."),
+        (momentum * v, "the gradient is missing: add it to momentum * v."),
+        (momentum * v - g, "add the gradient to momentum * v (do not subtract it)."),
+        (v + g, "scale the old velocity by the momentum before adding the gradient."),
+        (momentum * v + lr * g, "torch's velocity holds no learning rate."),
+    ]
+
+
+def _weight_slips(w, v, g, lr, momentum):
+    new_v = momentum * v + g
+    return [
+        (w + lr * new_v, "did you add lr * velocity instead of subtracting it?"),
+        (w - new_v, "the learning rate is missing: the step is lr * velocity."),
+        (w - lr * g, "it steps along the raw gradient: use the *new* velocity."),
+        (w - lr * v, "it steps along the old velocity: update it first."),
+    ]
 
 
 @exercise(
@@ -92,49 +136,40 @@ def _diagnose(got, want, candidates, what, where, nudge):
 def _(fn):
     rng = np.random.default_rng(3)
     cases = [(0.0, 0.0), (0.1, 0.0), (0.05, 0.9), (0.3, 0.5)]
+    runs = []  # (where, inputs, [(got, want) for the velocity, then the weights])
     for lr, momentum in cases:
         w, v, g = rng.normal(size=(3, 4))
-        out = call_answer(fn, w.copy(), v.copy(), g.copy(), lr, momentum)
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise Wrong(
-                "return two things: the new weights and the new velocity, `return new_w, new_v`."
-            )
-        new_v = momentum * v + g
+        new_v, new_w = momentum * v + g, w - lr * (momentum * v + g)
+        got_w, got_v = _two_things(call_answer(fn, w.copy(), v.copy(), g.copy(), lr, momentum))
         where = f"(lr={lr}, momentum={momentum})"
-        for got, want, what, nudge, candidates in (
-            (
-                out[1],
-                new_v,
-                "the new velocity",
-                "it mixes the old velocity, scaled by the momentum, with the gradient.",
-                [
-                    (g, "it ignores the old velocity: keep momentum * v and add the gradient."),
-                    (momentum * v, "the gradient is missing: add it to momentum * v."),
-                    (momentum * v - g, "add the gradient to momentum * v (do not subtract it)."),
-                    (v + g, "scale the old velocity by the momentum before adding the gradient."),
-                    (momentum * v + lr * g, "torch's velocity holds no learning rate."),
-                ],
-            ),
-            (
-                out[0],
-                w - lr * new_v,
-                "the new weights",
-                "step against the *new* velocity, scaled by the learning rate.",
-                [
-                    (w + lr * new_v, "did you add lr * velocity instead of subtracting it?"),
-                    (w - new_v, "the learning rate is missing: the step is lr * velocity."),
-                    (w - lr * g, "it steps along the raw gradient: use the *new* velocity."),
-                    (w - lr * v, "it steps along the old velocity: update it first."),
-                ],
-            ),
-        ):
-            try:
-                compare_arrays(got, want, what=f"{what} {where}")
-            except Wrong:
-                got = np.asarray(got, dtype=float)
-                if got.shape != want.shape or not np.all(np.isfinite(got)):
-                    raise
-                raise Wrong(_diagnose(got, want, candidates, what, where, nudge)) from None
+        got_v = _as_array(got_v, new_v, f"the new velocity {where}")
+        got_w = _as_array(got_w, new_w, f"the new weights {where}")
+        runs.append((where, (w, v, g, lr, momentum), [(got_v, new_v), (got_w, new_w)]))
+    # The first case and quantity that is off is reported, with the hint of the slip that
+    # explains *every* case: a slip can coincide with the right update in one case (lr = 0
+    # or momentum = 0) or with another slip, but not across all four.
+    for where, _inputs, pairs in runs:
+        for k, (got, want) in enumerate(pairs):
+            if np.allclose(got, want, rtol=_RTOL, atol=_ATOL):
+                continue
+            what, nudge, slips = (
+                (
+                    "the new velocity",
+                    "it mixes the old velocity, scaled by the momentum, with the gradient.",
+                    _velocity_slips,
+                ),
+                (
+                    "the new weights",
+                    "step against the *new* velocity, scaled by the learning rate.",
+                    _weight_slips,
+                ),
+            )[k]
+            for i, (_, hint) in enumerate(slips(*runs[0][1])):
+                if all(np.allclose(r[2][k][0], slips(*r[1])[i][0]) for r in runs):
+                    raise Wrong(f"{what} {where}: {hint}")
+            j = int(np.argwhere(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL))[0][0])
+            side = "too large" if got[j] > want[j] else "too small"
+            raise Wrong(f"the {_ORDINALS[j]} coordinate of {what} {where} is {side}: {nudge}")
     return "right: that is the whole of torch.optim.SGD with momentum (no dampening)."
 
 
@@ -144,22 +179,17 @@ def _(fn):
 )
 def _(answer):
     logp = _LOGITS - np.log(np.exp(_LOGITS).sum())
-    if not is_stub(answer):
-        try:
-            value = float(answer)
-        except (TypeError, ValueError):
-            value = None
-        if value is not None and value < 0:
-            raise Wrong("a cross-entropy is never negative: it is minus the log of a probability.")
-        if value is not None and np.isclose(value, np.exp(logp[_TARGET]), rtol=5e-3):
-            raise Wrong("that is the probability of the true class; the loss is minus its log.")
-        if value is not None and np.isclose(value, -logp[0], rtol=5e-3):
-            raise Wrong(
-                "that is the loss for class 0; classes count from 0, so class 1 is the "
-                "second logit."
-            )
+    value = _number(answer)
+    if value < 0:
+        raise Wrong("a cross-entropy is never negative: it is minus the log of a probability.")
+    if np.isclose(value, np.exp(logp[_TARGET]), rtol=5e-3):
+        raise Wrong("that is the probability of the true class; the loss is minus its log.")
+    if np.isclose(value, -logp[0], rtol=5e-3):
+        raise Wrong(
+            "that is the loss for class 0; classes count from 0, so class 1 is the second logit."
+        )
     number_close(
-        answer,
+        value,
         -logp[_TARGET],
         rtol=2e-3,
         hint="softmax first: p_k = exp(z_k) / sum_j exp(z_j); then the loss is -log p_1.",

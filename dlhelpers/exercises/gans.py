@@ -81,12 +81,12 @@ def _generator_gradient(fn):
                 )
             if kind == "saturating" and np.isclose(value, -1 / (1 - d)):
                 raise Wrong(
-                    "that is the derivative with respect to D; the network outputs a logit z with "
-                    "D = sigmoid(z), so multiply by dD/dz = D (1 - D)."
+                    "that is the derivative with respect to D; the network outputs a logit s with "
+                    "D = sigmoid(s), so multiply by dD/ds = D (1 - D)."
                 )
             raise Wrong(
                 f"generator_gradient({d}, {kind!r}) gave {value:g}, which is not it. Differentiate "
-                "log(1 - sigmoid(z)) and -log(sigmoid(z)) with respect to z."
+                "log(1 - sigmoid(s)) and -log(sigmoid(s)) with respect to the logit s."
             )
     return "-D for the saturating loss (nothing when D is near 0), -(1 - D) for the non-saturating one."
 

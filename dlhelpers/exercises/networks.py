@@ -7,6 +7,9 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    a_type,
+    array_of_shape,
+    as_number,
     call_answer,
     compare_arrays,
     exercise,
@@ -18,12 +21,32 @@ __all__ = []
 
 
 def _shape(answer, what: str) -> tuple[int, ...]:
+    """``answer`` as a tuple of whole numbers, or :class:`Wrong` naming what it is instead.
+
+    A tuple, a list, an integer array or a ``torch.Size`` passes; a string, a bare number,
+    a decimal such as 64.7 or a bool never turns into a shape.
+    """
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a shape, e.g. (3, 4).")
-    try:
-        return tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        raise Wrong(f"give {what} as a tuple of whole numbers, like (3, 4).") from None
+    like = f"expected {what} as a tuple of whole numbers, like (3, 4)"
+    if (
+        isinstance(answer, str | bytes | dict | set)
+        or not hasattr(answer, "__len__")
+        or getattr(answer, "ndim", 1) == 0
+    ):
+        raise Wrong(f"your answer is {a_type(answer)}; {like}.")
+    shape = []
+    for i, item in enumerate(answer):
+        if hasattr(item, "ndim") and getattr(item, "ndim", None) == 0 and hasattr(item, "item"):
+            item = item.item()  # a numpy or torch scalar
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            raise Wrong(f"item {i} of your answer is {a_type(item)}; {like}.")
+        if not (np.isfinite(item) and float(item).is_integer()):
+            raise Wrong(
+                f"item {i} of your answer is a float ({item:g}), not a whole number; {like}."
+            )
+        shape.append(int(item))
+    return tuple(shape)
 
 
 @exercise(
@@ -31,10 +54,13 @@ def _shape(answer, what: str) -> tuple[int, ...]:
     "Count the parameters of Dense(128, relu, input 784) -> Dense(10, softmax).",
 )
 def _param_count(answer):
-    if isinstance(answer, (int, float, np.number)) and answer == 784 * 128 + 128 * 10:
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    value = as_number(answer)
+    if value == 784 * 128 + 128 * 10:
         raise Wrong("you counted the weights; each unit also has a bias.")
     number_close(
-        answer,
+        value,
         784 * 128 + 128 + 128 * 10 + 10,
         hint="A Dense layer from n inputs to m units has an (m, n) weight matrix "
         "plus m biases; add the layers up.",
@@ -96,10 +122,10 @@ def _dense_forward(fn):
                 "shape (N, in) = (5, 4). Which one needs transposing?"
             ) from None
         raise
-    got = np.asarray(got, dtype=float)
-    if got.shape == (3, 5):
+    if array_of_shape(got, (3, 5)) is not None:
         raise Wrong("your output has shape (out, N); the batch should stay in the rows: (N, out).")
-    if got.shape == (5, 3) and np.allclose(got, X @ W.T + b):
+    sums = array_of_shape(got, (5, 3))
+    if sums is not None and np.allclose(sums, X @ W.T + b):
         raise Wrong("the weighted sums are right; now apply the activation (ReLU).")
     compare_arrays(got, _dense_relu(X, W, b), what="your output")
     return "one matrix product computes every unit for every example in the batch."

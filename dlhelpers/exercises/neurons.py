@@ -57,7 +57,9 @@ def _tanh_derivative(fn):
         fn,
         tanh_grad,
         _INPUTS,
-        hint="d/dx tanh(x) can be written with tanh(x) itself: 1 minus its square.",
+        hint="The table of activations in section 2 gives f'(z) for tanh in terms of tanh "
+        "itself; write that column with np.tanh. Check yourself: the slope is 1 at x = 0 and "
+        "close to 0 for large |x|.",
     )
     return "the slope is 1 at x = 0 and vanishes for large |x|: tanh saturates."
 

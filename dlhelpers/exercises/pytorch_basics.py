@@ -7,6 +7,7 @@ import numpy as np
 from dlhelpers.checks import (
     NotAttempted,
     Wrong,
+    a_type,
     as_number,
     call_answer,
     exercise,
@@ -23,12 +24,15 @@ __all__ = []
     "(sum of numel over model.parameters()).",
 )
 def _param_count(answer):
-    if isinstance(answer, (int, float, np.number)) and answer in (784 * 64 + 64 * 32 + 32 * 10,):
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    value = as_number(answer)  # also a 0-d tensor, e.g. torch.tensor([...]).sum()
+    if value == 784 * 64 + 64 * 32 + 32 * 10:
         raise Wrong("that counts the weights only: every nn.Linear also has a bias vector.")
-    if isinstance(answer, (int, float, np.number)) and answer == 6:
+    if value == 6:
         raise Wrong("that is the number of parameter *tensors*; add up their numel().")
     number_close(
-        answer,
+        value,
         784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10,
         hint="Sum p.numel() over model.parameters(); notebook 02 counted the same "
         "784-64-32-10 network by hand, layer by layer.",
@@ -45,9 +49,18 @@ def _logits_loss(answer):
 
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a loss, e.g. nn.SomeLoss().")
+    if _is_functional(answer):
+        raise Wrong(
+            "that is the functional form, a plain function from torch.nn.functional. "
+            "Here a loss *module* is wanted: a class from torch.nn, e.g. nn.SomeLoss() "
+            "(an instance or the class)."
+        )
     kind = answer if isinstance(answer, type) else type(answer)
     if not (isinstance(kind, type) and issubclass(kind, nn.Module)):
-        raise Wrong("give a loss from torch.nn, e.g. nn.SomeLoss() (an instance or the class).")
+        raise Wrong(
+            f"your answer is {a_type(answer)}; give a loss from torch.nn, e.g. nn.SomeLoss() "
+            "(an instance or the class)."
+        )
     if issubclass(kind, nn.CrossEntropyLoss):
         return (
             "nn.CrossEntropyLoss takes raw logits and applies log-softmax itself: "
@@ -72,6 +85,18 @@ def _logits_loss(answer):
     )
 
 
+def _is_functional(answer) -> bool:
+    """True for a function of torch.nn.functional (F.cross_entropy, F.nll_loss, ...)."""
+    import torch.nn.functional as F
+
+    if isinstance(answer, type) or not callable(answer):
+        return False
+    name = getattr(answer, "__name__", None)
+    return (isinstance(name, str) and getattr(F, name, None) is answer) or getattr(
+        answer, "__module__", None
+    ) == "torch.nn.functional"
+
+
 def _reference_accuracy(logits, y) -> float:
     return float((np.asarray(logits).argmax(axis=1) == np.asarray(y)).mean())
 
@@ -86,16 +111,29 @@ def _accuracy(fn):
     for n, c in ((7, 3), (50, 10), (1, 10)):
         cases.append((rng.normal(size=(n, c)), rng.integers(0, c, n)))
     for logits, y in cases:
-        got = call_answer(fn, logits.copy(), y.copy())
+        try:
+            got = call_answer(fn, logits.copy(), y.copy())
+        except (ValueError, RuntimeError) as err:
+            if "broadcast" in str(err) or "must match the size" in str(err):
+                raise Wrong(
+                    f"for logits of shape {logits.shape} and labels of shape {y.shape} your "
+                    "predictions could not be compared with y: there is one prediction per row "
+                    "(one per image), the argmax across that row's classes. Check the axis "
+                    "of your argmax."
+                ) from None
+            raise
         want = _reference_accuracy(logits, y)
         try:
-            value = float(got)
-        except (TypeError, ValueError):
-            raise Wrong(
-                "return one number, a fraction between 0 and 1 (try float(...) around a mean)."
-            ) from None
+            value = as_number(got, what="your accuracy")
+        except Wrong as err:
+            raise Wrong(f"{err} Return one number, a fraction between 0 and 1.") from None
         if np.isclose(value, want * len(y)) and len(y) > 1 and want > 0:
             raise Wrong("that is the number of hits; divide by the number of samples.")
+        if want > 0 and np.isclose(value, 100 * want):
+            raise Wrong(
+                f"for logits of shape {logits.shape} you returned {value:.4g}: that looks like "
+                "a percent. Return a fraction between 0 and 1, not a percent."
+            )
         if not np.isclose(value, want, atol=1e-9):
             raise Wrong(
                 f"for logits of shape {logits.shape} you returned {value:.4g}. "

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import NotAttempted, Wrong, as_number, exercise, is_stub, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    a_type,
+    as_number,
+    as_numbers,
+    exercise,
+    is_stub,
+    number_close,
+)
 
 __all__ = ["QUIZ_VAL_LOSSES", "overfitting_quiz_runs"]
 
@@ -67,18 +76,16 @@ def _(answer):
     "of epoch 26, after 25 calls to scheduler.step().",
 )
 def _(answer):
-    if not is_stub(answer):
-        try:
-            value = float(answer)
-        except (TypeError, ValueError):
-            value = None
-        if value is not None and np.isclose(value, 0.2 * 0.5**3):
-            raise Wrong(
-                "that is one halving too many: the rate changes after steps 10, 20, 30, "
-                "... How many of those have happened after 25 steps?"
-            )
+    if is_stub(answer):
+        raise NotAttempted("replace the `...` with a number.")
+    value = as_number(answer)  # a str is refused here; a 0-d tensor counts as its number
+    if np.isclose(value, 0.2 * 0.5**3):
+        raise Wrong(
+            "that is one halving too many: the rate changes after steps 10, 20, 30, "
+            "... How many of those have happened after 25 steps?"
+        )
     number_close(
-        answer,
+        value,
         0.2 * 0.5 ** (25 // 10),
         rtol=1e-6,
         hint="StepLR multiplies the rate by gamma once every step_size steps: "
@@ -95,10 +102,15 @@ def _(answer):
 def _(answer):
     if is_stub(answer):
         raise NotAttempted("replace the `...` with a pair of epochs, (stop, restored).")
-    try:
-        stop, best = (int(v) for v in answer)
-    except (TypeError, ValueError):
-        raise Wrong("expected two whole numbers: (stop_epoch, restored_epoch).") from None
+    # a str is refused (not read character by character); each item must be a whole number
+    numbers = as_numbers(answer, 2, example="(stop_epoch, restored_epoch)")
+    for i, (item, v) in enumerate(zip(answer, numbers, strict=True)):
+        if not float(v).is_integer():
+            raise Wrong(
+                f"item {i} of your answer is {v:g}, {a_type(item)} with a fractional part; "
+                "epochs are whole numbers (ints), counted from 1."
+            )
+    stop, best = (int(v) for v in numbers)
     losses = np.asarray(QUIZ_VAL_LOSSES)
     want_best = 6  # the lowest loss up to the stop
     want_stop = 9  # three epochs without a new best after epoch 6

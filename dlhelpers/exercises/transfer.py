@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import dis
 
-from dlhelpers.checks import NotAttempted, Wrong, as_number, exercise, is_stub, number_close
+from dlhelpers.checks import (
+    NotAttempted,
+    Wrong,
+    a_type,
+    as_number,
+    exercise,
+    is_stub,
+    number_close,
+    refuse_module,
+)
 
 __all__ = []
 
@@ -28,8 +37,14 @@ def _empty(fn) -> bool:
 
 
 def _function(fn):
+    """``fn`` if it is a learner's function; the same refusals as :func:`call_answer`.
+
+    A torch module is callable too, so ``freeze = nn.Linear(84, 10)`` would be called
+    with the model and crash inside torch: refuse it, as ``call_answer`` does.
+    """
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
+    refuse_module(fn)
     if _empty(fn):
         raise NotAttempted("your function's body is still `...`: fill it in.")
     return fn
@@ -100,7 +115,22 @@ def _new_head(fn):
     result = fn(model, 3)
     if result is Ellipsis:
         raise NotAttempted("your function returns `...`: fill in the body.")
-    model = result if isinstance(result, nn.Module) else model
+    if result is None:
+        did = "changes the model but returns None" if model[-1] is not old else "returns None"
+        raise Wrong(
+            f"your function {did}: the task asks for the model back, so end with a `return`."
+        )
+    if isinstance(result, nn.Linear):
+        raise Wrong(
+            "your function returns only a Linear layer: return the whole model, "
+            "with its last layer replaced by the new one."
+        )
+    if not isinstance(result, nn.Sequential):
+        raise Wrong(
+            f"your function returns {a_type(result)}; expected the model (an nn.Sequential) "
+            "with its last layer replaced."
+        )
+    model = result
     head = model[-1]
     if not isinstance(head, nn.Linear):
         raise Wrong(f"the last layer is a {type(head).__name__}, not an nn.Linear.")
@@ -131,7 +161,15 @@ def _param_groups(fn):
     torch, nn = _torch()
     fn = _function(fn)
     model = _small()
-    opt = fn(model, 1e-4, 1e-2)
+    try:
+        opt = fn(model, 1e-4, 1e-2)
+    except ValueError as err:  # torch's own complaint about a parameter listed twice
+        if "more than one parameter group" not in str(err):
+            raise
+        raise Wrong(
+            "a parameter appears in two of your groups: each parameter belongs to exactly one "
+            "group, so the head's parameters must not be in the body's group too."
+        ) from None
     if opt is Ellipsis or opt is None:
         raise NotAttempted("your function returns `...` or None: fill in the body.")
     if not isinstance(opt, torch.optim.Optimizer):

@@ -48,7 +48,7 @@ def _weights(fn):
                     "those are the scaled scores; turn each row into weights with a softmax."
                 )
         compare_arrays(
-            got, _softmax(scores / np.sqrt(d)), what=f"your weights for Q {Q.shape}, K {K.shape}"
+            got, _softmax(scores / np.sqrt(d)), what=f"the output for Q {Q.shape}, K {K.shape}"
         )
     return "each row is a probability distribution over the keys: where that query looks."
 
