@@ -34,7 +34,8 @@ README = ROOT / "README.md"
 DEFAULT_OUT = SITE / "_build" / "html"
 MARKER = re.compile(r"^<!-- NOTEBOOK-MAP.*?-->\n", flags=re.M | re.S)
 README_ROW = re.compile(
-    r"^\|\s*[^|]*\|\s*\[[^\]]*\]\(notebooks/(?P<name>[^)]+\.ipynb)\)\s*\|\s*(?P<what>.*?)\s*\|\s*$",
+    r"^\|\s*[^|]*\|\s*\[[^\]]*\]\(notebooks/(?P<name>[^)]+\.ipynb)\)\s*\|\s*(?P<what>[^|]*?)\s*\|"
+    r"(?:\s*(?P<time>[^|]*?)\s*\|)?\s*$",
     flags=re.M,
 )
 
@@ -47,28 +48,34 @@ def _first_cell(path: Path) -> str:
 
 def notebook_map(notebooks: Path = NOTEBOOKS, readme: Path = README) -> list[dict]:
     """One entry per notebook in ``notebooks``: name, doc name, title, description."""
-    described = {m["name"]: m["what"] for m in README_ROW.finditer(readme.read_text("utf-8"))}
+    rows = {m["name"]: m for m in README_ROW.finditer(readme.read_text("utf-8"))}
     entries = []
     for path in sorted(notebooks.glob("*.ipynb")):
         first = _first_cell(path)
         heading = re.search(r"^#\s+(.+?)\s*$", first, flags=re.M)
         title = heading.group(1) if heading else path.stem
-        what = described.get(path.name)
+        row = rows.get(path.name)
+        what = row["what"] if row else None
         if not what:  # the first paragraph after the heading, on one line
             paragraphs = [p for p in re.split(r"\n\s*\n", first) if not p.startswith("#")]
             what = " ".join(paragraphs[0].split()) if paragraphs else ""
         entries.append(
-            {"name": path.name, "doc": f"notebooks/{path.stem}", "title": title, "what": what}
+            {
+                "name": path.name,
+                "doc": f"notebooks/{path.stem}",
+                "title": title,
+                "what": what,
+                "time": (row["time"] or "") if row else "",
+            }
         )
     return entries
 
 
 def index_markdown(entries: list[dict], template: Path = SITE / "index.md") -> str:
-    rows = ["| # | notebook | what you see and do |", "|---|---|---|"]
+    rows = ["| # | notebook | what you see and do | time |", "|---|---|---|---|"]
     for e in entries:
-        title = e["title"].replace("|", "\\|")
-        what = e["what"].replace("|", "\\|")
-        rows.append(f"| {e['name'][:2]} | [{title}]({e['doc']}.ipynb) | {what} |")
+        title, what, time_ = (e[k].replace("|", "\\|") for k in ("title", "what", "time"))
+        rows.append(f"| {e['name'][:2]} | [{title}]({e['doc']}.ipynb) | {what} | {time_} |")
     toctree = ["```{toctree}", ":hidden:", ":maxdepth: 1", ""] + [e["doc"] for e in entries]
     table = "\n".join(rows) + "\n\n" + "\n".join(toctree) + "\n```\n"
     text = template.read_text("utf-8")

@@ -1,0 +1,234 @@
+"""Every notebook worked through in JupyterLab as a learner would, in headless Chromium.
+
+`test_browser.py` runs each notebook with run-all and drives its widgets;
+this test works through a notebook the way the course asks a learner to:
+
+1. open it in JupyterLab (a served temporary copy), clear its outputs and run
+   the code cells one at a time, top to bottom (``notebook:run-cell`` on the
+   selected cell, as Shift+Enter does), waiting for each to finish;
+2. at every exercise, run the check four ways: with the stub left in, then
+   with a wrong answer, an answer of the wrong type and the right one typed
+   into the stub cell (the sources are in ``exercise_answers.py``), asserting
+   the check says *not attempted*, *not yet*, *not yet*, *correct*; then put
+   the stub back, so the rest of the notebook runs as it is stored;
+3. after a cell that shows an explorer, move each of its sliders two steps
+   with the keyboard and wait for the kernel to redraw;
+4. assert no cell raised and every widget rendered.
+
+It measures each part in the browser's own clock (seconds running cells,
+checking exercises, redrawing explorers). With ``DLHELPERS_WALKTHROUGH_JSON``
+set to a path, the figures are written there: ``benchmarks/learner_time.py``
+runs this test that way to measure the time a learner needs for a notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from exercise_answers import ANSWERS, CHECK_CELL
+from test_browser import (  # noqa: F401  (fixtures, found by name)
+    NOTEBOOKS,
+    SHOTS,
+    _state,
+    _wait,
+    browser,
+    chromium,
+    lab,
+    open_notebook,
+)
+
+pytestmark = pytest.mark.browser
+
+CELL_TIMEOUT = 120.0  # s; the slowest cell of the course needs about 10 s
+EXPECTED = {
+    "stub": "not attempted",
+    "wrong": "not yet",
+    "wrong_type": "not yet",
+    "right": "correct",
+}
+
+# In the page: select cell i, run it (not awaited: awaiting commands.execute can
+# hang), and resolve with the milliseconds until its reply came back (the cell's
+# execution count, cleared first, is set again) and the kernel is idle.
+JS_RUN_CELL = """([i, timeoutMs]) => new Promise((resolve) => {
+    const app = window.jupyterapp;
+    const nb = app.shell.currentWidget.content;
+    const cell = nb.widgets[i];
+    const kernel = () => app.shell.currentWidget.sessionContext.session.kernel;
+    cell.model.executionCount = null;
+    nb.activeCellIndex = i;
+    nb.deselectAll();
+    const t0 = performance.now();
+    app.commands.execute('notebook:run-cell');
+    const poll = () => {
+        const ms = performance.now() - t0;
+        if (cell.model.executionCount !== null && kernel().status === 'idle') resolve(ms);
+        else if (ms > timeoutMs) resolve(-1);
+        else setTimeout(poll, 20);
+    };
+    setTimeout(poll, 20);
+})"""
+
+JS_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map(
+    c => ({type: c.model.type, source: c.model.sharedModel.getSource()}))"""
+
+JS_SET_SOURCE = """([i, source]) => {
+    window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.setSource(source);
+}"""
+
+# The text a cell printed: stream text and text/plain of every output.
+JS_OUTPUT_TEXT = """(i) => {
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[i];
+    const parts = [];
+    for (let k = 0; k < cell.model.outputs.length; k++) {
+        const out = cell.model.outputs.get(k).toJSON();
+        if (out.output_type === 'stream') parts.push([].concat(out.text).join(''));
+        else if (out.output_type === 'error') parts.push('ERROR ' + out.ename + ': ' + out.evalue);
+        else if (out.data && out.data['text/plain'])
+            parts.push([].concat(out.data['text/plain']).join(''));
+    }
+    return parts.join('');
+}"""
+
+# The slider handles and images inside cell i's rendered widget outputs.
+CELL_SELECTOR = ".jp-NotebookPanel:visible .jp-Notebook .jp-Cell"
+
+
+def _run_cell(page, index: int, what: str) -> float:
+    ms = page.evaluate(JS_RUN_CELL, [index, CELL_TIMEOUT * 1000])
+    if ms < 0:
+        page.screenshot(path=SHOTS / "walkthrough_failed.png")
+        pytest.fail(f"{what} (cell {index}) did not finish within {CELL_TIMEOUT:.0f} s")
+    return ms / 1000
+
+
+def _status_of(text: str, key: str) -> str | None:
+    found = re.search(rf"\[{re.escape(key)}\] (correct|not yet|not attempted)", text)
+    return found.group(1) if found else None
+
+
+def _move_sliders(page, index: int) -> tuple[int, float]:
+    """Move every slider of cell ``index``'s widgets two steps; wait for the redraw."""
+    cell = page.locator(CELL_SELECTOR).nth(index)
+    handles = cell.locator(".widget-slider .noUi-handle")
+    images = cell.locator("img.widget-image")
+    t0, moved = time.monotonic(), 0
+    for k in range(handles.count()):
+        handle = handles.nth(k)
+        if not handle.is_visible():
+            continue
+        handle.scroll_into_view_if_needed()
+        now, low, high = (
+            float(handle.get_attribute(a))
+            for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax")
+        )
+        key = "ArrowRight" if now < (low + high) / 2 else "ArrowLeft"
+        handle.focus()
+        for _ in range(2):
+            handle.press(key)
+            page.wait_for_timeout(50)
+        moved += 1
+        # the redraw is done when the kernel is idle and the pictures stay put
+        stable_since, last, deadline = time.monotonic(), None, time.monotonic() + 60
+        while time.monotonic() < deadline:
+            srcs = [images.nth(j).evaluate("img => img.src") for j in range(images.count())]
+            idle = _state(page)["status"] == "idle"
+            if srcs != last:
+                last, stable_since = srcs, time.monotonic()
+            elif idle and time.monotonic() - stable_since >= 0.3:
+                break
+            time.sleep(0.05)
+    return moved, time.monotonic() - t0
+
+
+def _walk(page, name: str) -> dict:
+    t_start = time.monotonic()
+    _wait(
+        page,
+        "the kernel to start",
+        lambda s: s.get("ready") and s["kernel"] and s["status"] == "idle",
+        60,
+    )
+    page.evaluate("""() => { const app = window.jupyterapp;
+        if (!app.shell.leftCollapsed) app.commands.execute('application:toggle-left-area'); }""")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    _wait(page, "cleared outputs", lambda s: s["pending"] == s["codeCells"], 10)
+    cells = page.evaluate(JS_CELLS)
+
+    run_s = check_s = widget_s = 0.0
+    n_cells = n_attempts = n_sliders = typed = 0
+    exercises = []
+    for i, cell in enumerate(cells):
+        if cell["type"] != "code" or not cell["source"].strip():
+            continue
+        found = CHECK_CELL.search(cell["source"])
+        if not found:
+            run_s += _run_cell(page, i, f"{name}: code cell")
+            n_cells += 1
+            state = _state(page)
+            assert not state["errors"], f"{name}, cell {i}: {state['errors']}"
+            moved, seconds = _move_sliders(page, i)
+            n_sliders += moved
+            widget_s += seconds
+            continue
+
+        key = found.group(1)
+        assert key in ANSWERS, f"{name}: no answers for exercise {key!r} in exercise_answers.py"
+        stub = cells[i - 1]["source"]
+        for j, kind in enumerate(("stub", "wrong", "wrong_type", "right", "stub")):
+            if j:  # the stub itself already ran, as a code cell, just above
+                page.evaluate(
+                    JS_SET_SOURCE, [i - 1, stub if kind == "stub" else ANSWERS[key][kind]]
+                )
+                check_s += _run_cell(page, i - 1, f"{name}: {key} {kind}")
+            check_s += _run_cell(page, i, f"{name}: check {key} after {kind}")
+            n_attempts += 1
+            text = page.evaluate(JS_OUTPUT_TEXT, i)
+            status = _status_of(text, key)
+            assert status == EXPECTED[kind], f"{name}: {key} with the {kind} answer said {text!r}"
+            assert _state(page)["errors"] == [], f"{name}: {key} {kind} raised"
+        typed += len(ANSWERS[key]["right"])
+        exercises.append(key)
+        n_cells += 1
+
+    state = _wait(
+        page,
+        "every widget output to render as a widget",
+        lambda s: all(w["rendered"] for w in s["widgets"]),
+        20,
+    )
+    text = page.locator(".jp-NotebookPanel:visible .jp-Notebook").text_content()
+    assert "Error displaying widget" not in text
+    assert not state["errors"]
+    return {
+        "code_cells_run": n_cells,
+        "run_cells_s": round(run_s, 1),
+        "exercises": exercises,
+        "check_attempts": n_attempts,
+        "check_s": round(check_s, 1),
+        "sliders_moved": n_sliders,
+        "sliders_s": round(widget_s, 1),
+        "answer_characters": typed,
+        "wall_s": round(time.monotonic() - t_start, 1),
+    }
+
+
+NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_work_through_notebook(open_notebook, name):  # noqa: F811 (the imported fixture)
+    page = open_notebook(name)
+    figures = _walk(page, name)
+    print(name, figures)
+    out = os.environ.get("DLHELPERS_WALKTHROUGH_JSON")
+    if out:
+        path = Path(out)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[name] = figures
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
