@@ -63,7 +63,9 @@ def test_saliency_matches_captum(trained, digits):
     _, _, x, y = digits
     for signed in (True, False):
         ours = saliency(trained, x, y, abs=signed)
-        theirs = captum_attr.Saliency(trained).attribute(x.clone(), target=y, abs=signed)
+        theirs = captum_attr.Saliency(trained).attribute(
+            x.clone().requires_grad_(), target=y, abs=signed
+        )
         assert ours.shape == (8, 1, 28, 28) and ours.dtype == np.float64
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-5, atol=1e-7)
         assert (ours >= 0).all() == signed
