@@ -109,8 +109,12 @@ def is_stub(answer: Any) -> bool:
     return answer is None or answer is Ellipsis
 
 
-def check(key: str, answer: Any) -> Feedback:
-    """Judge ``answer`` to exercise ``key``; never reveals the expected answer."""
+def check(key: str, answer: Any, *given: Any) -> Feedback:
+    """Judge ``answer`` to exercise ``key``; never reveals the expected answer.
+
+    ``given`` is what the notebook has that the answer depends on (its data, for
+    instance), passed on to the judge: ``check("key", answer, y_train)``.
+    """
     exercises = _load_all()
     if key not in exercises:
         known = ", ".join(sorted(exercises))
@@ -120,7 +124,7 @@ def check(key: str, answer: Any) -> Feedback:
             key, "not attempted", "replace the `...` with your answer, then run this cell again."
         )
     try:
-        praise = exercises[key].judge(answer)
+        praise = exercises[key].judge(answer, *given)
     except NotAttempted as stub:
         return Feedback(key, "not attempted", str(stub) or "fill in the exercise first.")
     except Wrong as hint:

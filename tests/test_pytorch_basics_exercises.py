@@ -5,25 +5,54 @@ import pytest
 
 from dlhelpers.checks import check
 
+# the training labels of the offline sample (sorted by digit, about 400 each) and of full MNIST
+FULL_MNIST = np.repeat(np.arange(10), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
+
+
+@pytest.fixture(scope="module")
+def sample_labels():
+    from dlhelpers.data import load_mnist
+
+    return load_mnist(offline=True, verbose=False).y_train
+
 
 @pytest.mark.parametrize(
     ("answer", "status", "words"),
     [
         (..., "not attempted", "replace the `...`"),
         (10, "not yet", "does not shuffle"),
-        (8, "not yet", "every* image"),
+        (8, "not yet", "one too few"),
         (7, "not yet", "last 20 %"),
         ("9", "not yet", "a str; expected a number"),
         (float("nan"), "not yet", "finite"),
-        (9, "correct", "never sees a 9"),
-        (np.int64(9), "correct", "never sees a 9"),
+        (9, "correct", "every 9 is in the validation part"),
+        (np.int64(9), "correct", "never sees that digit"),
     ],
 )
-def test_validation_split_judge(answer, status, words):
-    text = str(check("pytorch-validation-split", answer))
+def test_validation_split_judge_on_the_offline_sample(answer, status, words, sample_labels):
+    text = str(check("pytorch-validation-split", answer, sample_labels))
     assert status in text and words in text
     if status != "correct":
         assert " 9" not in text.split(":", 2)[-1].replace("a 9", "")
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (9, "not yet", "highest digits only"),
+        (10, "not yet", "does not shuffle"),
+        (8, "correct", "every 8, 9 is in the validation part"),
+    ],
+)
+def test_validation_split_judge_on_full_mnist(answer, status, words):
+    # 8s and 9s make up 19.7 % of full MNIST: the last fifth takes some 7s too
+    text = str(check("pytorch-validation-split", answer, FULL_MNIST))
+    assert status in text and words in text
+
+
+def test_validation_split_judge_needs_the_labels():
+    assert check("pytorch-validation-split", ...).status == "not attempted"
+    assert "y_train" in check("pytorch-validation-split", 9).message
 
 
 def test_param_count_hint_points_to_something_the_learner_can_run():
