@@ -139,6 +139,17 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
 # --- building blocks for judges -------------------------------------------------
 
 
+def float_array(got: Any) -> np.ndarray:
+    """``got`` as a float array; TypeError or ValueError if it is not numbers.
+
+    Unlike ``np.asarray(got, dtype=float)``, text is refused, not parsed:
+    ``"12"`` and ``["1", "2"]`` are not numbers, whatever they spell.
+    """
+    if isinstance(got, str | bytes | dict) or _holds_text(got):
+        raise TypeError(f"{a_type(got)} holding text is not an array of numbers")
+    return np.asarray(got, dtype=float)
+
+
 def compare_arrays(
     got: Any, want: np.ndarray, *, what: str, rtol: float = 1e-6, atol: float = 1e-9
 ) -> None:
@@ -150,9 +161,14 @@ def compare_arrays(
     if is_stub(got):
         raise NotAttempted("it returns `...` or None: fill in the body.")
     try:
-        got = np.asarray(got, dtype=float)
+        arr = float_array(got)
     except (TypeError, ValueError):
+        if _holds_text(got):
+            raise Wrong(
+                f"{what} holds a str; expected an array of numbers of shape {want.shape}."
+            ) from None
         raise Wrong(f"{what} is {a_type(got)}; expected an array of shape {want.shape}.") from None
+    got = arr
     if got.shape != want.shape:
         raise Wrong(f"{what} has shape {got.shape}, expected shape {want.shape}.")
     if not np.all(np.isfinite(got)):
@@ -163,16 +179,27 @@ def compare_arrays(
         raise Wrong(f"{what} is off at position {index} (you gave {got[index]:.6g}).")
 
 
+def _holds_text(got: Any) -> bool:
+    """A list or array (not itself a str) with text in it, like ``["1", "2"]``."""
+    if isinstance(got, str | bytes | dict):
+        return False
+    try:
+        raw = np.asarray(got)
+    except (TypeError, ValueError):
+        return False
+    return raw.dtype.kind in "US" or (
+        raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.ravel())
+    )
+
+
 def array_of_shape(got: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     """``got`` as a float array if it has ``shape``, else None: for judges that look for a known mistake.
 
     A string, a dict, ragged lists or anything else that is not an array of
     that shape gives None (and :func:`compare_arrays` then says what is wrong).
     """
-    if isinstance(got, str | bytes | dict):
-        return None
     try:
-        arr = np.asarray(got, dtype=float)
+        arr = float_array(got)
     except (TypeError, ValueError):
         return None
     return arr if arr.shape == tuple(shape) else None

@@ -169,3 +169,17 @@ def test_type_names_get_the_article_they_are_read_with(name, said):
     from dlhelpers.checks import a_name
 
     assert a_name(name) == said
+
+
+def test_text_is_never_read_as_numbers():
+    from dlhelpers.checks import Wrong, array_of_shape, compare_arrays, float_array
+
+    for text in ("12", ["1", "2"], np.array(["1", "2"]), [1.0, "2"]):
+        with pytest.raises(TypeError):
+            float_array(text)
+        assert array_of_shape(text, (2,)) is None
+    with pytest.raises(Wrong, match=r"your output holds a str; expected an array of numbers"):
+        compare_arrays(["1", "2"], np.array([1.0, 2.0]), what="your output")
+    assert float_array([1, 2]).dtype == np.float64 and float_array(np.float32(3)).shape == ()
+    kernel = [["1", "0", "-1"], ["2", "0", "-2"], ["1", "0", "-1"]]
+    assert check("cnn-horizontal-edges", kernel).status == "not yet"

@@ -14,6 +14,7 @@ from dlhelpers.checks import (
     call_answer,
     compare_arrays,
     exercise,
+    float_array,
     is_stub,
     number_close,
 )
@@ -79,7 +80,7 @@ def _kernel(answer) -> np.ndarray:
         name = type(answer).__name__
         raise Wrong(f"your kernel is a {name}; expected a 3x3 array, like np.zeros((3, 3)).")
     try:
-        k = np.asarray(answer, dtype=float)
+        k = float_array(answer)
     except (TypeError, ValueError):
         raise Wrong(
             "your kernel has rows of different lengths or entries that are not numbers."
