@@ -42,6 +42,8 @@ from pathlib import Path
 
 import nbformat
 
+from dlhelpers.checks import CHECK_CELL
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 WALKTHROUGH = Path(__file__).with_name("learner_walkthrough.json")
@@ -50,7 +52,6 @@ FAST_WPM, SLOW_WPM = 200.0, 138.0  # Carver (1992): learning and memorizing rate
 LOOK_S = 10.0  # per figure and per explorer redraw
 TYPE_CPM = 260.0  # Dhakal et al. (2018): 52 words a minute, 5 characters a word
 
-CHECK = re.compile(r'^check\("([a-z0-9-]+)"', re.MULTILINE)
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\begin\{(\w+\*?)\}.+?\\end\{\1\}", re.DOTALL)
 # LaTeX commands that only lay a formula out, not symbols a reader reads
 LAYOUT = {
@@ -85,7 +86,7 @@ def count(path: Path) -> dict:
         if cell.cell_type != "code":
             continue
         code += len(CODE_TOKEN.findall(cell.source))
-        found = CHECK.search(cell.source)
+        found = CHECK_CELL.search(cell.source)
         if found:
             exercises.append(found.group(1))
             continue  # its output changes with every attempt; the hint is read there
@@ -153,8 +154,8 @@ def table() -> dict[str, dict]:
             raise SystemExit(f"{path.name} has no walk-through figures: run with --measure")
         short, long = minutes(counts, walk)
         rows[path.name] = {
-            **counts,
-            **walk,
+            **counts,  # "exercises": the notebook's, as it is stored
+            "walk": walk,  # "exercises": those the walk-through checked
             "minutes": (short, long),
             "time": time_text(short, long, len(counts["exercises"])),
         }
@@ -254,11 +255,12 @@ def main() -> None:
         f"{'ex':>3s} {'machine s':>9s} {'sliders':>7s}  minutes   stated"
     )
     for name, r in rows.items():
-        machine = r["run_cells_s"] + r["check_s"] + r["sliders_s"]
+        w = r["walk"]
+        machine = w["run_cells_s"] + w["check_s"] + w["sliders_s"]
         print(
             f"{name[:-6]:44s} {r['prose_words']:6d} {r['formula_symbols']:5d} "
             f"{r['code_tokens']:5d} {r['output_words']:5d} {r['figures']:4d} "
-            f"{len(r['exercises']):3d} {machine:9.1f} {r['sliders_moved']:7d}  "
+            f"{len(r['exercises']):3d} {machine:9.1f} {w['sliders_moved']:7d}  "
             f"{r['minutes'][0]:4.1f}-{r['minutes'][1]:4.1f}  {r['time']}"
         )
     if args.write:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -37,6 +38,9 @@ __all__ = [
     "is_stub",
     "number_close",
 ]
+
+# How a notebook's check cell starts: ``check("key", answer)``; group 1 is the key.
+CHECK_CELL = re.compile(r'^check\("([a-z0-9-]+)"', re.MULTILINE)
 
 Status = Literal["correct", "not yet", "not attempted"]
 _ICON = {"correct": "✅", "not yet": "❌", "not attempted": "✏️"}

@@ -2,16 +2,12 @@
 
 Each source is the whole new text of the exercise's stub cell (the code cell
 just above its ``check("key", ...)`` cell). ``test_walkthrough.py`` types them
-into the notebooks in JupyterLab; ``test_notebooks_static.py`` checks that
+into the notebooks in JupyterLab; ``test_learner_time.py`` checks that
 every exercise of the course has its three answers here. The right answers are
 written as a learner who followed the notebook would write them.
 """
 
 from __future__ import annotations
-
-import re
-
-CHECK_CELL = re.compile(r'^check\("([a-z0-9-]+)"', re.MULTILINE)
 
 ANSWERS: dict[str, dict[str, str]] = {
     # 00_welcome

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from exercise_answers import ANSWERS, CHECK_CELL
+from exercise_answers import ANSWERS
+
+from dlhelpers.checks import CHECK_CELL
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -34,19 +36,8 @@ def rows() -> dict[str, dict]:
     return learner_time.table()
 
 
-def _exercise_keys(path: Path) -> list[str]:
-    nb = nbformat.read(path, as_version=4)
-    return [
-        m.group(1)
-        for c in nb.cells
-        if c.cell_type == "code"
-        for m in [CHECK_CELL.search(c.source)]
-        if m
-    ]
-
-
 def test_every_exercise_has_a_wrong_a_wrong_type_and_a_right_answer():
-    keys = [key for path in NOTEBOOKS for key in _exercise_keys(path)]
+    keys = [key for path in NOTEBOOKS for key in learner_time.count(path)["exercises"]]
     assert len(keys) == len(set(keys)), "an exercise key is used twice"
     assert sorted(keys) == sorted(ANSWERS), "exercise_answers.py and the notebooks disagree"
     for key, answer in ANSWERS.items():
@@ -125,7 +116,7 @@ def test_no_numeric_answer_is_shown_above_its_exercise(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_the_walk_through_is_as_new_as_the_exercises(path, rows):
-    assert rows[path.name]["exercises"] == _exercise_keys(path), (
+    assert rows[path.name]["walk"]["exercises"] == rows[path.name]["exercises"], (
         f"{path.name}'s exercises changed since the walk-through: "
         "python benchmarks/learner_time.py --measure"
     )

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import pytest
-from exercise_answers import ANSWERS, CHECK_CELL
+from exercise_answers import ANSWERS
 from test_browser import (  # noqa: F401  (fixtures, found by name)
     NOTEBOOKS,
     SHOTS,
@@ -41,6 +41,8 @@ from test_browser import (  # noqa: F401  (fixtures, found by name)
     lab,
     open_notebook,
 )
+
+from dlhelpers.checks import CHECK_CELL
 
 pytestmark = pytest.mark.browser
 
