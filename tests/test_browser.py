@@ -299,6 +299,16 @@ def _state(page) -> dict:
     return page.evaluate(JS_STATE)
 
 
+def _widget_views(page, keep) -> list:
+    """The notebook's rendered widget outputs for which ``keep(view)`` is true."""
+    views = page.locator(".jp-OutputArea-child[data-test-widget]")
+    return [views.nth(i) for i in range(views.count()) if keep(views.nth(i))]
+
+
+def _has(view, selector: str) -> bool:
+    return view.locator(selector).count() > 0
+
+
 def _wait(page, what: str, predicate, timeout: float) -> dict:
     """Poll the notebook state until predicate(state) is true."""
     deadline = time.monotonic() + timeout
@@ -497,13 +507,9 @@ def test_notebook_01_widgets_render_and_respond(open_notebook):
 
     # 4. Every explorer (a widget output with a slider and an image) redraws
     #    when a slider moves.
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    explorers = [
-        views.nth(i)
-        for i in range(views.count())
-        if views.nth(i).locator(".widget-slider").count()
-        and views.nth(i).locator("img.widget-image").count()
-    ]
+    explorers = _widget_views(
+        page, lambda v: _has(v, ".widget-slider") and _has(v, "img.widget-image")
+    )
     assert explorers, "no explorer (slider + image) in notebook 01"
     for i, explorer in enumerate(explorers):
         _nudge(page, explorer, i, f"01_explorer{i}")
@@ -549,10 +555,7 @@ def test_notebook_06_playground_plays_pauses_steps_and_resets(open_notebook):
     name = "06_training_well.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [
-        views.nth(i) for i in range(views.count()) if views.nth(i).locator(".widget-play").count()
-    ]
+    found = _widget_views(page, lambda v: _has(v, ".widget-play"))
     assert len(found) == 1, "one playground (a widget with a Play control) in notebook 06"
     playground = found[0]
     playground.scroll_into_view_if_needed()
@@ -590,12 +593,7 @@ def test_notebook_07_filter_explorer_follows_a_typed_kernel_and_presets(open_not
     name = "07_convolutional_networks.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [
-        views.nth(i)
-        for i in range(views.count())
-        if views.nth(i).locator("input[type=number]").count() == 9
-    ]
+    found = _widget_views(page, lambda v: v.locator("input[type=number]").count() == 9)
     assert len(found) == 1, "one filter explorer (nine number boxes) in notebook 07"
     explorer = found[0]
     explorer.scroll_into_view_if_needed()
@@ -624,9 +622,7 @@ def test_notebook_07_filter_explorer_follows_a_typed_kernel_and_presets(open_not
     explorer.screenshot(path=SHOTS / "07_filters_blur.png")
 
     # the stride-and-padding explorer redraws from its sliders
-    geometry = [
-        views.nth(i) for i in range(views.count()) if "output height" in views.nth(i).text_content()
-    ]
+    geometry = _widget_views(page, lambda v: "output height" in v.text_content())
     assert len(geometry) == 1, "one stride-and-padding explorer in notebook 07"
     _nudge(page, geometry[0], 1, "07_geometry")
     assert _state(page)["errors"] == []
@@ -637,13 +633,9 @@ def test_notebook_08_gradient_and_temperature_explorers_respond(open_notebook):
     name = "08_recurrent_networks.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    explorers = [
-        views.nth(i)
-        for i in range(views.count())
-        if views.nth(i).locator(".widget-slider").count()
-        and views.nth(i).locator("img.widget-image").count()
-    ]
+    explorers = _widget_views(
+        page, lambda v: _has(v, ".widget-slider") and _has(v, "img.widget-image")
+    )
     assert len(explorers) == 2, "notebook 08 has a gradient explorer and a temperature explorer"
     gradient, temperature = explorers
     assert "steps back" in _status(gradient), _status(gradient)
@@ -659,13 +651,9 @@ def test_notebook_09_attention_explorer_follows_the_query(open_notebook):
     name = "09_transformers.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [
-        views.nth(i)
-        for i in range(views.count())
-        if views.nth(i).locator(".widget-slider").count()
-        and "looks mostly at" in views.nth(i).text_content()
-    ]
+    found = _widget_views(
+        page, lambda v: _has(v, ".widget-slider") and "looks mostly at" in v.text_content()
+    )
     assert len(found) == 1, "one attention explorer in notebook 09"
     explorer = found[0]
     before = _status(explorer)
@@ -689,10 +677,7 @@ def test_notebook_10_gan_explorer_plays_pauses_and_steps(open_notebook):
     name = "10_generative_adversarial_networks.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [
-        views.nth(i) for i in range(views.count()) if views.nth(i).locator(".widget-play").count()
-    ]
+    found = _widget_views(page, lambda v: _has(v, ".widget-play"))
     assert len(found) == 1, "one GAN explorer (a widget with a Play control) in notebook 10"
     gan = found[0]
     gan.scroll_into_view_if_needed()
@@ -705,13 +690,9 @@ def test_notebook_11_transfer_widget_retrains_on_a_new_label_count(open_notebook
     name = "11_transfer_learning.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
-    found = [
-        views.nth(i)
-        for i in range(views.count())
-        if "labels per class" in views.nth(i).text_content()
-        and views.nth(i).locator(".widget-slider").count()
-    ]
+    found = _widget_views(
+        page, lambda v: "labels per class" in v.text_content() and _has(v, ".widget-slider")
+    )
     assert len(found) == 1, "one transfer widget in notebook 11"
     widget = found[0]
     widget.scroll_into_view_if_needed()
@@ -733,15 +714,11 @@ def test_notebook_12_fgsm_slider_and_activation_maximisation(open_notebook):
     name = "12_inside_the_black_box.ipynb"
     page = open_notebook(name)
     _run_all(page, name)
-    views = page.locator(".jp-OutputArea-child[data-test-widget]")
 
     def explorer_with(text: str):
-        found = [
-            views.nth(i)
-            for i in range(views.count())
-            if text in views.nth(i).text_content()
-            and views.nth(i).locator(".widget-slider").count()
-        ]
+        found = _widget_views(
+            page, lambda v: text in v.text_content() and _has(v, ".widget-slider")
+        )
         assert len(found) == 1, f"one explorer whose status mentions {text!r} in notebook 12"
         return found[0]
 
