@@ -149,8 +149,10 @@ def float_array(got: Any) -> np.ndarray:
     Unlike ``np.asarray(got, dtype=float)``, text is refused, not parsed:
     ``"12"`` and ``["1", "2"]`` are not numbers, whatever they spell.
     """
-    if isinstance(got, str | bytes | dict) or _holds_text(got):
-        raise TypeError(f"{a_type(got)} holding text is not an array of numbers")
+    if isinstance(got, str | bytes | dict):
+        raise TypeError(f"{a_type(got)} is not an array of numbers")
+    if _holds_text(got):
+        raise TypeError("an array holding text is not an array of numbers")
     return np.asarray(got, dtype=float)
 
 

@@ -53,6 +53,9 @@ def test_validation_split_judge_on_full_mnist(answer, status, words):
 def test_validation_split_judge_needs_the_labels():
     assert check("pytorch-validation-split", ...).status == "not attempted"
     assert "y_train" in check("pytorch-validation-split", 9).message
+    for bad in ([], np.full(10, np.nan), np.arange(3)):
+        feedback = check("pytorch-validation-split", 9, bad)
+        assert feedback.status == "not yet" and "at least 5 integers" in feedback.message
 
 
 def test_param_count_hint_points_to_something_the_learner_can_run():

@@ -156,8 +156,10 @@ def _validation_split(answer, y_train=None):
     if y_train is None:
         raise TypeError("check this exercise with its labels: check(key, answer, y_train)")
     labels = np.sort(np.asarray(y_train).reshape(-1))
-    if labels.size < 5:
-        raise ValueError(f"need the training labels, got {labels.size} of them")
+    if labels.size < 5 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"the training labels must be at least 5 integers, got {labels.size} of {labels.dtype}"
+        )
     kept = labels[: labels.size - labels.size // 5]
     want, total = len(np.unique(kept)), len(np.unique(labels))
     value = as_number(answer)
