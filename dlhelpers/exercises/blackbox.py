@@ -5,18 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     array_of_shape,
-    as_number,
+    as_count,
     call_answer,
     compare_arrays,
+    count_equal,
     exercise,
-    is_stub,
-    number_close,
 )
 
 __all__ = []
+
+# The FLOPs and bytes are counts, compared exactly (as_count, count_equal); the adversarial
+# image is real-valued, compared with compare_arrays' tolerance.
 
 
 @exercise(
@@ -25,9 +26,9 @@ __all__ = []
 )
 def _fgsm_step(fn):
     rng = np.random.default_rng(12)
-    x, grad = rng.uniform(size=(4, 6)), rng.normal(size=(4, 6))
-    x[0, :3] = [0.0, 1.0, 0.99]  # pixels at the edges of [0, 1]
-    for eps in (0.1, 0.3):
+    for shape, eps in (((4, 6), 0.1), ((2, 1, 5, 5), 0.3), ((3, 7), 0.05)):
+        x, grad = rng.uniform(size=shape), rng.normal(size=shape)  # new x, grad and eps each time
+        x.flat[:3] = [0.0, 1.0, 0.99]  # pixels at the edges of [0, 1]
         got = call_answer(fn, x.copy(), grad.copy(), eps)
         want = np.clip(x + eps * np.sign(grad), 0, 1)
         arr = array_of_shape(got, want.shape)
@@ -48,24 +49,18 @@ def _fgsm_step(fn):
     return "every pixel moves by eps, in the direction that raises the loss: invisible, and often enough."
 
 
-def _count(answer) -> float:
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
-    return as_number(answer)
-
-
 @exercise(
     "bb-linear-flops",
     "FLOPs of nn.Linear(784, 64) on a batch of 32 (forward, a multiply-add = 2 FLOPs, no bias)?",
 )
 def _linear_flops(answer):
-    value = _count(answer)
+    value = as_count(answer)
     if value == 32 * 784 * 64:
         raise Wrong("that counts multiply-adds; each is a multiplication and an addition: 2 FLOPs.")
     if value == 2 * 784 * 64:
         raise Wrong("that is one image; the batch has 32.")
-    number_close(
-        answer, 2 * 32 * 784 * 64, hint="each output (32 x 64 of them) is a sum of 784 products."
+    count_equal(
+        value, 2 * 32 * 784 * 64, hint="each output (32 x 64 of them) is a sum of 784 products."
     )
     return "2 x batch x in x out: the matrix product is almost all of an MLP's cost."
 
@@ -75,7 +70,7 @@ def _linear_flops(answer):
     "FLOPs of nn.Conv2d(1, 6, 5, padding=2) on one 28x28 image (forward, multiply-add = 2, no bias)?",
 )
 def _conv_flops(answer):
-    value = _count(answer)
+    value = as_count(answer)
     outputs = 6 * 28 * 28
     if value == outputs * 25:
         raise Wrong("that counts multiply-adds; count 2 FLOPs for each.")
@@ -83,8 +78,8 @@ def _conv_flops(answer):
         raise Wrong(
             "that is one output pixel per filter; the kernel slides to all 28 x 28 positions."
         )
-    number_close(
-        answer, 2 * outputs * 25, hint="6 x 28 x 28 outputs, each a sum of 1 x 5 x 5 products."
+    count_equal(
+        value, 2 * outputs * 25, hint="6 x 28 x 28 outputs, each a sum of 1 x 5 x 5 products."
     )
     return "2 x outputs x (in_channels x kH x kW): few parameters, many FLOPs, the opposite of a dense layer."
 
@@ -94,10 +89,10 @@ def _conv_flops(answer):
     "Data-parallel training of the primer's MLP (52,650 float32 parameters): bytes all-reduced per step?",
 )
 def _allreduce(answer):
-    value = _count(answer)
+    value = as_count(answer)
     if value == 52_650:
         raise Wrong("that is the number of gradients; each float32 takes 4 bytes.")
     if value == 8 * 52_650:
         raise Wrong("float32 is 4 bytes, not 8.")
-    number_close(answer, 4 * 52_650, hint="one gradient per parameter, 4 bytes each (float32).")
+    count_equal(value, 4 * 52_650, hint="one gradient per parameter, 4 bytes each (float32).")
     return "the gradient of every parameter, every step: why large models need fast links between machines."

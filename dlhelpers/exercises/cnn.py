@@ -7,20 +7,23 @@ import math
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     array_of_shape,
+    as_count,
     as_number,
     call_answer,
     compare_arrays,
+    count_equal,
     exercise,
     float_array,
-    is_stub,
-    number_close,
+    not_numbers,
 )
 from dlhelpers.scratch.conv import conv2d, conv2d_output_size
 
 __all__ = []
+
+# Sizes, parameter counts and the receptive field are whole numbers, compared exactly; a
+# kernel and a feature map are real-valued, compared with compare_arrays' tolerance.
 
 # (size, kernel, stride, padding, dilation): each catches one mistake
 _SIZE_CASES = [
@@ -74,17 +77,13 @@ def _edge_images() -> dict[str, np.ndarray]:
 
 
 def _kernel(answer) -> np.ndarray:
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a 3x3 array of numbers.")
     if isinstance(answer, str | bytes | dict) or not hasattr(answer, "__len__"):
         name = type(answer).__name__
         raise Wrong(f"your kernel is a {name}; expected a 3x3 array, like np.zeros((3, 3)).")
-    try:
-        k = float_array(answer)
-    except (TypeError, ValueError):
-        raise Wrong(
-            "your kernel has rows of different lengths or entries that are not numbers."
-        ) from None
+    reason = not_numbers(answer)
+    if reason is not None:
+        raise Wrong(f"your kernel {reason}; expected a 3x3 array of real numbers.")
+    k = float_array(answer)
     if k.shape != (3, 3):
         raise Wrong(f"your kernel has shape {k.shape}; expected (3, 3).")
     if not np.isfinite(k).all():
@@ -126,15 +125,15 @@ def _horizontal_edges(answer):
     "How many parameters does nn.Conv2d(6, 16, kernel_size=5) have?",
 )
 def _conv_params(answer):
-    value = as_number(answer) if not is_stub(answer) else None
+    value = as_count(answer)
     if value == 16 * 6 * 25:
         raise Wrong("those are the weights; each of the 16 filters also has a bias.")
     if value in (16 * 25, 16 * 25 + 16):
         raise Wrong("each filter spans all 6 input channels: it is 6 x 5 x 5, not 5 x 5.")
     if value == 6 * 25 + 6:
         raise Wrong("that is one filter per input channel; the layer has 16 output channels.")
-    number_close(
-        answer,
+    count_equal(
+        value,
         16 * 6 * 5 * 5 + 16,
         hint="weight has shape (out_channels, in_channels, kH, kW), plus one bias per out channel.",
     )
@@ -146,9 +145,7 @@ def _conv_params(answer):
     "conv 3x3 -> conv 3x3 -> max-pool 2x2 (stride 2) -> conv 3x3: how wide is the receptive field?",
 )
 def _receptive_field(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number of pixels.")
-    value = as_number(answer)
+    value = as_count(answer)
     if value == 8:
         raise Wrong("after the pooling, each step of the last conv moves 2 input pixels, not 1.")
     if value == 7:
@@ -156,8 +153,8 @@ def _receptive_field(answer):
             "the pooling adds (2 - 1) x 1 = 1 pixel, and the conv after it sees pooled "
             "pixels that are 2 input pixels apart."
         )
-    number_close(
-        answer,
+    count_equal(
+        value,
         10,
         hint="grow it layer by layer: r += (k - 1) * jump, then jump *= stride.",
     )

@@ -5,18 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     array_of_shape,
+    as_count,
     as_number,
     call_answer,
     compare_arrays,
     exercise,
-    is_stub,
     number_close,
 )
 
 __all__ = []
+
+# D(x), the loss and the gradient are real-valued (a tolerance); the number of modes is a
+# count (exact).
 
 
 @exercise(
@@ -25,20 +27,22 @@ __all__ = []
 )
 def _optimal(fn):
     rng = np.random.default_rng(10)
-    p_data, p_g = rng.uniform(0.01, 2, size=50), rng.uniform(0.01, 2, size=50)
-    got = call_answer(fn, p_data.copy(), p_g.copy())
-    want = p_data / (p_data + p_g)
-    arr = array_of_shape(got, want.shape)
-    if arr is not None:
-        if np.allclose(arr, p_g / (p_data + p_g)):
-            raise Wrong(
-                "that is the probability of *generated*; D(x) is the probability that x is real."
-            )
-        if np.allclose(arr, p_data / p_g):
-            raise Wrong(
-                "a probability must stay between 0 and 1: divide by the total density, not by p_g."
-            )
-    compare_arrays(got, want, what="your D(x)")
+    for shape in ((50,), (4, 3), (1,)):  # new densities, and shapes, at each call
+        p_data, p_g = rng.uniform(0.01, 2, size=shape), rng.uniform(0.01, 2, size=shape)
+        got = call_answer(fn, p_data.copy(), p_g.copy())
+        want = p_data / (p_data + p_g)
+        arr = array_of_shape(got, want.shape)
+        if arr is not None:
+            if np.allclose(arr, p_g / (p_data + p_g)):
+                raise Wrong(
+                    "that is the probability of *generated*; D(x) is the probability that x is real."
+                )
+            if np.allclose(arr, p_data / p_g):
+                raise Wrong(
+                    "a probability must stay between 0 and 1: divide by the total density, "
+                    "not by p_g."
+                )
+        compare_arrays(got, want, what=f"your D(x) for densities of shape {shape}")
     return "p_data / (p_data + p_g): 1/2 everywhere once the generator matches the data."
 
 
@@ -47,8 +51,6 @@ def _optimal(fn):
     "At the end of the game D(x) = 1/2 for every x. What is the discriminator's loss -log D(x) - log(1 - D(G(z)))?",
 )
 def _equilibrium(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
     value = as_number(answer)
     if np.isclose(value, np.log(2)):
         raise Wrong("that is one of the two terms; the loss adds the real and the generated part.")
@@ -103,16 +105,19 @@ def _covered(samples, centres, radius):
 def _mode_count(fn):
     rng = np.random.default_rng(4)
     angles = np.arange(8) * np.pi / 4
-    centres = 2 * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (8, 2)
-    cases = [
-        centres[[0, 0, 3]] + rng.normal(scale=0.05, size=(3, 2)),  # two modes, one twice
-        centres + rng.normal(scale=0.05, size=(8, 2)),  # all eight
-        rng.normal(scale=0.1, size=(50, 2)),  # none: all in the middle
+    ring = 2 * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (8, 2)
+    five = ring[:5] * 1.5  # other centres, so that a function must read its argument
+    cases = [  # (samples, centres, radius): each argument changes from one case to another
+        (ring[[0, 0, 3]] + rng.normal(scale=0.05, size=(3, 2)), ring, 0.3),  # two, one twice
+        (ring + rng.normal(scale=0.05, size=(8, 2)), ring, 0.3),  # all eight
+        (rng.normal(scale=0.1, size=(50, 2)), ring, 0.3),  # none: all in the middle
+        (ring[[1, 2]] + 0.4, ring, 0.6),  # two, only with the wider radius
+        (five[[0, 4]] + rng.normal(scale=0.05, size=(2, 2)), five, 0.3),  # two of five
     ]
-    for samples in cases:
-        got = call_answer(fn, samples.copy(), centres.copy(), 0.3)
-        value = as_number(got, what="your count")
-        want = _covered(samples, centres, 0.3)
+    for samples, centres, radius in cases:
+        got = call_answer(fn, samples.copy(), centres.copy(), radius)
+        value = as_count(got, what="your count")
+        want = _covered(samples, centres, radius)
         if value == want:
             continue
         if value == len(samples) and want != len(samples):

@@ -5,29 +5,28 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     a_type,
     array_of_shape,
-    as_number,
+    as_count,
     call_answer,
     compare_arrays,
+    count_equal,
     exercise,
-    is_stub,
-    number_close,
 )
 
 __all__ = []
+
+# Counts and shapes are whole numbers, compared exactly; a layer's output is real-valued,
+# compared with compare_arrays' tolerance.
 
 
 def _shape(answer, what: str) -> tuple[int, ...]:
     """``answer`` as a tuple of whole numbers, or :class:`Wrong` naming what it is instead.
 
     A tuple, a list, an integer array or a ``torch.Size`` passes; a string, a bare number,
-    a decimal such as 64.7 or a bool never turns into a shape.
+    a decimal such as 64.7, a complex number or a bool never turns into a shape.
     """
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a shape, e.g. (3, 4).")
     like = f"expected {what} as a tuple of whole numbers, like (3, 4)"
     if (
         isinstance(answer, str | bytes | dict | set)
@@ -37,15 +36,10 @@ def _shape(answer, what: str) -> tuple[int, ...]:
         raise Wrong(f"your answer is {a_type(answer)}; {like}.")
     shape = []
     for i, item in enumerate(answer):
-        if hasattr(item, "ndim") and getattr(item, "ndim", None) == 0 and hasattr(item, "item"):
-            item = item.item()  # a numpy or torch scalar
-        if isinstance(item, bool) or not isinstance(item, int | float):
-            raise Wrong(f"item {i} of your answer is {a_type(item)}; {like}.")
-        if not (np.isfinite(item) and float(item).is_integer()):
-            raise Wrong(
-                f"item {i} of your answer is a float ({item:g}), not a whole number; {like}."
-            )
-        shape.append(int(item))
+        try:
+            shape.append(as_count(item, what=f"item {i} of your answer"))
+        except Wrong as err:
+            raise Wrong(f"{str(err).rstrip('.')}; {like}.") from None
     return tuple(shape)
 
 
@@ -54,12 +48,10 @@ def _shape(answer, what: str) -> tuple[int, ...]:
     "Count the parameters of Dense(128, relu, input 784) -> Dense(10, softmax).",
 )
 def _param_count(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
-    value = as_number(answer)
+    value = as_count(answer)
     if value == 784 * 128 + 128 * 10:
         raise Wrong("you counted the weights; each unit also has a bias.")
-    number_close(
+    count_equal(
         value,
         784 * 128 + 128 + 128 * 10 + 10,
         hint="A Dense layer from n inputs to m units has an (m, n) weight matrix "
@@ -112,20 +104,25 @@ def _dense_relu(X, W, b):
 )
 def _dense_forward(fn):
     rng = np.random.default_rng(2)
-    X, W, b = rng.normal(size=(5, 4)), rng.normal(size=(3, 4)), rng.normal(size=3)
-    try:
-        got = call_answer(fn, X.copy(), W.copy(), b.copy())
-    except ValueError as err:
-        if "matmul" in str(err) or "shapes" in str(err):
+    for n, d_in, d_out in ((5, 4, 3), (2, 6, 1), (1, 3, 7)):  # W never square, N never out
+        X, W = rng.normal(size=(n, d_in)), rng.normal(size=(d_out, d_in))
+        b = rng.normal(size=d_out)
+        try:
+            got = call_answer(fn, X.copy(), W.copy(), b.copy())
+        except ValueError as err:
+            if "matmul" in str(err) or "shapes" in str(err):
+                raise Wrong(
+                    f"the matrix product failed: W has shape (out, in) = {W.shape} and X has "
+                    f"shape (N, in) = {X.shape}. Which one needs transposing?"
+                ) from None
+            raise
+        if array_of_shape(got, (d_out, n)) is not None:
             raise Wrong(
-                "the matrix product failed: W has shape (out, in) = (3, 4) and X has "
-                "shape (N, in) = (5, 4). Which one needs transposing?"
-            ) from None
-        raise
-    if array_of_shape(got, (3, 5)) is not None:
-        raise Wrong("your output has shape (out, N); the batch should stay in the rows: (N, out).")
-    sums = array_of_shape(got, (5, 3))
-    if sums is not None and np.allclose(sums, X @ W.T + b):
-        raise Wrong("the weighted sums are right; now apply the activation (ReLU).")
-    compare_arrays(got, _dense_relu(X, W, b), what="your output")
+                "your output has shape (out, N); the batch should stay in the rows: (N, out)."
+            )
+        sums = array_of_shape(got, (n, d_out))
+        some_negative = (X @ W.T + b < 0).any()  # else ReLU changes nothing
+        if sums is not None and some_negative and np.allclose(sums, X @ W.T + b):
+            raise Wrong("the weighted sums are right; now apply the activation (ReLU).")
+        compare_arrays(got, _dense_relu(X, W, b), what=f"your output for X {X.shape}, W {W.shape}")
     return "one matrix product computes every unit for every example in the batch."

@@ -5,17 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     a_type,
+    as_count,
     as_number,
     call_answer,
+    count_equal,
     exercise,
-    is_stub,
-    number_close,
 )
 
 __all__ = []
+
+# The parameter count and the number of digits are counts, compared exactly; an accuracy is
+# real-valued (a fraction), compared with a tolerance.
 
 
 @exercise(
@@ -24,14 +26,12 @@ __all__ = []
     "(sum of numel over model.parameters()).",
 )
 def _param_count(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
-    value = as_number(answer)  # also a 0-d tensor, e.g. torch.tensor([...]).sum()
+    value = as_count(answer)  # also a 0-d tensor, e.g. torch.tensor([...]).sum()
     if value == 784 * 64 + 64 * 32 + 32 * 10:
         raise Wrong("that counts the weights only: every nn.Linear also has a bias vector.")
     if value == 6:
         raise Wrong("that is the number of parameter *tensors*; add up their numel().")
-    number_close(
+    count_equal(
         value,
         784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10,
         hint="Sum p.numel() over model.parameters(); notebook 02 counted the same "
@@ -47,8 +47,6 @@ def _param_count(answer):
 def _logits_loss(answer):
     import torch.nn as nn
 
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a loss, e.g. nn.SomeLoss().")
     if _is_functional(answer):
         raise Wrong(
             "that is the functional form, a plain function from torch.nn.functional. "
@@ -162,7 +160,7 @@ def _validation_split(answer, y_train=None):
         )
     kept = labels[: labels.size - labels.size // 5]
     want, total = len(np.unique(kept)), len(np.unique(labels))
-    value = as_number(answer)
+    value = as_count(answer)
     if value == total:
         raise Wrong(
             "Keras does not shuffle before it splits. Which digits sit at the end of a set "
@@ -178,7 +176,7 @@ def _validation_split(answer, y_train=None):
             "close: does the last fifth hold *every* image of the highest digits only? The "
             "classes are not exactly the same size; the cell below the check counts them."
         )
-    number_close(
+    count_equal(
         value,
         want,
         hint="Which digits fill the last 20 % of a set sorted by digit, and does any of them "

@@ -5,35 +5,31 @@ from __future__ import annotations
 import numpy as np
 
 from dlhelpers.checks import (
-    NotAttempted,
     Wrong,
     array_of_shape,
+    as_count,
     as_number,
     call_answer,
     compare_arrays,
+    count_equal,
     exercise,
-    is_stub,
-    number_close,
 )
 
 __all__ = []
 
-
-def _count(answer) -> float:
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
-    return as_number(answer)
+# Parameter counts are compared exactly; gradients, hidden states and probabilities are
+# real-valued, compared with a tolerance.
 
 
 @exercise("rnn-param-count", "How many parameters does nn.RNN(input_size=10, hidden_size=20) have?")
 def _rnn_params(answer):
-    value = _count(answer)
+    value = as_count(answer)
     if value == 20 * 10 + 20 * 20 + 20:
         raise Wrong("torch's RNN has two bias vectors, b_ih and b_hh, not one.")
     if value in (20 * 10 + 20, 20 * 10 + 40):
         raise Wrong("you left out the recurrent weights W_hh, which map h_{t-1} (20) to 20 units.")
-    number_close(
-        answer,
+    count_equal(
+        value,
         20 * 10 + 20 * 20 + 20 + 20,
         hint="add up weight_ih_l0 (hidden x input), weight_hh_l0 (hidden x hidden) and two biases.",
     )
@@ -44,7 +40,7 @@ def _rnn_params(answer):
     "rnn-lstm-param-count", "How many parameters does nn.LSTM(input_size=10, hidden_size=20) have?"
 )
 def _lstm_params(answer):
-    value = _count(answer)
+    value = as_count(answer)
     one = 20 * 10 + 20 * 20 + 20 + 20
     if value == one:
         raise Wrong(
@@ -54,8 +50,8 @@ def _lstm_params(answer):
         raise Wrong(
             "three gates' worth: that is a GRU. An LSTM has four (input, forget, cell, output)."
         )
-    number_close(
-        answer, 4 * one, hint="four gates, each like an RNN cell: W_ih, W_hh and two biases."
+    count_equal(
+        value, 4 * one, hint="four gates, each like an RNN cell: W_ih, W_hh and two biases."
     )
     return "four times a plain RNN cell: torch stacks the gates, so weight_ih_l0 is (80, 10)."
 
@@ -93,47 +89,53 @@ def _rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
     return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
 
 
+def _step_slips(got_arr, x, h, W_ih, W_hh, b_ih, b_hh) -> None:
+    """Raise :class:`Wrong` naming a known mistake if ``got_arr`` is one."""
+    pre = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    if np.allclose(got_arr, pre):
+        raise Wrong("the weighted sum is right; now squash it with tanh.")
+    if np.allclose(got_arr, np.tanh(pre - b_hh)) or np.allclose(got_arr, np.tanh(pre - b_ih)):
+        raise Wrong("one bias is missing: torch's RNN adds both b_ih and b_hh.")
+    if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + b_hh)):
+        raise Wrong("the previous hidden state h does not enter: that is not recurrent yet.")
+    if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + h @ W_hh + b_hh)):
+        raise Wrong(
+            "the x part is right, the h part is not: W_hh is square, so a product with it "
+            "runs whichever way round you use it. torch stores W_hh as (out, in), like "
+            "W_ih: does it need the same transposing?"
+        )
+
+
 @exercise(
     "rnn-step",
     "Write rnn_step(x, h, W_ih, W_hh, b_ih, b_hh): one step of torch's tanh RNN for a batch.",
 )
 def _step(fn):
     rng = np.random.default_rng(8)
-    B, C, H = 3, 4, 5
-    args = [
-        rng.normal(size=(B, C)),
-        rng.normal(size=(B, H)),
-        rng.normal(size=(H, C)),
-        rng.normal(size=(H, H)),
-        rng.normal(size=H),
-        rng.normal(size=H),
-    ]
-    try:
-        got = call_answer(fn, *(a.copy() for a in args))
-    except ValueError as err:
-        if "matmul" in str(err) or "shapes" in str(err) or "broadcast" in str(err):
-            raise Wrong(
-                "a matrix product failed: x is (B, C) and W_ih is (H, C), h is (B, H) and W_hh "
-                "is (H, H). Which ones need transposing?"
-            ) from None
-        raise
-    x, h, W_ih, W_hh, b_ih, b_hh = args
-    pre = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
-    got_arr = array_of_shape(got, pre.shape)
-    if got_arr is not None and np.allclose(got_arr, pre):
-        raise Wrong("the weighted sum is right; now squash it with tanh.")
-    if got_arr is not None:
-        if np.allclose(got_arr, np.tanh(pre - b_hh)) or np.allclose(got_arr, np.tanh(pre - b_ih)):
-            raise Wrong("one bias is missing: torch's RNN adds both b_ih and b_hh.")
-        if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + b_hh)):
-            raise Wrong("the previous hidden state h does not enter: that is not recurrent yet.")
-        if np.allclose(got_arr, np.tanh(x @ W_ih.T + b_ih + h @ W_hh + b_hh)):
-            raise Wrong(
-                "the x part is right, the h part is not: W_hh is square, so a product with it "
-                "runs whichever way round you use it. torch stores W_hh as (out, in), like "
-                "W_ih: does it need the same transposing?"
-            )
-    compare_arrays(got, _rnn_step(*args), what="your new hidden state")
+    for B, C, H in ((3, 4, 5), (1, 2, 3), (4, 6, 2)):  # every argument new at each call
+        args = [
+            rng.normal(size=(B, C)),
+            rng.normal(size=(B, H)),
+            rng.normal(size=(H, C)),
+            rng.normal(size=(H, H)),
+            rng.normal(size=H),
+            rng.normal(size=H),
+        ]
+        try:
+            got = call_answer(fn, *(a.copy() for a in args))
+        except ValueError as err:
+            if "matmul" in str(err) or "shapes" in str(err) or "broadcast" in str(err):
+                raise Wrong(
+                    "a matrix product failed: x is (B, C) and W_ih is (H, C), h is (B, H) and "
+                    "W_hh is (H, H). Which ones need transposing?"
+                ) from None
+            raise
+        got_arr = array_of_shape(got, (B, H))
+        if got_arr is not None:
+            _step_slips(got_arr, *args)
+        compare_arrays(
+            got, _rnn_step(*args), what=f"your new hidden state for (B, C, H) = {(B, C, H)}"
+        )
     return "tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): the same weights at every step."
 
 
@@ -142,8 +144,9 @@ def _step(fn):
     "Write with_temperature(logits, T): the sampling probabilities softmax(logits / T).",
 )
 def _temperature(fn):
-    logits = np.array([2.0, 1.0, 0.5, -1.0, 0.0])
-    for T in (1.0, 0.5, 2.0, 0.1):
+    first = np.array([2.0, 1.0, 0.5, -1.0, 0.0])
+    other = np.array([0.3, -2.0, 1.5, 0.0, 2.5, -0.5, 1.0])  # new logits: a function must read them
+    for logits, T in ((first, 1.0), (first, 0.5), (first, 2.0), (first, 0.1), (other, 0.7)):
         got = call_answer(fn, logits.copy(), T)
         z = logits / T
         want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()

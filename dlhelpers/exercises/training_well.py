@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.checks import (
-    NotAttempted,
-    Wrong,
-    a_type,
-    as_number,
-    as_numbers,
-    exercise,
-    is_stub,
-    number_close,
-)
+from dlhelpers.checks import Wrong, a_type, as_number, as_numbers, exercise, number_close
+from dlhelpers.validate import check_positive_int
 
 __all__ = ["QUIZ_VAL_LOSSES", "overfitting_quiz_runs"]
+
+# Epochs are whole numbers, compared exactly; a learning rate and a weight decay are
+# real-valued (a tolerance, or a range that trains well).
 
 # Validation loss per epoch (epochs 1..12) for the early-stopping exercise.
 QUIZ_VAL_LOSSES = (0.92, 0.71, 0.60, 0.55, 0.56, 0.54, 0.57, 0.58, 0.60, 0.63, 0.66, 0.70)
@@ -25,9 +20,10 @@ def overfitting_quiz_runs(epochs: int = 60) -> dict[str, dict[str, list[float]]]
     """Three made-up training runs, ``"A"``, ``"B"``, ``"C"``, for the overfitting exercise.
 
     Each is a history dict with ``"loss"`` and ``"val_loss"`` per epoch, ready
-    for :func:`dlhelpers.curves.plot_histories`. One of them fits well, one
+    for :func:`dlhelpers.viz.curves.plot_histories`. One of them fits well, one
     underfits and one overfits; the exercise asks which.
     """
+    epochs = check_positive_int("epochs", epochs)
     t = np.arange(1, epochs + 1, dtype=float)
     under = 0.62 + 0.08 * np.exp(-t / 8)
     good_train = 0.12 + 0.55 * np.exp(-t / 10)
@@ -49,9 +45,9 @@ def overfitting_quiz_runs(epochs: int = 60) -> dict[str, dict[str, list[float]]]
     "Of the runs A, B and C, which one overfits? Answer with its letter.",
 )
 def _(answer):
-    if is_stub(answer):
-        raise NotAttempted('replace the `...` with a letter, e.g. "A".')
-    letter = str(answer).strip().strip("'\"").upper()
+    if not isinstance(answer, str):  # 2 for "the second run" is not a letter
+        raise Wrong(f'your answer is {a_type(answer)}; answer with one letter: "A", "B" or "C".')
+    letter = answer.strip().strip("'\"").upper()
     if letter not in ("A", "B", "C"):
         raise Wrong("answer with one letter: A, B or C.")
     if letter == "A":
@@ -76,8 +72,6 @@ def _(answer):
     "of epoch 26, after 25 calls to scheduler.step().",
 )
 def _(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a number.")
     value = as_number(answer)  # a str is refused here; a 0-d tensor counts as its number
     if np.isclose(value, 0.2 * 0.5**3):
         raise Wrong(
@@ -100,17 +94,11 @@ def _(answer):
     "(the epoch where it stops, the epoch whose weights it restores), epochs counted from 1.",
 )
 def _(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a pair of epochs, (stop, restored).")
     # a str is refused (not read character by character); each item must be a whole number
-    numbers = as_numbers(answer, 2, example="(stop_epoch, restored_epoch)")
-    for i, (item, v) in enumerate(zip(answer, numbers, strict=True)):
-        if not float(v).is_integer():
-            raise Wrong(
-                f"item {i} of your answer is {v:g}, {a_type(item)} with a fractional part; "
-                "epochs are whole numbers (ints), counted from 1."
-            )
-    stop, best = (int(v) for v in numbers)
+    try:
+        stop, best = as_numbers(answer, 2, example="(stop_epoch, restored_epoch)", whole=True)
+    except Wrong as err:
+        raise Wrong(f"{err} Epochs are whole numbers (ints), counted from 1.") from None
     losses = np.asarray(QUIZ_VAL_LOSSES)
     want_best = 6  # the lowest loss up to the stop
     want_stop = 9  # three epochs without a new best after epoch 6
@@ -160,8 +148,6 @@ def _train_xor(weight_decay: float) -> tuple[dict, dict]:
     "points generalise: validation loss below 0.45 and validation accuracy at least 80%.",
 )
 def _(answer):
-    if is_stub(answer):
-        raise NotAttempted("replace the `...` with a weight decay, e.g. 1e-5.")
     weight_decay = as_number(answer)
     if not 0 <= weight_decay < 100:
         raise Wrong("a weight decay is a small non-negative number (try between 1e-4 and 1).")
