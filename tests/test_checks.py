@@ -122,7 +122,9 @@ def test_number_close_never_passes_nan_or_a_non_number(bad):
 def test_compare_arrays_blames_the_type_not_a_value_error():
     from dlhelpers.checks import Wrong, compare_arrays
 
-    with pytest.raises(Wrong, match="your output is a str; expected an array of numbers of shape \\(2,\\)"):
+    with pytest.raises(
+        Wrong, match="your output is a str; expected an array of numbers of shape \\(2,\\)"
+    ):
         compare_arrays("ab", np.zeros(2), what="your output")
     with pytest.raises(Wrong, match="inf or nan"):
         compare_arrays([np.nan, 0.0], np.zeros(2), what="your output")
@@ -183,3 +185,60 @@ def test_text_is_never_read_as_numbers():
     assert float_array([1, 2]).dtype == np.float64 and float_array(np.float32(3)).shape == ()
     kernel = [["1", "0", "-1"], ["2", "0", "-2"], ["1", "0", "-1"]]
     assert check("cnn-horizontal-edges", kernel).status == "not yet"
+
+
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        (52650 + 0j, "complex"),
+        (np.complex128(52650), "complex"),
+        (np.array(52650, dtype=complex), "complex"),
+        (True, "a bool"),
+        (np.True_, "a bool"),
+        ("52650", "a str"),
+        (float("inf"), "finite"),
+        (np.float32("nan"), "finite"),
+        (10**400, "too large"),
+        (np.array([1.0, 2.0]), r"shape \(2,\)"),
+        (print, "expected a number"),
+    ],
+)
+def test_the_number_reader_refuses_what_is_not_a_real_number(bad, says):
+    from dlhelpers.checks import Wrong, as_count, as_number
+
+    for read in (as_number, as_count):
+        if read is as_count and isinstance(bad, int) and not isinstance(bad, bool):
+            continue  # a huge int is a count, kept exact
+        with pytest.raises(Wrong, match=says):
+            read(bad)
+
+
+def test_counts_are_exact_and_whole():
+    from dlhelpers.checks import Wrong, as_count, count_equal
+
+    big = 2 * 32 * 784 * 64
+    count_equal(big, big, hint="")
+    for near in (big - 1, big + 1, float(big) + 0.5):  # a relative tolerance would pass these
+        with pytest.raises(Wrong):
+            count_equal(near, big, hint="")
+    assert as_count(np.int64(7)) == 7 and as_count(7.0) == 7 and as_count(np.array(7)) == 7
+    with pytest.raises(Wrong, match="not a whole number"):
+        as_count(6.5)
+
+
+def test_the_array_reader_refuses_complex_booleans_and_text_and_reads_tensors():
+    torch = pytest.importorskip("torch")
+    from dlhelpers.checks import Wrong, compare_arrays, float_array, not_numbers
+
+    assert not_numbers(np.array([1 + 0j])) == "holds complex numbers"
+    assert not_numbers([1.0, 2j]) == "holds complex numbers"
+    assert not_numbers(np.array([True, False])).startswith("holds booleans")
+    assert not_numbers([1.0, "2"]) == "holds a str"
+    for bad in (np.array([1 + 0j, 2]), [True, False]):
+        with pytest.raises(TypeError):
+            float_array(bad)
+        with pytest.raises(Wrong):
+            compare_arrays(bad, np.array([1.0, 0.0]), what="your output")
+    grad = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert float_array(grad).tolist() == [1.0, 2.0]
+    compare_arrays(grad, np.array([1.0, 2.0]), what="your output")

@@ -71,4 +71,7 @@ def test_weight_shape_accepts_any_form_of_the_right_shape():
 def test_dense_forward_names_a_wrong_type_not_a_judge_crash():
     feedback = check("networks-dense-forward", lambda X, W, b: "relu(X @ W.T + b)")
     assert feedback.status == "not yet"
-    assert "your output for X (5, 4), W (3, 4) is a str" in feedback.message and "raised" not in feedback.message
+    assert (
+        "your output for X (5, 4), W (3, 4) is a str" in feedback.message
+        and "raised" not in feedback.message
+    )

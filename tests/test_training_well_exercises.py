@@ -129,3 +129,10 @@ def test_steplr_wrong_types_name_the_type(answer):
     feedback = check("training-well-steplr", answer)
     assert feedback.status == "not yet" and "expected a number" in feedback.message, feedback
     assert "halving" not in feedback.message
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "60", float("nan"), True, None])
+def test_overfitting_quiz_runs_refuses_a_bad_number_of_epochs(bad):
+    with pytest.raises(ValueError, match="epochs"):
+        overfitting_quiz_runs(bad)
+    assert len(overfitting_quiz_runs(np.int64(5))["A"]["loss"]) == 5
