@@ -8,7 +8,8 @@ notebook's own stub cell. Then, for every key:
 (b) a complex version of the right answer (``52650+0j``, a complex array, a function
     returning one), an infinite one, a NaN one, and for counts an integer off by a few, are
     *not yet*, and the judge never crashes on them; a function that ignores one of its
-    parameters (it keeps the value of its first call) is *not yet*;
+    parameters (it keeps the value of its first call) is *not yet*; so are the course's own
+    wrong answers (``exercise_answers.py``), which the browser walk-through types;
 (c) the right answer in several forms (int / NumPy scalar / 0-d tensor, list / tuple /
     array / tensor, a function returning a list / ndarray / float32 ndarray / tensor) is
     *correct*.
@@ -431,3 +432,12 @@ def test_c_the_right_answer_in_every_form_is_correct(key):
         if (feedback := check(key, form, *given)).status != "correct"
     ]
     assert not refused, "\n".join(refused)
+
+
+@pytest.mark.parametrize("key", sorted(KIND))
+def test_b_the_course_wrong_answers_are_not_yet(key):
+    # the wrong answer and the one of the wrong type that the walk-through types in JupyterLab
+    for kind in ("wrong", "wrong_type"):
+        answer, given = _run_cell(key, ANSWERS[key][kind])
+        feedback = check(key, answer, *given)
+        assert feedback.status == "not yet" and "raised" not in feedback.message, (kind, feedback)
