@@ -10,8 +10,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.explorers.playground import build_playground  # noqa: E402
-from dlhelpers.explorers.playground import PLAYGROUND_DATASETS, PlaygroundSettings  # noqa: E402
+from dlhelpers.explorers.playground import (  # noqa: E402
+    PLAYGROUND_DATASETS,
+    PlaygroundSettings,
+    build_playground,  # noqa: E402
+)
 from dlhelpers.train.playground import PlaygroundModel, make_mlp  # noqa: E402
 
 

@@ -264,11 +264,25 @@ def build_attention_explorer(
         or ``input`` not offered.
     """
     inputs = _inputs(maps, tokens, labels)
-    s = AttentionSettings.resolve(settings, overrides)
     first = next(iter(inputs))
-    s = dataclasses.replace(s, input=s.input or first)
+    s = _within_maps(AttentionSettings.resolve(settings, overrides), inputs)
+    n_layers = inputs[first][0].shape[0]
+    names = [*(["input"] if len(inputs) > 1 else []), *(["layer"] if n_layers > 1 else [])]
+    controls = controls_from(s, [*names, "head", "query"])
+    fig = Figure(figsize=(7.2, 3.3), layout="constrained")
+    view = AttentionView(fig)
+    draw = _drawer(view, inputs, first, n_layers)
+    hooks = {"input": _follow_input(controls, inputs)} if "input" in controls else {}
+    return Explorer(
+        "AttentionExplorer", controls, fig, draw, view=view, on_change=hooks, notices=s.notices
+    )
+
+
+def _within_maps(s: AttentionSettings, inputs: dict) -> AttentionSettings:
+    """``s`` checked against the maps' inputs, layers, heads and positions."""
+    first = next(iter(inputs))
     n_layers, n_heads, T, _ = inputs[first][0].shape
-    s = s.within(
+    return dataclasses.replace(s, input=s.input or first).within(
         input={"choices": tuple(inputs)},
         layer={"high": n_layers - 1},
         head={
@@ -277,11 +291,10 @@ def build_attention_explorer(
         },
         query={"choices": (ALL, *range(T)), "convert": _query_choice(T)},
     )
-    names = [*(["input"] if len(inputs) > 1 else []), *(["layer"] if n_layers > 1 else [])]
-    controls = controls_from(s, [*names, "head", "query"])
-    fig = Figure(figsize=(7.2, 3.3), layout="constrained")
-    view = AttentionView(fig)
-    draw = _drawer(view, inputs, first, n_layers)
+
+
+def _follow_input(controls: dict, inputs: dict) -> Callable[[str], None]:
+    """A new input gets a query slider over its own positions (the query kept if it exists)."""
 
     def on_input(name: str) -> None:
         length = inputs[name][0].shape[-1]
@@ -292,10 +305,7 @@ def build_attention_explorer(
             slider_.options = options
             slider_.value = old if old in options else ALL
 
-    hooks = {"input": on_input} if "input" in controls else {}
-    return Explorer(
-        "AttentionExplorer", controls, fig, draw, view=view, on_change=hooks, notices=s.notices
-    )
+    return on_input
 
 
 def _drawer(view: AttentionView, inputs: dict, first: str, n_layers: int) -> Callable[..., str]:

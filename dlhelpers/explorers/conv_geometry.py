@@ -171,11 +171,27 @@ def build_conv_geometry_explorer(
         "col",
     ]
     controls = controls_from(s, names)
-    size = min(image.shape)
     fig = Figure(figsize=(7.0, 3.3), layout="constrained")
     view = GeometryView(fig)
+    draw = _drawer(view, image, fixed, s.kernel_size)
 
-    def draw(stride, padding, dilation, row, col, kernel_size=s.kernel_size) -> str:
+    def resize(_value) -> None:
+        v = {name: c.value for name, c in controls.items()}
+        k = v.get("kernel_size", s.kernel_size)
+        h, w = _out_shape(image.shape, k, v["stride"], v["padding"], v["dilation"])
+        controls["row"].max, controls["col"].max = max(h - 1, 0), max(w - 1, 0)
+
+    hooks = dict.fromkeys(["stride", "padding", "dilation", "kernel_size"], resize)
+    return Explorer(
+        "ConvGeometryExplorer", controls, fig, draw, view=view, on_change=hooks, notices=s.notices
+    )
+
+
+def _drawer(view: GeometryView, image: np.ndarray, fixed: np.ndarray | None, k0: int):
+    """The explorer's ``draw``: the learner's kernel, or a k x k average without one."""
+    size = min(image.shape)
+
+    def draw(stride, padding, dilation, row, col, kernel_size=k0) -> str:
         k = fixed if fixed is not None else np.full((kernel_size, kernel_size), 1 / kernel_size**2)
         reach = dilation * (k.shape[0] - 1) + 1
         if reach > size + 2 * padding:
@@ -187,19 +203,4 @@ def build_conv_geometry_explorer(
         formula = output_size_formula(image.shape[0], k.shape[0], stride, padding, dilation)
         return f"output height {formula} · width {w} · pixel ({row}, {col}) reads {k.size} inputs"
 
-    def resize(_value) -> None:
-        v = {name: c.value for name, c in controls.items()}
-        k = v.get("kernel_size", s.kernel_size)
-        h, w = _out_shape(image.shape, k, v["stride"], v["padding"], v["dilation"])
-        controls["row"].max, controls["col"].max = max(h - 1, 0), max(w - 1, 0)
-
-    hooks = dict.fromkeys(["stride", "padding", "dilation", "kernel_size"], resize)
-    return Explorer(
-        "ConvGeometryExplorer",
-        controls,
-        fig,
-        draw,
-        view=view,
-        on_change=hooks,
-        notices=s.notices,
-    )
+    return draw

@@ -140,9 +140,7 @@ def fit_hidden_units(
     steps, lr = check_int("steps", steps, low=0), check_number("lr", lr, low=0, low_open=True)
     check_choice("activation", activation, ACTIVATION_LAYERS)
     f = _target(target)
-    model, hidden, act, out = _initial_network(
-        f, n_hidden, activation, n_points, check_seed("seed", seed)
-    )
+    model, _, _, _ = _initial_network(f, n_hidden, activation, n_points, check_seed("seed", seed))
     lo, hi = X_RANGE
     x_train = np.linspace(lo, hi, n_points)[:, None]  # (n, 1)
     y_train = f(x_train)  # (n, 1)
@@ -153,7 +151,13 @@ def fit_hidden_units(
         model.backward(loss_fn.backward())
         opt.step()
 
-    x = np.linspace(lo, hi, 400)
+    return _result(model, f, mse=loss_fn(model(x_train), y_train), losses=losses)
+
+
+def _result(model: Sequential, f: Callable, *, mse: float, losses: list[float]) -> FitResult:
+    """The fit and each hidden unit's term on a fine grid."""
+    hidden, act, out = model
+    x = np.linspace(*X_RANGE, 400)
     h = act(hidden(x[:, None]))  # (m, N)
     contributions = (h * out.weight.data[0]).T  # (N, m)
     bias = float(out.bias.data[0])
@@ -165,7 +169,7 @@ def fit_hidden_units(
         contributions=contributions,
         output_bias=bias,
         switch_points=-hidden.bias.data / hidden.weight.data[:, 0],
-        mse=loss_fn(model(x_train), y_train),
+        mse=mse,
         losses=losses,
     )
 

@@ -22,6 +22,23 @@ class PredictionSettings(Settings):
     index: int = setting(0, "image", low=0, step=1, integer=True)
 
 
+def _figure(images: np.ndarray, proba: np.ndarray):
+    """The image (left) and the class probabilities as bars (right)."""
+    fig = Figure(figsize=(6, 2.4), layout="constrained")
+    ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2])
+    shown = ax_img.imshow(images[0], cmap="gray_r", vmin=0, vmax=images.max() or 1)
+    ax_img.set_xticks([])
+    ax_img.set_yticks([])
+    n_classes = proba.shape[1]
+    bars = ax_bar.bar(range(n_classes), proba[0], color="0.6")
+    ax_bar.set_xticks(range(n_classes))
+    ax_bar.set_ylim(0, 1)
+    ax_bar.set_xlabel("class")
+    ax_bar.set_ylabel("probability")
+    ax_bar.grid(axis="y", alpha=0.3)
+    return fig, ax_img, shown, bars
+
+
 def build_prediction_explorer(
     images, labels, proba, settings: PredictionSettings | None = None, **overrides
 ) -> Explorer:
@@ -50,18 +67,7 @@ def build_prediction_explorer(
         )
     pred = proba.argmax(axis=1)
     subsets = {"mistakes": misclassified(labels, pred, proba), "all": np.arange(len(labels))}
-    fig = Figure(figsize=(6, 2.4), layout="constrained")
-    ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 2])
-    shown = ax_img.imshow(images[0], cmap="gray_r", vmin=0, vmax=images.max() or 1)
-    ax_img.set_xticks([])
-    ax_img.set_yticks([])
-    n_classes = proba.shape[1]
-    bars = ax_bar.bar(range(n_classes), proba[0], color="0.6")
-    ax_bar.set_xticks(range(n_classes))
-    ax_bar.set_ylim(0, 1)
-    ax_bar.set_xlabel("class")
-    ax_bar.set_ylabel("probability")
-    ax_bar.grid(axis="y", alpha=0.3)
+    fig, ax_img, shown, bars = _figure(images, proba)
 
     def draw(show: str, index: int) -> str:
         chosen = subsets[show]

@@ -196,10 +196,8 @@ def gradient_descent(
     grad_fn : callable
         Maps a point of shape ``(2,)`` to the gradient, shape ``(2,)``.
     start : array-like of shape (2,)
-    lr : float
-        Learning rate.
-    momentum : float
-        0 for plain gradient descent; 0.9 is a common choice.
+    lr, momentum : float
+        The learning rate, and the momentum (0: plain gradient descent; 0.9 is common).
     steps : int
         How many updates.
     tol : float
@@ -210,12 +208,11 @@ def gradient_descent(
     Returns
     -------
     Descent
-        The path so far and a status; never raises or warns for a bad ``lr``.
+        The path so far and a status; never raises or warns for too large an ``lr``.
     """
-    lr = check_number("lr", lr)
-    momentum = check_number("momentum", momentum, low=0.0)
-    steps = check_int("steps", steps, low=0)
-    tol, bound = check_number("tol", tol, low=0.0), check_number("bound", bound, low=0.0)
+    lr, momentum = check_number("lr", lr), check_number("momentum", momentum, low=0.0)
+    steps, tol = check_int("steps", steps, low=0), check_number("tol", tol, low=0.0)
+    bound = check_number("bound", bound, low=0.0)
     p = np.array(start, dtype=float).reshape(2)
     v = np.zeros(2)
     path, norms = [p.copy()], []
@@ -236,15 +233,17 @@ def gradient_descent(
                 break
             path.append(p.copy())
     path, norms = np.array(path), np.array(norms)
-    if status is None:
-        moves = np.r_[np.inf, np.hypot(*np.diff(path, axis=0).T)]
-        still = (norms < tol) & (moves < tol)
-        if still[-1]:
-            settled = np.flatnonzero(~still)
-            status = f"converged at step {settled[-1] + 1 if settled.size else 0}"
-        else:
-            status = f"still moving after {steps} steps"
-    return Descent(path, status, norms)
+    return Descent(path, status or _settled(path, norms, steps, tol), norms)
+
+
+def _settled(path: np.ndarray, norms: np.ndarray, steps: int, tol: float) -> str:
+    """``converged at step k`` (when |grad| and the moves stayed below ``tol``) or still moving."""
+    moves = np.r_[np.inf, np.hypot(*np.diff(path, axis=0).T)]
+    still = (norms < tol) & (moves < tol)
+    if still[-1]:
+        settled = np.flatnonzero(~still)
+        return f"converged at step {settled[-1] + 1 if settled.size else 0}"
+    return f"still moving after {steps} steps"
 
 
 # --- full batch against mini-batches ---------------------------------------------
