@@ -126,3 +126,42 @@ def test_summary_is_stable_text(lab):
     assert text.startswith("GanLab(target=ring, noise_dim=2, width=64, g_lr=0.001")
     bundle = lab._repr_mimebundle_()
     assert bundle["text/plain"] == text and bundle["image/png"]
+
+
+def test_a_diverged_generator_says_so_and_keeps_the_last_good_state(lab, monkeypatch):
+    from dlhelpers.train.gan import GanTrainer
+
+    lab.step()
+    good = lab.trainer.iteration
+    real_step = GanTrainer.step
+
+    def poisoned(self, n=1):
+        real_step(self, n)
+        with torch.no_grad():
+            for p in self.generator.parameters():
+                p.fill_(float("nan"))
+
+    monkeypatch.setattr(GanTrainer, "step", poisoned)
+    lab.play.playing = True
+    lab.step()
+    status = lab.status.value
+    assert "diverged" in status and "the generator's samples are NaN" in status
+    assert "JS" not in status and "modes" not in status  # no number made from NaN points
+    assert lab.trainer.iteration == good and np.isfinite(lab.trainer.samples(100)).all()
+    assert lab.play.playing is False and lab.problem
+    lab.step()  # nothing more to train until a reset
+    assert lab.trainer.iteration == good
+    monkeypatch.undo()
+    lab.reset()
+    assert not lab.problem and "diverged" not in lab.status.value
+    lab.step()
+    assert lab.trainer.iteration == lab.per_tick
+
+
+def test_a_run_that_is_already_nan_is_not_scored(lab):
+    with torch.no_grad():
+        for p in lab.trainer.generator.parameters():
+            p.fill_(float("nan"))
+    lab.refresh()
+    assert lab.status.value.startswith("<b style='color:#c00'>diverged</b>")
+    assert "JS 0.00" not in lab.status.value

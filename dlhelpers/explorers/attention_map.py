@@ -18,7 +18,6 @@ sequence: ``maps[:, b]``) or from the NumPy
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -282,7 +281,7 @@ def _within_maps(s: AttentionSettings, inputs: dict) -> AttentionSettings:
     """``s`` checked against the maps' inputs, layers, heads and positions."""
     first = next(iter(inputs))
     n_layers, n_heads, T, _ = inputs[first][0].shape
-    return dataclasses.replace(s, input=s.input or first).within(
+    return s.replace(input=s.input or first).within(
         input={"choices": tuple(inputs)},
         layer={"high": n_layers - 1},
         head={

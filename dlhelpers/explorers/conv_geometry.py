@@ -9,7 +9,6 @@ output grid. Builder: :func:`build_conv_geometry_explorer`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import matplotlib
@@ -159,7 +158,7 @@ def build_conv_geometry_explorer(
     image, fixed = _check_inputs(image, kernel)
     s = ConvGeometrySettings.resolve(settings, overrides)
     if fixed is not None:
-        s = dataclasses.replace(s, kernel_size=fixed.shape[0])
+        s = s.replace(kernel_size=fixed.shape[0])
     h0, w0 = _out_shape(image.shape, s.kernel_size, s.stride, s.padding, s.dilation)
     s = s.within(row={"high": max(h0 - 1, 0)}, col={"high": max(w0 - 1, 0)})
     names = [

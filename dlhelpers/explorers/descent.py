@@ -9,7 +9,6 @@ mini-batches. The computing is in :mod:`dlhelpers.scratch.descent`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -216,7 +215,7 @@ class DescentSettings(Settings):
             given if given is not None else default
             for given, default in zip((self.lr, self.x0, self.y0), (s.lr, *s.start), strict=True)
         )
-        return dataclasses.replace(self, lr=lr, x0=x0, y0=y0)
+        return self.replace(lr=lr, x0=x0, y0=y0)
 
 
 def build_descent_explorer(settings: DescentSettings | None = None, **overrides) -> Explorer:

@@ -9,7 +9,6 @@ preset menu and, given several images, an image menu.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -145,7 +144,7 @@ class FilterSettings(Settings):
             (n for n, k in KERNELS.items() if np.allclose(k, given.reshape(3, 3))), CUSTOM
         )
         entries = dict(zip(_NAMES, (float(v) for v in given.ravel()), strict=True))
-        return dataclasses.replace(self, preset=preset, **entries)
+        return self.replace(preset=preset, **entries)
 
 
 def _kernel_grid(controls: dict, boxes: dict) -> W.Widget:
@@ -213,7 +212,7 @@ def build_filter_explorer(
     pictures = {str(name): _as_image(pic, f"image {name!r}") for name, pic in images.items()}
     s = FilterSettings.resolve(settings, overrides).with_kernel(kernel)
     if s.image is None:
-        s = dataclasses.replace(s, image=next(iter(pictures)))
+        s = s.replace(image=next(iter(pictures)))
     s = s.within(image={"choices": tuple(pictures)})
     several = len(pictures) > 1
     controls = controls_from(s, ["preset", *_NAMES, *(["image"] if several else [])])

@@ -27,7 +27,9 @@ rule is the same for every explorer:
 - NumPy scalars are accepted and stored as plain Python values.
 
 Ranges and menus that depend on the data (the number of images, the
-layers of a model) are given with :meth:`Settings.within`. A field made
+layers of a model) are given with :meth:`Settings.within`; change a
+checked settings object with :meth:`Settings.replace`, which keeps them
+(``dataclasses.replace`` makes a fresh one without them). A field made
 with ``label=None`` has no control: it is fixed when the explorer is built
 (a seed, the steps per tick) and checked all the same.
 """
@@ -156,7 +158,7 @@ class Settings:
             object.__setattr__(self, f.name, value)
             if notice:
                 found.append(notice)
-        object.__setattr__(self, "notices", tuple(found))
+        object.__setattr__(self, "notices", tuple(dict.fromkeys(found)))
         object.__setattr__(self, "limits", dict(limits))
 
     @classmethod
@@ -202,6 +204,12 @@ class Settings:
                 specs[name] = dataclasses.replace(spec, choices=tuple(spec.choices))
         copy = dataclasses.replace(self)
         copy._check({**self.limits, **specs}, self.notices)
+        return copy
+
+    def replace(self: S, **changes: Any) -> S:
+        """A copy with ``changes``, checked, keeping the ranges of :meth:`within` and the notices."""
+        copy = dataclasses.replace(self, **changes)
+        copy._check(self.limits, (*self.notices, *copy.notices))
         return copy
 
     def values(self) -> dict[str, Any]:
