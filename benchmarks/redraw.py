@@ -47,13 +47,13 @@ def _explorers() -> dict:
     proba /= proba.sum(1, keepdims=True)
     return {
         "line": lambda: build_line_explorer(x, y),
-        "activation": lambda: build_activation_explorer("sigmoid"),
+        "activation": lambda: build_activation_explorer(activation="sigmoid"),
         "neuron": lambda: build_neuron_explorer(X, Y),
-        "fitting": lambda: build_fit_explorer("bump", n_hidden=3),
-        "descent": lambda: build_descent_explorer("bowl"),
+        "fitting": lambda: build_fit_explorer(target="bump", n_hidden=3),
+        "descent": lambda: build_descent_explorer(surface="bowl"),
         "backprop": lambda: build_backprop_explorer(),
         "predictions": lambda: build_prediction_explorer(images, mnist.y_test[:1000], proba),
-        "playground": lambda: build_playground("circle"),
+        "playground": lambda: build_playground(dataset="circle"),
     }
 
 

@@ -111,7 +111,7 @@ def test_maps_from_the_numpy_multihead_attention():
         (MAPS, None, {}, "tokens"),
         (MAPS * 2, TOKENS, {}, "sum to 1"),
         (np.where(MAPS > 0.5, np.nan, MAPS), TOKENS, {}, "NaN"),
-        (MAPS, TOKENS, {"layer": 2}, "layer"),
+        (MAPS, TOKENS, {"layer": 0.5}, "layer"),
         (MAPS, TOKENS, {"head": 3}, "head"),
         (MAPS, TOKENS, {"query": 8}, "query"),
         ({}, None, {}, "empty"),

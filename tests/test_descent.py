@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from dlhelpers.checks import check
-from dlhelpers.explorers.descent import build_descent_explorer, plot_descent
-from dlhelpers.explorers.descent_model import SURFACES, gradient_descent, numerical_gradient
-from dlhelpers.explorers.minibatch import compare_batch_sizes, plot_batch_comparison
+from dlhelpers.explorers.descent import build_descent_explorer, plot_batch_comparison, plot_descent
+from dlhelpers.scratch.descent import SURFACES, compare_batch_sizes, gradient_descent
+from dlhelpers.scratch.gradcheck import numerical_gradient
 
 BOWL = SURFACES["bowl"]
 
@@ -22,7 +22,9 @@ def test_analytic_gradients_match_central_differences(name, rng):
     points = np.c_[rng.uniform(xmin, xmax, 50), rng.uniform(ymin, ymax, 50)]
     analytic = s.grad(points)
     assert analytic.shape == (50, 2)
-    np.testing.assert_allclose(analytic, numerical_gradient(s.f, points), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        analytic, numerical_gradient(s.f, points, batched=True), rtol=1e-5, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("name", list(SURFACES))
@@ -158,7 +160,7 @@ def test_plot_descent_draws_the_path_and_flags_divergence():
 
 
 def test_explorer_redraws_when_a_control_moves():
-    ex = build_descent_explorer("bowl")
+    ex = build_descent_explorer(surface="bowl")
     assert "converged" in ex.status.value
     before_png, before_path = ex.image.value, ex.view.line.get_xydata().copy()
     ex.controls["momentum"].value = 0.5
@@ -172,7 +174,7 @@ def test_explorer_redraws_when_a_control_moves():
 
 
 def test_explorer_says_diverged_for_a_big_learning_rate():
-    ex = build_descent_explorer("bowl")
+    ex = build_descent_explorer(surface="bowl")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ex.controls["lr"].value = 1.0
@@ -182,7 +184,7 @@ def test_explorer_says_diverged_for_a_big_learning_rate():
 
 
 def test_explorer_resets_rate_and_start_for_a_new_surface():
-    ex = build_descent_explorer("bowl", lr=0.5)
+    ex = build_descent_explorer(surface="bowl", lr=0.5)
     redraws = ex.redraws
     ex.controls["surface"].value = "rosenbrock"
     assert ex.redraws == redraws + 1  # one redraw, not one per reset control
@@ -193,7 +195,7 @@ def test_explorer_resets_rate_and_start_for_a_new_surface():
 
 
 def test_explorer_status_names_a_local_minimum():
-    ex = build_descent_explorer("two wells", steps=300)
+    ex = build_descent_explorer(surface="two wells", steps=300)
     assert "local" in ex.status.value
     ex.controls["x0"].value = -0.5
     assert "global" in ex.status.value
@@ -288,4 +290,4 @@ def test_plot_batch_comparison_draws_on_a_given_figure():
 
 def test_descent_explorer_bad_surface_names_the_choices():
     with pytest.raises(ValueError, match="surface='saddle!' is not one of the choices: bowl"):
-        build_descent_explorer("saddle!")
+        build_descent_explorer(surface="saddle!")

@@ -35,16 +35,16 @@ def test_fit_result_is_consistent_and_deterministic():
 def test_fit_accepts_a_function_and_rejects_bad_arguments():
     result = fit_hidden_units(lambda x: 0.5 * x, 2, "relu")
     assert result.mse < 1e-3
-    with pytest.raises(ValueError, match="unknown target"):
+    with pytest.raises(ValueError, match="target='cosh' is not one of the choices"):
         fit_hidden_units("cosh", 3)
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="activation='gelu' is not one of the choices"):
         fit_hidden_units("sin", 3, "gelu")
     with pytest.raises(ValueError, match="at least 1"):
         fit_hidden_units("sin", 0)
 
 
 def test_explorer_redraws_when_controls_move():
-    ex = build_fit_explorer("sin", n_hidden=2, activation="relu")
+    ex = build_fit_explorer(target="sin", n_hidden=2, activation="relu")
     image, fit = ex.image.value, ex.view.fit_line.get_ydata().copy()
     mse_2 = ex.view.result.mse
     assert "2 hidden units" in ex.status.value
@@ -66,6 +66,6 @@ def test_explorer_redraws_when_controls_move():
 
 def test_fit_explorer_bad_input_names_the_choices():
     with pytest.raises(ValueError, match="target='cos' is not one of the choices: sin"):
-        build_fit_explorer("cos")
+        build_fit_explorer(target="cos")
     with pytest.raises(ValueError, match="n_hidden=2.5 is not a whole number"):
         build_fit_explorer(n_hidden=2.5)

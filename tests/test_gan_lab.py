@@ -100,13 +100,13 @@ def test_redraw_is_quick(lab):
 
 
 def test_spiral_has_no_mode_count():
-    lab = build_gan_lab("spiral")
+    lab = build_gan_lab(target="spiral")
     assert "modes" not in lab.status.value and "JS " in lab.status.value
 
 
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="target='donut' is not one of the choices: ring"):
-        build_gan_lab("donut")
+        build_gan_lab(target="donut")
     with pytest.raises(ValueError, match="loss='hinge' is not one of the choices"):
         build_gan_lab(loss="hinge")
     with pytest.raises(ValueError, match="g_lr=0.002 is not one of the choices"):
@@ -115,8 +115,8 @@ def test_bad_arguments_are_refused():
         build_gan_lab(width=50)
     with pytest.raises(ValueError, match="d_steps=1.5 is not a whole number"):
         build_gan_lab(d_steps=1.5)
-    with pytest.raises(ValueError, match="steps_per_tick=0 must be at least 1"):
-        build_gan_lab(steps_per_tick=0)
+    with pytest.warns(UserWarning, match="steps_per_tick=0 is outside 1..10000; starting at 1"):
+        assert build_gan_lab(steps_per_tick=0).per_tick == 1
     with pytest.warns(UserWarning, match="d_steps=9 is outside 1..5; starting at 5"):
         assert build_gan_lab(d_steps=9).trainer.d_steps == 5
 
@@ -126,3 +126,42 @@ def test_summary_is_stable_text(lab):
     assert text.startswith("GanLab(target=ring, noise_dim=2, width=64, g_lr=0.001")
     bundle = lab._repr_mimebundle_()
     assert bundle["text/plain"] == text and bundle["image/png"]
+
+
+def test_a_diverged_generator_says_so_and_keeps_the_last_good_state(lab, monkeypatch):
+    from dlhelpers.train.gan import GanTrainer
+
+    lab.step()
+    good = lab.trainer.iteration
+    real_step = GanTrainer.step
+
+    def poisoned(self, n=1):
+        real_step(self, n)
+        with torch.no_grad():
+            for p in self.generator.parameters():
+                p.fill_(float("nan"))
+
+    monkeypatch.setattr(GanTrainer, "step", poisoned)
+    lab.play.playing = True
+    lab.step()
+    status = lab.status.value
+    assert "diverged" in status and "the generator's samples are NaN" in status
+    assert "JS" not in status and "modes" not in status  # no number made from NaN points
+    assert lab.trainer.iteration == good and np.isfinite(lab.trainer.samples(100)).all()
+    assert lab.play.playing is False and lab.problem
+    lab.step()  # nothing more to train until a reset
+    assert lab.trainer.iteration == good
+    monkeypatch.undo()
+    lab.reset()
+    assert not lab.problem and "diverged" not in lab.status.value
+    lab.step()
+    assert lab.trainer.iteration == lab.per_tick
+
+
+def test_a_run_that_is_already_nan_is_not_scored(lab):
+    with torch.no_grad():
+        for p in lab.trainer.generator.parameters():
+            p.fill_(float("nan"))
+    lab.refresh()
+    assert lab.status.value.startswith("<b style='color:#c00'>diverged</b>")
+    assert "JS 0.00" not in lab.status.value

@@ -10,14 +10,18 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.explorers.playground import build_playground  # noqa: E402
-from dlhelpers.explorers.playground_model import PLAYGROUND_DATASETS, PlaygroundModel, make_mlp  # noqa: E402
+from dlhelpers.explorers.playground import (  # noqa: E402
+    PLAYGROUND_DATASETS,
+    PlaygroundSettings,
+    build_playground,  # noqa: E402
+)
+from dlhelpers.train.playground import PlaygroundModel, make_mlp  # noqa: E402
 
 
 @pytest.fixture
 def playground():
     torch.set_num_threads(1)
-    return build_playground("gaussians", n_samples=200, epochs_per_step=2)
+    return build_playground(dataset="gaussians", n_samples=200, epochs_per_step=2)
 
 
 def _weights(model: PlaygroundModel) -> list[np.ndarray]:
@@ -33,7 +37,7 @@ def test_make_mlp_shapes_and_seed():
     again = make_mlp(3, 5, "relu", seed=1)
     assert all(torch.equal(a, b) for a, b in zip(net.parameters(), again.parameters(), strict=True))
     assert len(make_mlp(0, 5, "tanh")) == 1  # logistic regression
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="activation='swish' is not one of the choices"):
         make_mlp(1, 2, "swish")
 
 
@@ -46,7 +50,7 @@ def test_make_mlp_leaves_global_rng_alone():
 
 
 def test_split_follows_train_fraction():
-    model = PlaygroundModel("moons", n_samples=200, train_fraction=0.3)
+    model = PlaygroundModel(PlaygroundSettings(dataset="moons", n_samples=200, train_fraction=0.3))
     assert len(model.y_train) == 60 and len(model.y_test) == 140
     assert model.X_train.shape == (60, 2)
     model.configure(train_fraction=0.8)
@@ -55,7 +59,7 @@ def test_split_follows_train_fraction():
 
 @pytest.mark.parametrize("dataset", PLAYGROUND_DATASETS)
 def test_every_data_set_builds_and_steps(dataset):
-    model = PlaygroundModel(dataset, n_samples=120)
+    model = PlaygroundModel(PlaygroundSettings(dataset=dataset, n_samples=120))
     before = model.history["loss"][-1]
     after = model.step(3)
     assert model.epoch == 3 and np.isfinite(after) and after != before
@@ -122,7 +126,7 @@ def test_data_and_architecture_controls_rebuild(playground, name, value):
     playground.controls[name].value = value
     model = playground.model
     assert model.epoch == 0 and len(model.history["loss"]) == 1
-    assert model.settings[name] == value
+    assert model.settings.values()[name] == value
     assert playground.image.value != image
     if name in ("dataset", "noise", "train_fraction"):
         assert model.X_train is not old_X
@@ -158,7 +162,9 @@ def test_l2_shrinks_the_weights():
     norms = []
     for l2 in (0.0, 0.3):
         model = PlaygroundModel(
-            "circle", n_samples=200, l2=l2, learning_rate=0.1, hidden_layers=1, width=8
+            PlaygroundSettings(
+                dataset="circle", n_samples=200, l2=l2, learning_rate=0.1, hidden_layers=1, width=8
+            )
         )
         model.step(60)
         norms.append(
@@ -176,16 +182,16 @@ def test_play_ticks_call_step(playground):
     for tick in range(1, 4):
         playground.play.value = tick
         time.sleep(0.002)
-    assert playground.model.epoch == 3 * playground.epochs_per_step
+    assert playground.model.epoch == 3 * playground.per_tick
     playground.play.value = 0  # the stop button rewinds: not a tick
-    assert playground.model.epoch == 3 * playground.epochs_per_step
+    assert playground.model.epoch == 3 * playground.per_tick
 
 
 def test_backlog_ticks_are_dropped(playground):
     playground.play.interval = 10_000
     playground.play.value = 1
     playground.play.value = 2  # arrives at once: a queued tick
-    assert playground.model.epoch == playground.epochs_per_step
+    assert playground.model.epoch == playground.per_tick
 
 
 def test_reset_stops_playing(playground):
@@ -193,7 +199,7 @@ def test_reset_stops_playing(playground):
     playground.reset_button.click()
     assert playground.play.playing is False
     playground.step_button.click()
-    assert playground.model.epoch == playground.epochs_per_step
+    assert playground.model.epoch == playground.per_tick
 
 
 def test_huge_learning_rate_shows_divergence(playground):
@@ -239,8 +245,10 @@ def test_summary_is_stable_text(playground):
 
 
 def test_unknown_setting_is_refused():
-    with pytest.raises(TypeError, match="unknown playground settings"):
-        PlaygroundModel().configure(momentum=0.9)
+    with pytest.raises(TypeError, match="momentum"):
+        PlaygroundModel(PlaygroundSettings()).configure(momentum=0.9)
+    with pytest.raises(TypeError, match="unknown setting momentum; the settings are: dataset"):
+        build_playground(momentum=0.9)
 
 
 def test_a_learning_rate_not_on_the_menu_names_the_choices():
@@ -251,7 +259,7 @@ def test_a_learning_rate_not_on_the_menu_names_the_choices():
         "1e-05, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10"
     )
     with pytest.raises(ValueError, match="dataset='ring' is not one of the choices: circle"):
-        build_playground("ring")
+        build_playground(dataset="ring")
 
 
 def test_bad_playground_numbers_fail_in_one_line():
@@ -261,23 +269,24 @@ def test_bad_playground_numbers_fail_in_one_line():
         build_playground(noise=float("nan"))
     with pytest.warns(UserWarning, match="width=40 is outside 1..16; starting at 16"):
         assert build_playground(width=40, n_samples=60).model.settings.width == 16
-    with pytest.raises(ValueError, match="batch_size=0 must be at least 1"):
-        PlaygroundModel(batch_size=0)
+    with pytest.warns(UserWarning, match="batch_size=0 is outside 1..30; starting at 1"):
+        assert build_playground(batch_size=0, n_samples=60).model.settings.batch_size == 1
 
 
 def test_settings_dataclass_drives_controls_and_defaults():
     from dataclasses import fields
 
-    from dlhelpers.explorers.playground_settings import PlaygroundSettings
-
     pg = build_playground(n_samples=60)
-    assert list(pg.controls) == [f.name for f in fields(PlaygroundSettings)]
-    assert pg.model.settings == PlaygroundSettings()
-    assert PlaygroundSettings.rebuilding() == (
-        "dataset",
-        "noise",
-        "train_fraction",
-        "hidden_layers",
-        "width",
-        "activation",
-    )
+    labelled = [f.name for f in fields(PlaygroundSettings) if f.metadata["spec"].label]
+    assert list(pg.controls) == labelled
+    assert pg.model.settings == PlaygroundSettings(n_samples=60)
+    assert pg.per_tick == PlaygroundSettings().epochs_per_step
+
+
+def test_the_model_keeps_its_settings_when_a_change_is_refused():
+    model = PlaygroundModel(PlaygroundSettings(n_samples=60))
+    with pytest.raises(ValueError, match="activation='swish'"):
+        model.configure(activation="swish")
+    assert model.settings.activation == "tanh"
+    with pytest.raises(ValueError, match="n_epochs=0 must be at least 1"):
+        model.step(0)

@@ -45,6 +45,12 @@ def test_apply_temperature():
 def test_bad_temperature_is_refused(t):
     with pytest.raises(ValueError, match="temperature"):
         apply_temperature(LOGITS, t)
+    if isinstance(t, float | int) and not isinstance(t, bool) and t <= 0:
+        # the explorer's rule for a number out of the slider's range: clamped, and said
+        with pytest.warns(UserWarning, match=r"temperature=.* is outside 0.1..3; starting at 0.1"):
+            ex = build_temperature_explorer(fake_generate, LOGITS, VOCAB, temperature=t)
+        assert ex.controls["temperature"].value == pytest.approx(0.1)
+        return
     with pytest.raises(ValueError, match="temperature"):
         build_temperature_explorer(fake_generate, LOGITS, VOCAB, temperature=t)
 

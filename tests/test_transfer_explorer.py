@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from dlhelpers.explorers.transfer import build_transfer_explorer, plot_transfer_curves  # noqa: E402
+from dlhelpers.explorers.few_labels import build_transfer_explorer, plot_transfer_curves  # noqa: E402
 from dlhelpers.train.models import lenet  # noqa: E402
 
 torch.set_num_threads(1)
@@ -79,7 +79,7 @@ def test_plot_transfer_curves_draws_a_mean_and_a_band_per_mode():
     [
         ({"freeze": "fc2"}, "freeze"),
         ({"seeds": ()}, "seeds"),
-        ({"steps": 0}, "steps"),
+        ({"seeds": (0, -1)}, r"seeds\[1\]"),
         ({"per_class": 2.5}, "whole number"),
     ],
 )

@@ -14,7 +14,7 @@ from dlhelpers.explorers.neuron import build_neuron_explorer
 
 
 def test_activation_explorer_redraws_when_a_slider_moves():
-    ex = build_activation_explorer("sigmoid")
+    ex = build_activation_explorer(activation="sigmoid")
     before_png = ex.image.value
     before_y = ex.figure.axes[0].lines[0].get_ydata().copy()
     ex.controls["weight"].value = 3.0
@@ -26,7 +26,7 @@ def test_activation_explorer_redraws_when_a_slider_moves():
 
 @pytest.mark.parametrize("name", ["relu", "tanh", "leaky_relu", "gelu"])
 def test_activation_explorer_switches_function(name):
-    ex = build_activation_explorer("sigmoid")
+    ex = build_activation_explorer(activation="sigmoid")
     before = ex.figure.axes[0].lines[0].get_ydata().copy()
     ex.controls["activation"].value = name
     assert not np.allclose(ex.figure.axes[0].lines[0].get_ydata(), before)
@@ -34,7 +34,7 @@ def test_activation_explorer_switches_function(name):
 
 
 def test_saturation_readout_tracks_the_weight():
-    ex = build_activation_explorer("sigmoid", weight=0.5)
+    ex = build_activation_explorer(activation="sigmoid", weight=0.5)
     gentle = float(ex.status.value.split("on ")[1].split("%")[0])
     ex.controls["weight"].value = 4.0
     steep = float(ex.status.value.split("on ")[1].split("%")[0])
@@ -53,7 +53,7 @@ def test_neuron_explorer_boundary_and_accuracy_follow_the_sliders():
 
 
 def test_explorer_display_bundle_has_widget_png_and_short_text():
-    ex = build_activation_explorer("tanh")
+    ex = build_activation_explorer(activation="tanh")
     bundle = ex._repr_mimebundle_()
     assert bundle["text/plain"] == "ActivationExplorer(activation=tanh, weight=1, bias=0)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -81,7 +81,7 @@ def test_line_explorer_error_drops_as_the_line_fits():
 
 
 def test_hold_changes_several_controls_with_one_redraw():
-    ex = build_activation_explorer("sigmoid")
+    ex = build_activation_explorer(activation="sigmoid")
     redraws, png = ex.redraws, ex.image.value
     with ex.hold():
         ex.controls["weight"].value = 2.0
@@ -100,7 +100,7 @@ def test_view_is_given_to_the_constructor():
 
 
 def test_nan_from_the_text_box_keeps_the_last_good_value():
-    ex = build_activation_explorer("sigmoid", weight=1.0)
+    ex = build_activation_explorer(activation="sigmoid", weight=1.0)
     redraws, png = ex.redraws, ex.image.value
     ex.controls["weight"].value = float("nan")  # what a FloatSlider's box lets through
     assert ex.controls["weight"].value == 1.0
@@ -112,7 +112,7 @@ def test_nan_from_the_text_box_keeps_the_last_good_value():
 
 def test_out_of_range_start_is_clamped_and_said_once():
     with pytest.warns(UserWarning, match=r"weight=9 is outside -4..4; starting at 4"):
-        ex = build_activation_explorer("sigmoid", weight=9)
+        ex = build_activation_explorer(activation="sigmoid", weight=9)
     assert ex.controls["weight"].value == 4.0
     assert ex.status.value.startswith("weight=9 is outside -4..4; starting at 4")
 
@@ -121,7 +121,7 @@ def test_out_of_range_start_is_clamped_and_said_once():
     "build, message",
     [
         (
-            lambda: build_activation_explorer("swish"),
+            lambda: build_activation_explorer(activation="swish"),
             "activation='swish' is not one of the choices: relu, sigmoid",
         ),
         (lambda: build_activation_explorer(weight=float("nan")), "weight=nan is not a number"),
@@ -134,8 +134,7 @@ def test_bad_builder_input_fails_in_one_line(build, message):
 
 
 def test_labels_and_tracks_are_wide_enough():
-    from dlhelpers.explorers.base import slider
-    from dlhelpers.explorers.controls import TRACK_PX
+    from dlhelpers.explorers.controls import TRACK_PX, slider
 
     control = slider("learning rate", 0.1, 0, 1)
     label = int(control.style.description_width.removesuffix("px"))

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.scratch.activations import ACTIVATIONS
 from dlhelpers.viz.activations import ActivationView
 
-__all__ = ["build_activation_explorer"]
+__all__ = ["ActivationSettings", "build_activation_explorer"]
 
 
-def build_activation_explorer(
-    activation: str = "sigmoid", *, weight: float = 1.0, bias: float = 0.0
-) -> Explorer:
+@dataclass(frozen=True)
+class ActivationSettings(Settings):
+    """The activation explorer's settings: ``f(w x + b)``."""
+
+    activation: str = setting("sigmoid", "activation", choices=tuple(ACTIVATIONS))
+    weight: float = setting(1.0, "weight w", low=-4.0, high=4.0)
+    bias: float = setting(0.0, "bias b", low=-4.0, high=4.0)
+
+
+def build_activation_explorer(settings: ActivationSettings | None = None, **overrides) -> Explorer:
     """Pick an activation, drag the weight and bias of ``f(w x + b)``; see f and its slope.
 
     The right panel marks where the neuron *saturates* (slope below 1 % of
-    its peak), the flat regions where learning stalls.
+    its peak), the flat regions where learning stalls. Settings by name, see
+    :class:`ActivationSettings`.
     """
-    check_choice("activation", activation, ACTIVATIONS)
+    s = ActivationSettings.resolve(settings, overrides)
     fig = Figure(figsize=(7.5, 2.9), layout="constrained")
     ax_f, ax_sat = fig.subplots(1, 2, width_ratios=[3, 2])
     x = np.linspace(-6, 6, 481)
@@ -52,9 +63,4 @@ def build_activation_explorer(
         share = flat.mean()
         return f"<b>{activation}</b>: the slope is nearly zero on {share:.0%} of this x range."
 
-    controls = {
-        "activation": dropdown("activation", ACTIVATIONS, activation),
-        "weight": slider("weight w", weight, -4.0, 4.0, name="weight"),
-        "bias": slider("bias b", bias, -4.0, 4.0, name="bias"),
-    }
-    return Explorer("ActivationExplorer", controls, fig, draw)
+    return Explorer("ActivationExplorer", controls_from(s), fig, draw, notices=s.notices)

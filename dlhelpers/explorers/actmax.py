@@ -9,14 +9,15 @@ and a regularisation slider (0 = raw gradient ascent).
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
 from torch import nn
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.train.actmax import (
     class_probabilities,
     maximise,
@@ -24,7 +25,7 @@ from dlhelpers.train.actmax import (
     unit_activation,
 )
 
-__all__ = ["LAYERS", "ActmaxView", "actmax_view_data", "build_actmax_explorer"]
+__all__ = ["LAYERS", "ActmaxSettings", "ActmaxView", "actmax_view_data", "build_actmax_explorer"]
 
 #: Menu entry -> index of the layer in :func:`~dlhelpers.train.models.lenet` (-1: the head).
 LAYERS = {"class": -1, "conv1": 0, "conv2": 3}
@@ -107,38 +108,22 @@ class ActmaxView:
             ax.set_ylabel("mean activation", fontsize=9)
 
 
-def build_actmax_explorer(
-    model: nn.Module,
-    *,
-    layer: str = "class",
-    unit: int = 0,
-    strength: float = 1.0,
-    steps: int = 100,
-) -> Explorer:
-    """Pick a layer and a unit; see the image that excites it most (gradient ascent on pixels).
+@dataclass(frozen=True)
+class ActmaxSettings(Settings):
+    """The layer, the unit (its range follows the layer), the regularisation and the steps."""
 
-    Parameters
-    ----------
-    model : nn.Module
-        A trained :func:`~dlhelpers.train.models.lenet` (conv1 is layer 0, conv2 layer 3).
-    layer : {"class", "conv1", "conv2"}, default "class"
-    unit : int, default 0
-        A class 0..9, a conv1 filter 0..5 or a conv2 filter 0..15.
-    strength : float, default 1.0
-        Regularisation, 0 to 3: scales jitter (2 px), blur (sigma 0.5) and
-        the L2 penalty (1e-3) together; 0 is raw, noisy gradient ascent.
-    steps : int, default 100
-        Adam steps per picture, 1 to 1000.
+    layer: str = setting("class", "layer", choices=tuple(LAYERS))
+    unit: int = setting(0, "unit", low=0, integer=True, continuous=False)
+    regularisation: float = setting(
+        1.0, "regularisation", low=0.0, high=3.0, step=0.25, fmt=".2f", continuous=False
+    )
+    steps: int = setting(100, low=1, high=1000, integer=True)
 
-    Returns
-    -------
-    Explorer
-        ``controls`` holds ``"layer"``, ``"unit"`` and ``"regularisation"``;
-        ``view.data`` is what was drawn.
-    """
+
+def _unit_counts(model: nn.Module) -> dict[str, int]:
+    """Units per menu entry: 10 classes, and each conv layer's channels."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    check_choice("layer", layer, LAYERS)
     n_units = {"class": 10}
     for name, index in LAYERS.items():
         if index >= 0:
@@ -148,30 +133,35 @@ def build_actmax_explorer(
                 raise ValueError(
                     f"model has no conv layer at index {index} ({name}): give a lenet()"
                 ) from None
-    if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)):
-        raise ValueError(f"unit must be an integer, not {unit!r}")
-    if not 0 <= unit < n_units[layer]:
-        raise ValueError(f"unit must be in 0..{n_units[layer] - 1} for {layer}, not {unit}")
-    if (
-        isinstance(strength, bool)
-        or not isinstance(strength, (int, float))
-        or not math.isfinite(strength)
-        or not 0 <= strength <= 3
-    ):
-        raise ValueError(f"strength must be a number in [0, 3], not {strength!r}")
-    if (
-        isinstance(steps, bool)
-        or not isinstance(steps, (int, np.integer))
-        or not 1 <= steps <= 1000
-    ):
-        raise ValueError(f"steps must be an integer in 1..1000, not {steps!r}")
-    controls = {
-        "layer": dropdown("layer", list(LAYERS), layer),
-        "unit": slider("unit", unit, 0, n_units[layer] - 1, integer=True, continuous=False),
-        "regularisation": slider(
-            "regularisation", strength, 0.0, 3.0, 0.25, fmt=".2f", continuous=False
-        ),
-    }
+    return n_units
+
+
+def build_actmax_explorer(
+    model: nn.Module, settings: ActmaxSettings | None = None, **overrides
+) -> Explorer:
+    """Pick a layer and a unit; see the image that excites it most (gradient ascent on pixels).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A trained :func:`~dlhelpers.train.models.lenet` (conv1 is layer 0, conv2 layer 3).
+    settings : ActmaxSettings, optional
+        Or by name: ``layer`` ("class", "conv1" or "conv2"); ``unit``, a
+        class 0..9, a conv1 filter 0..5 or a conv2 filter 0..15;
+        ``regularisation``, 0 to 3, which scales jitter (2 px), blur (sigma
+        0.5) and the L2 penalty (1e-3) together (0 is raw, noisy gradient
+        ascent); ``steps``, Adam steps per picture, 1 to 1000.
+
+    Returns
+    -------
+    Explorer
+        ``controls`` holds ``"layer"``, ``"unit"`` and ``"regularisation"``;
+        ``view.data`` is what was drawn.
+    """
+    n_units = _unit_counts(model)
+    s = ActmaxSettings.resolve(settings, overrides)
+    s = s.within(unit={"high": n_units[s.layer] - 1})
+    controls = controls_from(s)
 
     def follow_layer(new: str) -> None:
         # max first: ipywidgets clamps the value into the new range
@@ -181,7 +171,7 @@ def build_actmax_explorer(
     view = ActmaxView(fig)
 
     def draw(layer: str, unit: int, regularisation: float) -> str:
-        data = actmax_view_data(model, layer, unit, regularisation, steps)
+        data = actmax_view_data(model, layer, unit, regularisation, s.steps)
         view.update(data, layer, unit)
         view.data = data
         if layer == "class":
@@ -191,8 +181,14 @@ def build_actmax_explorer(
                 f"{layer} filter {unit}: mean activation {data.activation:.2f}"
                 f" (noise {data.start:.2f})"
             )
-        return f"{head} · {steps} steps"
+        return f"{head} · {s.steps} steps"
 
     return Explorer(
-        "ActmaxExplorer", controls, fig, draw, view=view, on_change={"layer": follow_layer}
+        "ActmaxExplorer",
+        controls,
+        fig,
+        draw,
+        view=view,
+        on_change={"layer": follow_layer},
+        notices=s.notices,
     )

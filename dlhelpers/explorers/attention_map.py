@@ -18,17 +18,27 @@ sequence: ``maps[:, b]``) or from the NumPy
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.typing import ArrayLike
 
-from dlhelpers.explorers.base import Explorer, check_choice, choice_slider, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import FROM_DATA, Settings, controls_from, setting
+from dlhelpers.validate import check_choice, check_finite_array
 
-__all__ = ["MEAN", "AttentionView", "build_attention_explorer", "head_map", "top_key"]
+__all__ = [
+    "MEAN",
+    "AttentionSettings",
+    "AttentionView",
+    "build_attention_explorer",
+    "head_map",
+    "top_key",
+]
 
 #: The head menu's entry that averages the heads.
 MEAN = "mean of heads"
@@ -61,7 +71,7 @@ def top_key(row: np.ndarray) -> tuple[int, float]:
 
 
 def _check_one(maps: ArrayLike, tokens, labels, where: str):
-    maps = np.asarray(maps, dtype=np.float64)
+    maps = check_finite_array(f"maps{where}", maps)
     if maps.ndim != 4 or maps.shape[-1] != maps.shape[-2]:
         hint = (
             " (model.attention_maps() gives (n_layers, B, n_heads, T, T): pick one "
@@ -83,8 +93,6 @@ def _check_one(maps: ArrayLike, tokens, labels, where: str):
                 f"{name}{where} has {len(seq)} entries but maps of shape {maps.shape} "
                 f"have T = {T} positions"
             )
-    if not np.isfinite(maps).all():
-        raise ValueError(f"maps{where} of shape {maps.shape} hold NaN or inf")
     if maps.min() < -1e-6:
         raise ValueError(f"maps{where} hold a negative weight ({maps.min():.3g})")
     sums = maps.sum(axis=-1)  # (n_layers, n_heads, T)
@@ -176,14 +184,48 @@ class AttentionView:
         return np.array([bar.get_height() for bar in self.bars])
 
 
+@dataclass(frozen=True)
+class AttentionSettings(Settings):
+    """Which input, layer, head and query to show; the menus come from the maps.
+
+    ``head`` is a head's number, ``"mean"`` (the heads' mean) or the menu's
+    own text (:data:`MEAN`, ``"head 0"``); ``query`` a position, or ``"all"``
+    or ``None`` for bars of the attention each key gets, averaged over the
+    queries. ``input`` names one of several inputs (default: the first).
+    """
+
+    input: str | None = setting(None, "input", choices=FROM_DATA, optional=True)
+    layer: int = setting(0, "layer", low=0, integer=True)
+    head: str = setting(0, "head", choices=FROM_DATA)
+    query: Any = setting(ALL, "query", choices=FROM_DATA, style="choice_slider")
+
+
+def _head_choice(n_heads: int) -> Callable[[str, Any], str]:
+    """Checks a head as a number, ``"mean"`` or a menu entry; returns the menu entry."""
+    entries = [MEAN, *(f"head {h}" for h in range(n_heads))]
+
+    def convert(name: str, value: Any) -> str:
+        if isinstance(value, str):
+            return check_choice(name, MEAN if value == "mean" else value, entries)
+        return entries[1 + check_choice(name, value, range(n_heads))]
+
+    return convert
+
+
+def _query_choice(length: int) -> Callable[[str, Any], Any]:
+    def convert(name: str, value: Any) -> Any:
+        return check_choice(name, ALL if value is None else value, [ALL, *range(length)])
+
+    return convert
+
+
 def build_attention_explorer(
     maps: ArrayLike | Mapping[str, tuple],
     tokens: Sequence[str] | None = None,
+    settings: AttentionSettings | None = None,
     *,
-    layer: int = 0,
-    head: int | str = 0,
-    query: int | str | None = None,
     labels: Sequence[str] | None = None,
+    **overrides,
 ) -> Explorer:
     """Pick a layer, a head and a query position; see where that query looks.
 
@@ -198,12 +240,9 @@ def build_attention_explorer(
     tokens : sequence of T str
         The input, shown along the keys (and the queries, unless ``labels``).
         Only with an array ``maps``.
-    layer : int, default 0
-    head : int or "mean", default 0
-        Where the head menu starts; ``"mean"`` averages the heads.
-    query : int, "all" or None, default None
-        Where the query slider starts; None or ``"all"`` shows no outline and
-        bars for the attention each key gets, averaged over the queries.
+    settings : AttentionSettings, optional
+        Or by name: ``input``, ``layer``, ``head`` (a number or ``"mean"``)
+        and ``query`` (a position, ``"all"`` or None), where the controls start.
     labels : sequence of T str, optional
         Names for the query rows (for reversal, what each output position
         should produce); default ``tokens``. Only with an array ``maps``.
@@ -220,29 +259,56 @@ def build_attention_explorer(
     ------
     ValueError
         On maps of the wrong shape, tokens or labels of the wrong length, NaN
-        or inf, rows that do not sum to 1 (within 1e-4), or a start
-        ``layer``, ``head`` or ``query`` out of range.
+        or inf, rows that do not sum to 1 (within 1e-4), a ``head``, ``query``
+        or ``input`` not offered.
     """
     inputs = _inputs(maps, tokens, labels)
     first = next(iter(inputs))
-    n_layers, n_heads, T, _ = inputs[first][0].shape
-    check_choice("layer", layer, range(n_layers))
-    heads = [MEAN, *(f"head {h}" for h in range(n_heads))]
-    start_head = MEAN if head == "mean" else head
-    check_choice("head", start_head, [MEAN, *range(n_heads)])
-    start_query = ALL if query is None else query
-    check_choice("query", start_query, [ALL, *range(T)])
-
-    controls: dict[str, W.Widget] = {}
-    if len(inputs) > 1:
-        controls["input"] = dropdown("input", list(inputs), first)
-    if n_layers > 1:
-        controls["layer"] = slider("layer", layer, 0, n_layers - 1, integer=True)
-    controls["head"] = dropdown("head", heads, MEAN if start_head == MEAN else f"head {start_head}")
-    controls["query"] = choice_slider("query", [ALL, *range(T)], start_query, continuous=True)
-
+    s = _within_maps(AttentionSettings.resolve(settings, overrides), inputs)
+    n_layers = inputs[first][0].shape[0]
+    names = [*(["input"] if len(inputs) > 1 else []), *(["layer"] if n_layers > 1 else [])]
+    controls = controls_from(s, [*names, "head", "query"])
     fig = Figure(figsize=(7.2, 3.3), layout="constrained")
     view = AttentionView(fig)
+    draw = _drawer(view, inputs, first, n_layers)
+    hooks = {"input": _follow_input(controls, inputs)} if "input" in controls else {}
+    return Explorer(
+        "AttentionExplorer", controls, fig, draw, view=view, on_change=hooks, notices=s.notices
+    )
+
+
+def _within_maps(s: AttentionSettings, inputs: dict) -> AttentionSettings:
+    """``s`` checked against the maps' inputs, layers, heads and positions."""
+    first = next(iter(inputs))
+    n_layers, n_heads, T, _ = inputs[first][0].shape
+    return s.replace(input=s.input or first).within(
+        input={"choices": tuple(inputs)},
+        layer={"high": n_layers - 1},
+        head={
+            "choices": (MEAN, *(f"head {h}" for h in range(n_heads))),
+            "convert": _head_choice(n_heads),
+        },
+        query={"choices": (ALL, *range(T)), "convert": _query_choice(T)},
+    )
+
+
+def _follow_input(controls: dict, inputs: dict) -> Callable[[str], None]:
+    """A new input gets a query slider over its own positions (the query kept if it exists)."""
+
+    def on_input(name: str) -> None:
+        length = inputs[name][0].shape[-1]
+        slider_ = controls["query"]
+        old = slider_.value
+        options = [ALL, *range(length)]
+        if list(slider_.options) != options:
+            slider_.options = options
+            slider_.value = old if old in options else ALL
+
+    return on_input
+
+
+def _drawer(view: AttentionView, inputs: dict, first: str, n_layers: int) -> Callable[..., str]:
+    """The explorer's ``draw``: the map of one input, layer and head, and one query's row."""
 
     def draw(head: str, query, input: str = first, layer: int = 0) -> str:
         m, toks, labs = inputs[input]
@@ -261,14 +327,4 @@ def build_attention_explorer(
             )
         return f"{where} · query {q} ('{labs[q]}') looks mostly at key {k} ('{toks[k]}'): {w:.2f}"
 
-    def on_input(name: str) -> None:
-        length = inputs[name][0].shape[-1]
-        slider_ = controls["query"]
-        old = slider_.value
-        options = [ALL, *range(length)]
-        if list(slider_.options) != options:
-            slider_.options = options
-            slider_.value = old if old in options else ALL
-
-    hooks = {"input": on_input} if "input" in controls else {}
-    return Explorer("AttentionExplorer", controls, fig, draw, view=view, on_change=hooks)
+    return draw

@@ -1,8 +1,9 @@
 """Interactive explorers, built to be tested without a browser.
 
-Each explorer has three layers (see STYLE.md): a pure function that computes
-(:mod:`dlhelpers.scratch`), a view that draws and updates in place
-(:mod:`dlhelpers.plots`), and a ``build_*`` function here that wires
+Each explorer has three layers: a pure function that computes (in
+:mod:`dlhelpers.scratch`, :mod:`dlhelpers.data` or :mod:`dlhelpers.train`),
+a view that draws and updates in place, and a ``build_*`` function that
+makes its settings (:mod:`dlhelpers.explorers.settings`), wires their
 controls to the view and *returns* an :class:`Explorer` without displaying
 it. The picture is an ``ipywidgets.Image`` holding a PNG, so there is no
 ``Output`` widget to capture (which nbval cannot compare) and the stored
@@ -20,17 +21,16 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.controls import check_choice, choice_slider, dropdown, slider
 from dlhelpers.viz.live import figure_png, freeze_layout
 
-__all__ = ["Explorer", "check_choice", "choice_slider", "dropdown", "slider"]
+__all__ = ["Explorer"]
 
 
 class Explorer:
@@ -58,6 +58,9 @@ class Explorer:
         ``on_change[name](new_value)`` runs when control ``name`` changes,
         before the redraw and inside :meth:`hold`, so it may set other
         controls (a new surface resets the start point) with one redraw.
+    notices : sequence of str, optional
+        Shown before the first status line: the settings' notices of
+        clamped values (``Settings.notices``).
 
     Attributes
     ----------
@@ -85,6 +88,7 @@ class Explorer:
         view: Any = None,
         on_change: dict[str, Callable[[Any], None]] | None = None,
         controls_box: W.Widget | None = None,
+        notices: Sequence[str] = (),
     ):
         self.name, self.controls, self.figure, self._draw, self.dpi = (
             name,
@@ -111,7 +115,6 @@ class Explorer:
         # The layout engine runs once, for the first picture; later redraws keep its
         # margins (a constrained layout would cost a third of every redraw).
         freeze_layout(self.figure)
-        notices = [n for c in controls.values() if (n := getattr(c, "notice", ""))]
         if notices:
             self.status.value = " · ".join([*notices, self.status.value])
 

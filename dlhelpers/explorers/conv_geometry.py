@@ -9,15 +9,25 @@ output grid. Builder: :func:`build_conv_geometry_explorer`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from dlhelpers.explorers.base import Explorer, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.scratch.conv import conv2d, conv2d_output_size
+from dlhelpers.validate import check_finite_array
 
-__all__ = ["GeometryView", "build_conv_geometry_explorer", "output_size_formula", "taps"]
+__all__ = [
+    "ConvGeometrySettings",
+    "GeometryView",
+    "build_conv_geometry_explorer",
+    "output_size_formula",
+    "taps",
+]
 
 
 def taps(row: int, col: int, kernel_size: int, stride: int, dilation: int) -> np.ndarray:
@@ -92,13 +102,39 @@ class GeometryView:
         return out.shape
 
 
+@dataclass(frozen=True)
+class ConvGeometrySettings(Settings):
+    """Stride, padding, dilation, the kernel size (without a kernel) and one output pixel."""
+
+    stride: int = setting(1, "stride", low=1, high=3, integer=True)
+    padding: int = setting(0, "padding", low=0, high=3, integer=True)
+    dilation: int = setting(1, "dilation", low=1, high=3, integer=True)
+    kernel_size: int = setting(3, "kernel size", low=1, high=5, integer=True)
+    row: int = setting(0, "output row", low=0, integer=True)
+    col: int = setting(0, "output column", low=0, integer=True)
+
+
+def _check_inputs(image, kernel) -> tuple[np.ndarray, np.ndarray | None]:
+    image = check_finite_array("image", image)
+    if image.ndim != 2 or min(image.shape) < 2:
+        raise ValueError(f"image must be a grey image of shape (H, W), got shape {image.shape}")
+    if kernel is None:
+        return image, None
+    kernel = check_finite_array("kernel", kernel)
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must be square, of shape (k, k), got shape {kernel.shape}")
+    return image, kernel
+
+
+def _out_shape(shape, k: int, s: int, p: int, d: int) -> tuple[int, int]:
+    return tuple(max(0, (n + 2 * p - d * (k - 1) - 1) // s + 1) for n in shape)
+
+
 def build_conv_geometry_explorer(
     image: ArrayLike,
     kernel: ArrayLike | None = None,
-    *,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
+    settings: ConvGeometrySettings | None = None,
+    **overrides,
 ) -> Explorer:
     """Stride, padding and dilation sliders; see the output size and one output pixel's inputs.
 
@@ -109,8 +145,9 @@ def build_conv_geometry_explorer(
     kernel : array_like of shape (k, k), optional
         The learner's kernel (for example the filter explorer's); without one,
         a ``kernel size`` slider picks a k x k average.
-    stride, padding, dilation : int
-        Where the sliders start.
+    settings : ConvGeometrySettings, optional
+        Or by name: ``stride``, ``padding``, ``dilation``, ``kernel_size``,
+        ``row`` and ``col`` (where the sliders start).
 
     Returns
     -------
@@ -118,44 +155,43 @@ def build_conv_geometry_explorer(
         Controls ``"stride"``, ``"padding"``, ``"dilation"``, ``"row"``,
         ``"col"`` (the output pixel) and, without a kernel, ``"kernel_size"``.
     """
-    image = np.asarray(image, dtype=float)
-    if image.ndim != 2 or min(image.shape) < 2 or not np.isfinite(image).all():
-        raise ValueError(
-            f"image must be a finite grey image of shape (H, W), got shape {image.shape}"
-        )
-    fixed = None if kernel is None else np.asarray(kernel, dtype=float)
-    if fixed is not None and (fixed.ndim != 2 or fixed.shape[0] != fixed.shape[1]):
-        raise ValueError(f"kernel must be square, of shape (k, k), got shape {fixed.shape}")
-    if fixed is not None and not np.isfinite(fixed).all():
-        raise ValueError("kernel holds a value that is not a finite number")
-    size = min(image.shape)
-
-    def kernel_of(kernel_size: int) -> np.ndarray:
-        return (
-            fixed if fixed is not None else np.full((kernel_size, kernel_size), 1 / kernel_size**2)
-        )
-
-    def out_shape(k: int, s: int, p: int, d: int) -> tuple[int, int]:
-        return tuple(max(0, (n + 2 * p - d * (k - 1) - 1) // s + 1) for n in image.shape)
-
-    k0 = 3 if fixed is None else fixed.shape[0]
-    controls = {
-        "stride": slider("stride", stride, 1, 3, integer=True),
-        "padding": slider("padding", padding, 0, 3, integer=True),
-        "dilation": slider("dilation", dilation, 1, 3, integer=True),
-    }
-    if fixed is None:
-        controls["kernel_size"] = slider("kernel size", k0, 1, 5, integer=True, name="kernel_size")
-    h0, w0 = out_shape(
-        k0, controls["stride"].value, controls["padding"].value, controls["dilation"].value
-    )
-    controls["row"] = slider("output row", 0, 0, max(h0 - 1, 0), integer=True, name="row")
-    controls["col"] = slider("output column", 0, 0, max(w0 - 1, 0), integer=True, name="col")
+    image, fixed = _check_inputs(image, kernel)
+    s = ConvGeometrySettings.resolve(settings, overrides)
+    if fixed is not None:
+        s = s.replace(kernel_size=fixed.shape[0])
+    h0, w0 = _out_shape(image.shape, s.kernel_size, s.stride, s.padding, s.dilation)
+    s = s.within(row={"high": max(h0 - 1, 0)}, col={"high": max(w0 - 1, 0)})
+    names = [
+        "stride",
+        "padding",
+        "dilation",
+        *(["kernel_size"] if fixed is None else []),
+        "row",
+        "col",
+    ]
+    controls = controls_from(s, names)
     fig = Figure(figsize=(7.0, 3.3), layout="constrained")
     view = GeometryView(fig)
+    draw = _drawer(view, image, fixed, s.kernel_size)
+
+    def resize(_value) -> None:
+        v = {name: c.value for name, c in controls.items()}
+        k = v.get("kernel_size", s.kernel_size)
+        h, w = _out_shape(image.shape, k, v["stride"], v["padding"], v["dilation"])
+        controls["row"].max, controls["col"].max = max(h - 1, 0), max(w - 1, 0)
+
+    hooks = dict.fromkeys(["stride", "padding", "dilation", "kernel_size"], resize)
+    return Explorer(
+        "ConvGeometryExplorer", controls, fig, draw, view=view, on_change=hooks, notices=s.notices
+    )
+
+
+def _drawer(view: GeometryView, image: np.ndarray, fixed: np.ndarray | None, k0: int):
+    """The explorer's ``draw``: the learner's kernel, or a k x k average without one."""
+    size = min(image.shape)
 
     def draw(stride, padding, dilation, row, col, kernel_size=k0) -> str:
-        k = kernel_of(kernel_size)
+        k = fixed if fixed is not None else np.full((kernel_size, kernel_size), 1 / kernel_size**2)
         reach = dilation * (k.shape[0] - 1) + 1
         if reach > size + 2 * padding:
             return (
@@ -166,10 +202,4 @@ def build_conv_geometry_explorer(
         formula = output_size_formula(image.shape[0], k.shape[0], stride, padding, dilation)
         return f"output height {formula} · width {w} · pixel ({row}, {col}) reads {k.size} inputs"
 
-    def resize(_value) -> None:
-        v = {name: c.value for name, c in controls.items()}
-        h, w = out_shape(v.get("kernel_size", k0), v["stride"], v["padding"], v["dilation"])
-        controls["row"].max, controls["col"].max = max(h - 1, 0), max(w - 1, 0)
-
-    hooks = dict.fromkeys(["stride", "padding", "dilation", "kernel_size"], resize)
-    return Explorer("ConvGeometryExplorer", controls, fig, draw, view=view, on_change=hooks)
+    return draw

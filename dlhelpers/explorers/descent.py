@@ -3,12 +3,14 @@
 :class:`DescentView` draws a surface's contours and a descent path (with a
 red label when the path flies off) and updates in place;
 :func:`build_descent_explorer` wires learning rate, momentum, start point and
-number of steps to it. The computing is in :mod:`dlhelpers.descent`.
+number of steps to it; :func:`plot_batch_comparison` draws full batch against
+mini-batches. The computing is in :mod:`dlhelpers.scratch.descent`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,11 +18,24 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
-from dlhelpers.explorers.descent_model import SURFACES, Descent, Surface, gradient_descent
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
+from dlhelpers.scratch.descent import (
+    SURFACES,
+    BatchComparison,
+    Descent,
+    Surface,
+    gradient_descent,
+)
 from dlhelpers.viz.curves import log_floor
 
-__all__ = ["DescentView", "build_descent_explorer", "plot_descent"]
+__all__ = [
+    "DescentSettings",
+    "DescentView",
+    "build_descent_explorer",
+    "plot_batch_comparison",
+    "plot_descent",
+]
 
 
 class DescentView:
@@ -169,33 +184,59 @@ def _explain(surface: Surface, run: Descent) -> str:
     )
 
 
-def build_descent_explorer(
-    surface: str = "bowl",
-    *,
-    lr: float | None = None,
-    momentum: float = 0.0,
-    start: Sequence[float] | None = None,
-    steps: int = 100,
-) -> Explorer:
+_FIXED = {"continuous": False}
+
+
+@dataclass(frozen=True)
+class DescentSettings(Settings):
+    """The descent explorer's settings; ``lr``, ``x0`` and ``y0`` default to the surface's own."""
+
+    surface: str = setting("bowl", "surface", choices=tuple(SURFACES))
+    lr: float | None = setting(
+        None,
+        "learning rate",
+        low=-4,
+        high=0.5,
+        step=0.05,
+        log=True,
+        fmt=".2g",
+        optional=True,
+        **_FIXED,
+    )
+    momentum: float = setting(0.0, "momentum", low=0.0, high=0.99, step=0.01, fmt=".2f", **_FIXED)
+    x0: float | None = setting(None, "start x", low=-3.0, high=3.0, optional=True, **_FIXED)
+    y0: float | None = setting(None, "start y", low=-3.0, high=3.0, optional=True, **_FIXED)
+    steps: int = setting(100, "steps", low=0, high=500, step=10, integer=True, **_FIXED)
+
+    def filled(self) -> DescentSettings:
+        """The surface's own learning rate and start point where none was given."""
+        s = SURFACES[self.surface]
+        lr, x0, y0 = (
+            given if given is not None else default
+            for given, default in zip((self.lr, self.x0, self.y0), (s.lr, *s.start), strict=True)
+        )
+        return self.replace(lr=lr, x0=x0, y0=y0)
+
+
+def build_descent_explorer(settings: DescentSettings | None = None, **overrides) -> Explorer:
     """Gradient descent on a 2-D surface: drag learning rate, momentum, start and steps.
 
     Left, the path over the surface's contours; right, the loss at each step
     on a log scale. The status line says whether it converged, is still
     moving, or diverged (the learning-rate slider goes high enough to).
+    Settings by name, see :class:`DescentSettings`.
 
     Returns
     -------
-    dlhelpers.widgets.Explorer
+    Explorer
         With controls ``surface``, ``lr``, ``momentum``, ``x0``, ``y0``,
         ``steps``, and ``view`` (:class:`DescentView`; ``view.run`` is the
-        last :class:`Descent`).
+        last :class:`~dlhelpers.scratch.descent.Descent`).
     """
-    check_choice("surface", surface, SURFACES)
-    s = SURFACES[surface]
-    x0, y0 = s.start if start is None else start
+    s = DescentSettings.resolve(settings, overrides).filled()
     fig = Figure(figsize=(7.6, 3.1), layout="constrained")
     ax, loss_ax = fig.subplots(1, 2, width_ratios=[1.25, 1])
-    view = DescentView(ax, s, loss_ax=loss_ax)
+    view = DescentView(ax, SURFACES[s.surface], loss_ax=loss_ax)
 
     def draw(surface, lr, momentum, x0, y0, steps) -> str:
         s = SURFACES[surface]
@@ -213,25 +254,7 @@ def build_descent_explorer(
         view.update(run, title=f"{s.name}: lr={lr:.2g}, momentum={momentum:.2f}")
         return _explain(s, run)
 
-    fixed = {"continuous": False}
-    controls = {
-        "surface": dropdown("surface", SURFACES, surface),
-        "lr": slider(
-            "learning rate",
-            s.lr if lr is None else lr,
-            -4,
-            0.5,
-            0.05,
-            log=True,
-            fmt=".2g",
-            name="lr",
-            **fixed,
-        ),
-        "momentum": slider("momentum", momentum, 0.0, 0.99, 0.01, fmt=".2f", **fixed),
-        "x0": slider("start x", x0, -3.0, 3.0, 0.1, name="start[0]", **fixed),
-        "y0": slider("start y", y0, -3.0, 3.0, 0.1, name="start[1]", **fixed),
-        "steps": slider("steps", steps, 0, 500, 10, integer=True, **fixed),
-    }
+    controls = controls_from(s)
 
     def reset(surface: str) -> None:
         # A new surface gets its own learning rate and start point; the Explorer
@@ -240,4 +263,62 @@ def build_descent_explorer(
         controls["lr"].value = s.lr
         controls["x0"].value, controls["y0"].value = s.start
 
-    return Explorer("DescentExplorer", controls, fig, draw, view=view, on_change={"surface": reset})
+    return Explorer(
+        "DescentExplorer",
+        controls,
+        fig,
+        draw,
+        view=view,
+        on_change={"surface": reset},
+        notices=s.notices,
+    )
+
+
+def plot_batch_comparison(
+    result: BatchComparison,
+    *,
+    fig: Figure | None = None,
+    axes: Sequence[Axes] | None = None,
+):
+    """Left: each run's weights over the full loss's contours. Right: loss per update.
+
+    The loss is drawn as the excess over the lowest possible loss, on a log
+    scale, so that the mini-batch noise near the bottom is visible.
+
+    Parameters
+    ----------
+    result : BatchComparison
+    fig : matplotlib Figure, optional
+        Draw the two panels on this figure; by default a new one is made.
+    axes : pair of Axes, optional
+        Or draw on these two axes.
+
+    Returns
+    -------
+    pair of Axes
+    """
+    if axes is None:
+        if fig is None:
+            fig = plt.figure(figsize=(8, 3.2), layout="constrained")
+        axes = fig.subplots(1, 2)
+    ax_w, ax_loss = axes
+    paths = np.concatenate(list(result.paths.values()))
+    low, high = paths.min(axis=0) - 0.3, paths.max(axis=0) + 0.3
+    gx, gy = np.meshgrid(np.linspace(low[0], high[0], 80), np.linspace(low[1], high[1], 80))
+    floor = float(result.loss(result.w_best))
+    F = result.loss(np.stack([gx, gy], axis=-1)) - floor
+    ax_w.contour(gx, gy, F, levels=np.geomspace(0.01, F.max(), 10), colors="0.6", linewidths=0.6)
+    ax_w.plot(*result.w_best, "*", ms=12, color="gold", mec="k", zorder=4)
+    for i, (label, path) in enumerate(result.paths.items()):
+        ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)
+        ax_loss.plot(log_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label)
+    ax_w.set_xlabel("$w_1$")
+    ax_w.set_ylabel("$w_2$")
+    ax_w.set_title("the weights' path", fontsize=9)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("update")
+    ax_loss.set_ylabel("MSE on all data $-$ lowest")
+    ax_loss.set_title("loss after each update", fontsize=9)
+    ax_loss.grid(alpha=0.3)
+    ax_loss.legend(fontsize=8)
+    return axes

@@ -8,6 +8,7 @@ after). Builder: :func:`build_fgsm_explorer`, an eps slider and an image slider.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -15,10 +16,12 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from dlhelpers.explorers.base import Explorer, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.train.adversarial import fgsm
+from dlhelpers.validate import check_finite_array
 
-__all__ = ["FgsmView", "build_fgsm_explorer", "fgsm_view_data"]
+__all__ = ["FgsmSettings", "FgsmView", "build_fgsm_explorer", "fgsm_view_data"]
 
 
 class FgsmData(NamedTuple):
@@ -86,8 +89,32 @@ class FgsmView:
             bar.set_height(p)
 
 
+@dataclass(frozen=True)
+class FgsmSettings(Settings):
+    """The FGSM step ``eps`` and which image (``index`` runs over the images given)."""
+
+    eps: float = setting(0.1, "eps", low=0.0, high=0.3, step=0.01, fmt=".2f")
+    index: int = setting(0, "image", low=0, integer=True)
+
+
+def _check_data(model, images, labels) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
+    images = check_finite_array("images", images)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
+        raise ValueError(f"images must have shape (N, 28, 28), not {images.shape}")
+    if images.min() < 0 or images.max() > 1:
+        raise ValueError("images must hold pixels in [0, 1] (scale uint8 images by 1/255)")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be {len(images)} integer labels, not shape {labels.shape}")
+    return images, labels
+
+
 def build_fgsm_explorer(
-    model: nn.Module, images, labels, *, eps: float = 0.1, index: int = 0
+    model: nn.Module, images, labels, settings: FgsmSettings | None = None, **overrides
 ) -> Explorer:
     """Slide eps and pick a test image; see the FGSM perturbation and the prediction change.
 
@@ -99,10 +126,8 @@ def build_fgsm_explorer(
         Pixels in [0, 1].
     labels : array_like of shape (N,), int
         True labels (FGSM climbs their loss).
-    eps : float, default 0.1
-        Starting step, 0 to 0.3.
-    index : int, default 0
-        Starting image.
+    settings : FgsmSettings, optional
+        Or by name: ``eps`` (0 to 0.3) and ``index`` (the starting image).
 
     Returns
     -------
@@ -110,28 +135,8 @@ def build_fgsm_explorer(
         ``controls`` holds ``"eps"`` and ``"index"``; ``view.adversarial.get_array()``
         is the adversarial image on show and ``view.data`` what was drawn.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    images = np.asarray(images, dtype=np.float64)
-    if images.ndim == 4 and images.shape[1] == 1:
-        images = images[:, 0]
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-        raise ValueError(f"images must have shape (N, 28, 28), not {images.shape}")
-    if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
-        raise ValueError("images must hold pixels in [0, 1] (scale uint8 images by 1/255)")
-    labels = np.asarray(labels)
-    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {len(images)} integer labels, not shape {labels.shape}")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 <= eps <= 0.3:
-        raise ValueError(f"eps must be a number in [0, 0.3], not {eps!r}")
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise ValueError(f"index must be an integer, not {index!r}")
-    if not 0 <= index < len(images):
-        raise ValueError(f"index must be in 0..{len(images) - 1}, not {index}")
-    controls = {
-        "eps": slider("eps", eps, 0.0, 0.3, 0.01, fmt=".2f"),
-        "index": slider("image", index, 0, len(images) - 1, integer=True, name="index"),
-    }
+    images, labels = _check_data(model, images, labels)
+    s = FgsmSettings.resolve(settings, overrides).within(index={"high": len(images) - 1})
     fig = Figure(figsize=(8.4, 2.3), layout="constrained")
     view = FgsmView(fig)
 
@@ -145,4 +150,4 @@ def build_fgsm_explorer(
             f" · true label {int(labels[index])}"
         )
 
-    return Explorer("FgsmExplorer", controls, fig, draw, view=view)
+    return Explorer("FgsmExplorer", controls_from(s), fig, draw, view=view, notices=s.notices)

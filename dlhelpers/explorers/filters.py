@@ -10,17 +10,19 @@ preset menu and, given several images, an image menu.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown
-from dlhelpers.explorers.controls import number_box
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import FROM_DATA, Settings, controls_from, setting
 from dlhelpers.scratch.conv import conv2d
+from dlhelpers.validate import check_choice, check_finite_array
 
-__all__ = ["KERNELS", "FilterView", "build_filter_explorer", "feature_map"]
+__all__ = ["KERNELS", "FilterSettings", "FilterView", "build_filter_explorer", "feature_map"]
 
 #: Classic 3x3 kernels, as cross-correlation weights (what ``conv2d`` uses).
 KERNELS: dict[str, np.ndarray] = {
@@ -39,22 +41,18 @@ def _as_kernel(kernel: ArrayLike | str) -> np.ndarray:
     if isinstance(kernel, str):
         check_choice("kernel", kernel, KERNELS)
         return KERNELS[kernel].copy()
-    k = np.asarray(kernel, dtype=float)
+    k = check_finite_array("kernel", kernel)
     if k.shape != (3, 3):
         raise ValueError(f"kernel must be 3x3, got shape {k.shape}")
-    if not np.isfinite(k).all():
-        raise ValueError("kernel holds a value that is not a finite number")
     return k
 
 
 def _as_image(image: ArrayLike, name: str = "image") -> np.ndarray:
-    image = np.asarray(image, dtype=float)
+    image = check_finite_array(name, image)
     if image.ndim != 2 or min(image.shape) < 3:
         raise ValueError(
             f"{name} must be a grey image of shape (H, W), at least 3x3; got {image.shape}"
         )
-    if not np.isfinite(image).all():
-        raise ValueError(f"{name} holds a value that is not a finite number")
     return image
 
 
@@ -113,57 +111,53 @@ class FilterView:
         return out
 
 
-def build_filter_explorer(
-    images: Mapping[str, ArrayLike] | ArrayLike,
-    kernel: ArrayLike | str = "sobel x",
-    *,
-    image: str | None = None,
-) -> Explorer:
-    """Nine number boxes hold a 3x3 kernel; the feature map follows what you type.
+def _entry() -> float | None:
+    # None: the preset's entry.
+    return setting(None, "", low=-100.0, high=100.0, style="box", optional=True)
 
-    Parameters
-    ----------
-    images : dict of str to array_like of shape (H, W), or one such array
-        Grey images with values in [0, 1]; several give an image menu.
-    kernel : array_like of shape (3, 3), or the name of a preset in :data:`KERNELS`
-    image : str, optional
-        Which of ``images`` to start with (default: the first).
 
-    Returns
-    -------
-    Explorer
-        ``controls`` holds ``"preset"``, ``"k00"`` .. ``"k22"`` (row, column)
-        and, for several images, ``"image"``; ``view.output.get_array()``
-        is the feature map on show.
-    """
-    if not isinstance(images, Mapping):
-        images = {"image": images}
-    if not images:
-        raise ValueError("images is empty: give at least one grey image")
-    pictures = {str(name): _as_image(pic, f"image {name!r}") for name, pic in images.items()}
-    start_image = next(iter(pictures)) if image is None else image
-    check_choice("image", start_image, pictures)
-    start = _as_kernel(kernel)
-    preset = next((n for n, k in KERNELS.items() if np.array_equal(k, start)), CUSTOM)
+@dataclass(frozen=True)
+class FilterSettings(Settings):
+    """A preset, the nine kernel entries (row, column; None: the preset's) and the image shown."""
 
-    fig = Figure(figsize=(7.2, 2.8), layout="constrained")
-    view = FilterView(fig, pictures[start_image], start)
-    boxes = {n: number_box(float(v), name=n) for n, v in zip(_NAMES, start.ravel(), strict=True)}
-    controls: dict[str, W.Widget] = {
-        "preset": dropdown("preset", [*KERNELS, CUSTOM], preset, name="kernel"),
-        **boxes,
-    }
-    if len(pictures) > 1:
-        controls["image"] = dropdown("image", list(pictures), start_image)
+    preset: str = setting("sobel x", "preset", choices=(*KERNELS, CUSTOM))
+    k00: float | None = _entry()
+    k01: float | None = _entry()
+    k02: float | None = _entry()
+    k10: float | None = _entry()
+    k11: float | None = _entry()
+    k12: float | None = _entry()
+    k20: float | None = _entry()
+    k21: float | None = _entry()
+    k22: float | None = _entry()
+    image: str | None = setting(None, "image", choices=FROM_DATA, optional=True)
 
-    def draw(preset: str, image: str = start_image, **entries: float) -> str:
-        k = np.array([entries[n] for n in _NAMES]).reshape(3, 3)
-        out = view.update(pictures[image], k)
-        return (
-            f"<b>{preset}</b> kernel, entries sum to {k.sum():.3g} · "
-            f"feature map from {out.min():.2f} to {out.max():.2f}"
+    def with_kernel(self, kernel: ArrayLike | str | None) -> FilterSettings:
+        """Entries from ``kernel`` (or, where None, the preset's), the preset that matches them."""
+        if kernel is not None:
+            given = _as_kernel(kernel)
+        else:
+            base = KERNELS.get(self.preset, KERNELS["identity"]).ravel()
+            entries = [getattr(self, n) for n in _NAMES]
+            given = np.array([b if e is None else e for e, b in zip(entries, base, strict=True)])
+        preset = next(
+            (n for n, k in KERNELS.items() if np.allclose(k, given.reshape(3, 3))), CUSTOM
         )
+        entries = dict(zip(_NAMES, (float(v) for v in given.ravel()), strict=True))
+        return self.replace(preset=preset, **entries)
 
+
+def _kernel_grid(controls: dict, boxes: dict) -> W.Widget:
+    grid = W.GridBox(
+        list(boxes.values()),
+        layout=W.Layout(grid_template_columns="repeat(3, 68px)", grid_gap="2px"),
+    )
+    menus = W.VBox([controls["preset"], *([controls["image"]] if "image" in controls else [])])
+    return W.HBox([menus, W.VBox([W.HTML("<b>kernel</b> (Enter to apply)"), grid])])
+
+
+def _preset_hooks(controls: dict, boxes: dict) -> dict:
+    """A preset fills the boxes; typing an entry that leaves the preset says "custom"."""
     syncing = []  # non-empty while a preset fills the boxes
 
     def on_preset(name: str) -> None:
@@ -183,13 +177,65 @@ def build_filter_explorer(
         if name != CUSTOM and not np.allclose(current, KERNELS[name]):
             controls["preset"].value = CUSTOM
 
-    grid = W.GridBox(
-        list(boxes.values()),
-        layout=W.Layout(grid_template_columns="repeat(3, 68px)", grid_gap="2px"),
-    )
-    menus = W.VBox([controls["preset"], *([controls["image"]] if "image" in controls else [])])
-    box = W.HBox([menus, W.VBox([W.HTML("<b>kernel</b> (Enter to apply)"), grid])])
-    hooks = {"preset": on_preset, **{n: on_entry for n in _NAMES}}
+    return {"preset": on_preset, **{n: on_entry for n in _NAMES}}
+
+
+def build_filter_explorer(
+    images: Mapping[str, ArrayLike] | ArrayLike,
+    kernel: ArrayLike | str | None = None,
+    settings: FilterSettings | None = None,
+    **overrides,
+) -> Explorer:
+    """Nine number boxes hold a 3x3 kernel; the feature map follows what you type.
+
+    Parameters
+    ----------
+    images : dict of str to array_like of shape (H, W), or one such array
+        Grey images with values in [0, 1]; several give an image menu.
+    kernel : array_like of shape (3, 3), or the name of a preset in :data:`KERNELS`, optional
+        Where the boxes start (default: the ``preset`` setting's kernel).
+    settings : FilterSettings, optional
+        Or by name: ``preset``, the entries ``k00`` .. ``k22`` and ``image``
+        (which of ``images`` to start with; default the first).
+
+    Returns
+    -------
+    Explorer
+        ``controls`` holds ``"preset"``, ``"k00"`` .. ``"k22"`` (row, column)
+        and, for several images, ``"image"``; ``view.output.get_array()``
+        is the feature map on show.
+    """
+    if not isinstance(images, Mapping):
+        images = {"image": images}
+    if not images:
+        raise ValueError("images is empty: give at least one grey image")
+    pictures = {str(name): _as_image(pic, f"image {name!r}") for name, pic in images.items()}
+    s = FilterSettings.resolve(settings, overrides).with_kernel(kernel)
+    if s.image is None:
+        s = s.replace(image=next(iter(pictures)))
+    s = s.within(image={"choices": tuple(pictures)})
+    several = len(pictures) > 1
+    controls = controls_from(s, ["preset", *_NAMES, *(["image"] if several else [])])
+    boxes = {n: controls[n] for n in _NAMES}
+    fig = Figure(figsize=(7.2, 2.8), layout="constrained")
+    start = np.array([getattr(s, n) for n in _NAMES]).reshape(3, 3)
+    view = FilterView(fig, pictures[s.image], start)
+
+    def draw(preset: str, image: str = s.image, **entries: float) -> str:
+        k = np.array([entries[n] for n in _NAMES]).reshape(3, 3)
+        out = view.update(pictures[image], k)
+        return (
+            f"<b>{preset}</b> kernel, entries sum to {k.sum():.3g} · "
+            f"feature map from {out.min():.2f} to {out.max():.2f}"
+        )
+
     return Explorer(
-        "FilterExplorer", controls, fig, draw, view=view, on_change=hooks, controls_box=box
+        "FilterExplorer",
+        controls,
+        fig,
+        draw,
+        view=view,
+        on_change=_preset_hooks(controls, boxes),
+        controls_box=_kernel_grid(controls, boxes),
+        notices=s.notices,
     )

@@ -1,11 +1,11 @@
 """Fit a 1-D function with one hidden layer of N units (notebook 02).
 
-Three layers, as every explorer (STYLE.md): :func:`fit_hidden_units` trains
+Three layers, as every explorer: :func:`fit_hidden_units` trains
 a ``Linear(1, N) -> activation -> Linear(N, 1)`` network built from
 :mod:`dlhelpers.scratch.layers` (pure, no drawing); :class:`FitView` draws
 the target, the fit and each hidden unit's contribution and updates them in
 place; :func:`build_fit_explorer` wires controls to both and returns an
-:class:`~dlhelpers.widgets.Explorer`.
+:class:`~dlhelpers.explorers.base.Explorer`.
 
 The network's output is a weighted sum of its hidden units plus a bias,
 
@@ -26,13 +26,22 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear
 from dlhelpers.scratch.losses import MSELoss
 from dlhelpers.scratch.module import Sequential
 from dlhelpers.scratch.optim import Adam
+from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int, check_seed
 
-__all__ = ["FitResult", "FitView", "X_RANGE", "build_fit_explorer", "fit_hidden_units"]
+__all__ = [
+    "FitResult",
+    "FitSettings",
+    "FitView",
+    "X_RANGE",
+    "build_fit_explorer",
+    "fit_hidden_units",
+]
 
 #: name -> target function on [-3, 3], in the order the explorer lists them.
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -89,10 +98,7 @@ class FitResult:
 def _target(target: str | Callable) -> Callable[[np.ndarray], np.ndarray]:
     if callable(target):
         return target
-    try:
-        return TARGETS[target]
-    except KeyError:
-        raise ValueError(f"unknown target {target!r}; choose one of {list(TARGETS)}") from None
+    return TARGETS[check_choice("target", target, TARGETS)]
 
 
 def fit_hidden_units(
@@ -127,13 +133,49 @@ def fit_hidden_units(
     seed : int
         Seeds the random initial slopes: the same arguments give the same fit.
     """
-    if n_hidden < 1:
-        raise ValueError(f"n_hidden must be at least 1, got {n_hidden}")
-    if activation not in ACTIVATION_LAYERS:
-        raise ValueError(
-            f"unknown activation {activation!r}; choose one of {list(ACTIVATION_LAYERS)}"
-        )
+    n_hidden, n_points = (
+        check_positive_int("n_hidden", n_hidden),
+        check_int("n_points", n_points, low=2),
+    )
+    steps, lr = check_int("steps", steps, low=0), check_number("lr", lr, low=0, low_open=True)
+    check_choice("activation", activation, ACTIVATION_LAYERS)
     f = _target(target)
+    model, _, _, _ = _initial_network(f, n_hidden, activation, n_points, check_seed("seed", seed))
+    lo, hi = X_RANGE
+    x_train = np.linspace(lo, hi, n_points)[:, None]  # (n, 1)
+    y_train = f(x_train)  # (n, 1)
+    opt, loss_fn, losses = Adam(model.parameters(), lr=lr), MSELoss(), []
+    for _ in range(steps):
+        losses.append(loss_fn(model(x_train), y_train))
+        opt.zero_grad()
+        model.backward(loss_fn.backward())
+        opt.step()
+
+    return _result(model, f, mse=loss_fn(model(x_train), y_train), losses=losses)
+
+
+def _result(model: Sequential, f: Callable, *, mse: float, losses: list[float]) -> FitResult:
+    """The fit and each hidden unit's term on a fine grid."""
+    hidden, act, out = model
+    x = np.linspace(*X_RANGE, 400)
+    h = act(hidden(x[:, None]))  # (m, N)
+    contributions = (h * out.weight.data[0]).T  # (N, m)
+    bias = float(out.bias.data[0])
+    return FitResult(
+        model=model,
+        x=x,
+        target=f(x),
+        prediction=contributions.sum(0) + bias,
+        contributions=contributions,
+        output_bias=bias,
+        switch_points=-hidden.bias.data / hidden.weight.data[:, 0],
+        mse=mse,
+        losses=losses,
+    )
+
+
+def _initial_network(f, n_hidden: int, activation: str, n_points: int, seed: int | None):
+    """Switch points spread over the x range, the output layer at its least-squares solution."""
     rng = np.random.default_rng(seed)
     lo, hi = X_RANGE
     x_train = np.linspace(lo, hi, n_points)[:, None]  # (n, 1)
@@ -152,29 +194,7 @@ def fit_hidden_units(
     solution = np.linalg.solve(H.T @ H + ridge, H.T @ y_train)  # (N + 1, 1)
     out.weight.data[:] = solution[:-1].T
     out.bias.data[:] = solution[-1]
-
-    opt, loss_fn, losses = Adam(model.parameters(), lr=lr), MSELoss(), []
-    for _ in range(steps):
-        losses.append(loss_fn(model(x_train), y_train))
-        opt.zero_grad()
-        model.backward(loss_fn.backward())
-        opt.step()
-
-    x = np.linspace(lo, hi, 400)
-    h = act(hidden(x[:, None]))  # (m, N)
-    contributions = (h * out.weight.data[0]).T  # (N, m)
-    bias = float(out.bias.data[0])
-    return FitResult(
-        model=model,
-        x=x,
-        target=f(x),
-        prediction=contributions.sum(0) + bias,
-        contributions=contributions,
-        output_bias=bias,
-        switch_points=-hidden.bias.data / hidden.weight.data[:, 0],
-        mse=loss_fn(model(x_train), y_train),
-        losses=losses,
-    )
+    return model, hidden, act, out
 
 
 class FitView:
@@ -226,24 +246,34 @@ def _limits(*arrays: np.ndarray) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def build_fit_explorer(
-    target: str = "sin", n_hidden: int = 5, activation: str = "relu", *, steps: int = 200
-) -> Explorer:
+@dataclass(frozen=True)
+class FitSettings(Settings):
+    """The fit explorer's settings: the function, the hidden units, their activation, Adam steps."""
+
+    target: str = setting("sin", "target", choices=tuple(TARGETS))
+    n_hidden: int = setting(
+        5, "hidden units", low=1, high=50, step=1, integer=True, continuous=False
+    )
+    activation: str = setting("relu", "activation", choices=tuple(ACTIVATION_LAYERS))
+    steps: int = setting(200, low=0, high=5000, integer=True)
+
+
+def build_fit_explorer(settings: FitSettings | None = None, **overrides) -> Explorer:
     """Pick a target function, a number of hidden units (1 to 50) and an activation; watch the fit.
 
     Every change trains a fresh network with :func:`fit_hidden_units` (a few
-    hundredths of a second) and redraws. ``explorer.view`` is the
-    :class:`FitView`; ``explorer.view.result`` the latest :class:`FitResult`.
+    hundredths of a second) and redraws. Settings by name, see
+    :class:`FitSettings`. ``explorer.view`` is the :class:`FitView`;
+    ``explorer.view.result`` the latest :class:`FitResult`.
     """
-    check_choice("target", target, TARGETS)
-    check_choice("activation", activation, ACTIVATION_LAYERS)
+    s = FitSettings.resolve(settings, overrides)
     fig = Figure(figsize=(8, 3.1))
     # Fixed margins: a constrained layout would double the time of every redraw.
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.15)
     view = FitView(*fig.subplots(1, 2))
 
     def draw(target: str, n_hidden: int, activation: str) -> str:
-        result = fit_hidden_units(target, n_hidden, activation, steps=steps)
+        result = fit_hidden_units(target, n_hidden, activation, steps=s.steps)
         view.update(
             result,
             title=f"{target}: {n_hidden} {activation} unit"
@@ -254,18 +284,4 @@ def build_fit_explorer(
             f"mean squared error <b>{result.mse:.4f}</b>"
         )
 
-    controls = {
-        "target": dropdown("target", TARGETS, target),
-        "n_hidden": slider(
-            "hidden units",
-            n_hidden,
-            1,
-            50,
-            1,
-            integer=True,
-            continuous=False,
-            name="n_hidden",
-        ),
-        "activation": dropdown("activation", ACTIVATION_LAYERS, activation),
-    }
-    return Explorer("FitExplorer", controls, fig, draw, view=view)
+    return Explorer("FitExplorer", controls_from(s), fig, draw, view=view, notices=s.notices)

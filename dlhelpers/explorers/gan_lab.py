@@ -1,7 +1,7 @@
 """A GAN Lab in the notebook (notebook 10): a 2-D GAN trained live by torch.
 
 After Kahng et al.'s GAN Lab (poloclub.github.io/ganlab), in the three
-layers of every widget in the course (see STYLE.md):
+layers of every explorer in the course:
 
 - :class:`~dlhelpers.train.gan.GanTrainer`, the pure part: generator,
   discriminator, Adam, ``step`` and the measurements (modes, JS);
@@ -12,21 +12,34 @@ layers of every widget in the course (see STYLE.md):
 - :func:`build_gan_lab`, the widget: the controls, a Play widget that ticks
   *in the browser* (no thread in the kernel), Step and Reset buttons.
 
-Every setting starts training again (as in GAN Lab).
+Every setting starts training again (as in GAN Lab). A generator whose
+points turn to NaN (or whose losses do) has *diverged*: the explorer keeps
+the last good state on show, says so, and stops playing.
 """
 
 from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from dlhelpers.data.targets2d import EXTENT, TARGETS
-from dlhelpers.explorers.base import choice_slider, dropdown, slider
 from dlhelpers.explorers.playing import PlayingExplorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.train.gan import GAN_LOSSES, GanTrainer
 
-__all__ = ["GAN_LEARNING_RATES", "GAN_WIDTHS", "GanLab", "GanLabView", "build_gan_lab"]
+__all__ = [
+    "GAN_LEARNING_RATES",
+    "GAN_WIDTHS",
+    "GanLab",
+    "GanLabSettings",
+    "GanLabView",
+    "build_gan_lab",
+    "gan_status",
+]
 
 GAN_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 GAN_WIDTHS = (8, 16, 32, 64, 128)
@@ -98,12 +111,57 @@ class GanLabView:
         return self
 
 
-def gan_status(trainer: GanTrainer) -> str:
-    """``iteration 600 · D loss 1.31 · G loss 0.78 · modes 8/8 · JS 0.12``."""
+_FIXED = {"continuous": False}
+
+
+@dataclass(frozen=True)
+class GanLabSettings(Settings):
+    """GAN Lab's settings: the target, both networks, their learning rates and the loss.
+
+    ``width`` is both networks' width. The last three have no control: the
+    seed of the run, the generator iterations per tick, the tick interval.
+    """
+
+    target: str = setting("ring", "target", choices=tuple(TARGETS))
+    noise_dim: int = setting(2, "noise dim", low=1, high=8, integer=True, **_FIXED)
+    width: int = setting(64, "width", choices=GAN_WIDTHS, style="choice_slider")
+    g_lr: float = setting(
+        1e-3, "G learning rate", choices=GAN_LEARNING_RATES, style="choice_slider"
+    )
+    d_lr: float = setting(
+        1e-3, "D learning rate", choices=GAN_LEARNING_RATES, style="choice_slider"
+    )
+    d_steps: int = setting(1, "D steps", low=1, high=5, integer=True, **_FIXED)
+    loss: str = setting("non-saturating", "G loss", choices=tuple(GAN_LOSSES))
+    seed: int = setting(0, low=0, high=2**32 - 1, integer=True)
+    steps_per_tick: int = setting(50, low=1, high=10_000, integer=True)
+    interval_ms: int = setting(250, low=50, high=5000, integer=True)
+
+
+def diverged(trainer: GanTrainer) -> str:
+    """Why ``trainer`` has diverged (its samples or losses are NaN or infinite), or ""."""
+    points = trainer.samples(500)
+    if not np.isfinite(points).all():
+        return "the generator's samples are NaN"
+    h = trainer.history
+    if h["iteration"] and not np.isfinite([h["d_loss"][-1], h["g_loss"][-1]]).all():
+        return "the losses are NaN"
+    return ""
+
+
+def gan_status(trainer: GanTrainer, problem: str = "") -> str:
+    """``iteration 600 · D loss 1.31 · G loss 0.78 · modes 8/8 · JS 0.12``.
+
+    With ``problem`` (a diverged run), the line says so first and shows no
+    JS or modes for points that are not numbers.
+    """
     h = trainer.history
     parts = [f"iteration <b>{trainer.iteration}</b>"]
     if h["iteration"]:
         parts += [f"D loss {h['d_loss'][-1]:.2f}", f"G loss {h['g_loss'][-1]:.2f}"]
+    problem = problem or diverged(trainer)
+    if problem:
+        return " · ".join([f"<b style='color:#c00'>diverged</b>: {problem}", *parts])
     if trainer.n_modes is not None:
         parts.append(f"modes {trainer.modes_covered()}/{trainer.n_modes}")
     parts.append(f"JS {trainer.divergence():.2f}")
@@ -111,37 +169,40 @@ def gan_status(trainer: GanTrainer) -> str:
 
 
 class GanLab(PlayingExplorer):
-    """The GAN Lab widget: an :class:`Explorer` plus Play, Step and Reset.
+    """The GAN Lab widget: an :class:`~dlhelpers.explorers.base.Explorer` plus Play, Step and Reset.
 
     Attributes
     ----------
     trainer : GanTrainer
         Rebuilt whenever a control changes.
     view : GanLabView
+    problem : str
+        Why the last step diverged ("" while training is healthy); the
+        trainer then holds the last good state, and Play stops.
     play : ipywidgets.Play
-        Ticks in the browser every ``interval`` ms while playing; each tick
+        Ticks in the browser every ``interval_ms`` ms while playing; each tick
         trains ``steps_per_tick`` iterations and redraws.
     step_button, reset_button : ipywidgets.Button
     """
 
-    def __init__(
-        self,
-        controls: dict,
-        *,
-        seed: int = 0,
-        steps_per_tick: int = 50,
-        interval_ms: int = 250,
-        figsize=(6.6, 3.3),
-    ):
-        self.seed, self.steps_per_tick = seed, steps_per_tick
+    def __init__(self, settings: GanLabSettings, *, figsize=(6.6, 3.3)):
+        self.seed = settings.seed
         self.trainer: GanTrainer | None = None
+        self.problem = ""
         self._config: dict | None = None
         figure = Figure(figsize=figsize)
         self.view = GanLabView(figure)
         # Fixed margins: a layout engine would cost more than the drawing on every tick.
         figure.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92, wspace=0.15)
         super().__init__(
-            "GanLab", controls, figure, self._draw, interval_ms=interval_ms, view=self.view
+            "GanLab",
+            controls_from(settings),
+            figure,
+            self._draw,
+            per_tick=settings.steps_per_tick,
+            interval_ms=settings.interval_ms,
+            view=self.view,
+            notices=settings.notices,
         )
 
     def _draw(self, **settings) -> str:
@@ -157,59 +218,43 @@ class GanLab(PlayingExplorer):
                 loss=settings["loss"],
                 seed=self.seed,
             )
-            self._config = dict(settings)
+            self._config, self.problem = dict(settings), ""
         self.view.update(self.trainer)
-        return gan_status(self.trainer)
+        return gan_status(self.trainer, self.problem)
 
-    def step(self, n: int | None = None) -> None:
-        """Train ``n`` (default ``steps_per_tick``) iterations and redraw."""
-        self.trainer.step(self.steps_per_tick if n is None else n)
-        self.refresh()
+    def advance(self, n: int) -> None:
+        """Train ``n`` generator iterations; on divergence, go back to the state before them."""
+        if self.problem:
+            return
+        good = copy.deepcopy(self.trainer)  # a few ms for these small networks
+        self.trainer.step(n)
+        problem = diverged(self.trainer)
+        if problem:
+            self.trainer = good
+            self.problem = (
+                f"{problem} within {n} iterations after iteration {good.iteration}; "
+                f"showing iteration {good.iteration}. Lower a learning rate and press reset"
+            )
 
-    def reset(self) -> None:
-        """Back to iteration 0 with the same weights; stops playing."""
-        self.play.playing = False
+    def restart(self) -> None:
+        """Back to iteration 0 with the same weights."""
         self.trainer.reset()
-        self.refresh()
+        self.problem = ""
+
+    def keep_playing(self) -> bool:
+        return not self.problem
 
 
-def build_gan_lab(
-    target: str = "ring",
-    *,
-    noise_dim: int = 2,
-    width: int = 64,
-    g_lr: float = 1e-3,
-    d_lr: float = 1e-3,
-    d_steps: int = 1,
-    loss: str = "non-saturating",
-    seed: int = 0,
-    steps_per_tick: int = 50,
-    interval_ms: int = 250,
-) -> GanLab:
+def build_gan_lab(settings: GanLabSettings | None = None, **overrides) -> GanLab:
     """A GAN-Lab-style widget: watch a torch GAN learn a 2-D distribution.
 
     Press play (or step) to train ``steps_per_tick`` generator iterations per
-    tick. ``target`` is one of :data:`~dlhelpers.data.targets2d.TARGETS`;
-    ``width`` one of :data:`GAN_WIDTHS` (both networks); the learning rates
-    among :data:`GAN_LEARNING_RATES`; ``loss`` one of
+    tick. Settings by name, see :class:`GanLabSettings`: ``target`` is one of
+    :data:`~dlhelpers.data.targets2d.TARGETS`; ``width`` one of
+    :data:`GAN_WIDTHS` (both networks); the learning rates among
+    :data:`GAN_LEARNING_RATES`; ``loss`` one of
     :data:`~dlhelpers.train.gan.GAN_LOSSES`. A value not on a menu raises
     ``ValueError`` naming the choices; a slider value out of range is
-    clamped with a warning. Not displayed: make it the last line of a cell.
+    clamped with a notice. Not displayed: make it the last line of a cell.
     """
-    for name, value in [("seed", seed), ("steps_per_tick", steps_per_tick)]:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name}={value!r} must be a whole number >= 0")
-    if steps_per_tick < 1:
-        raise ValueError(f"steps_per_tick={steps_per_tick} must be at least 1")
-    controls = {
-        "target": dropdown("target", TARGETS, target, width="180px"),
-        "noise_dim": slider(
-            "noise dim", noise_dim, 1, 8, integer=True, continuous=False, name="noise_dim"
-        ),
-        "width": choice_slider("width", GAN_WIDTHS, width),
-        "g_lr": choice_slider("G learning rate", GAN_LEARNING_RATES, g_lr, name="g_lr"),
-        "d_lr": choice_slider("D learning rate", GAN_LEARNING_RATES, d_lr, name="d_lr"),
-        "d_steps": slider("D steps", d_steps, 1, 5, integer=True, continuous=False, name="d_steps"),
-        "loss": dropdown("G loss", GAN_LOSSES, loss, name="loss", width="220px"),
-    }
-    return GanLab(controls, seed=int(seed), steps_per_tick=steps_per_tick, interval_ms=interval_ms)
+    return GanLab(GanLabSettings.resolve(settings, overrides))

@@ -17,37 +17,29 @@ which is why a forget bias of 1 or more (Jozefowicz et al., 2015) keeps it alive
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.scratch.recurrent import LSTM, RNN, grad_norms_through_time
+from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int
 
-__all__ = ["GradientFlowView", "build_gradient_flow_explorer", "gradient_norms", "scaled_layer"]
+__all__ = [
+    "GradientFlowSettings",
+    "GradientFlowView",
+    "build_gradient_flow_explorer",
+    "gradient_norms",
+    "scaled_layer",
+]
 
 KINDS = ("rnn", "lstm")
 ACTIVATIONS = ("tanh", "relu")
 INPUT_SIZE, BATCH = 8, 4
 #: The plot's y range: beyond it a line sits on the frame.
 Y_RANGE = (1e-12, 1e12)
-
-
-def _whole(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
-
-
-def _finite(name: str, value, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value) or (positive and value <= 0):
-        raise ValueError(
-            f"{name} must be a finite{' positive' if positive else ''} number, got {value!r}"
-        )
-    return float(value)
 
 
 def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -77,9 +69,9 @@ def scaled_layer(
     """
     check_choice("kind", kind, KINDS)
     check_choice("activation", activation, ACTIVATIONS)
-    scale = _finite("scale", scale, positive=True)
-    forget_bias = _finite("forget_bias", forget_bias)
-    hidden, seed = _whole("hidden", hidden, 1), _whole("seed", seed, 0)
+    scale = check_number("scale", scale, low=0, low_open=True)
+    forget_bias = check_number("forget_bias", forget_bias)
+    hidden, seed = check_positive_int("hidden", hidden), check_int("seed", seed, low=0)
     weights = np.random.default_rng([seed, 0])  # the input has its own stream, [seed, 1]
     if kind == "rnn":
         layer = RNN(INPUT_SIZE, hidden, activation, rng=weights)
@@ -137,7 +129,7 @@ def gradient_norms(
         ``norms[0]`` is the last step (``sqrt(4 * hidden)``, the loss being the
         sum of the last output), ``norms[k]`` is ``k`` steps earlier.
     """
-    length = _whole("length", length, 1)
+    length = check_positive_int("length", length)
     layer = scaled_layer(
         kind, scale=scale, activation=activation, hidden=hidden, seed=seed, forget_bias=forget_bias
     )
@@ -191,30 +183,28 @@ def _verdict(value: float) -> str:
     return " (vanished)" if value < 1e-3 else " (exploded)" if value > 1e3 else ""
 
 
+@dataclass(frozen=True)
+class GradientFlowSettings(Settings):
+    """The gradient-flow explorer's settings; ``seed`` fixes the weights and the input."""
+
+    scale: float = setting(1.0, "scale", low=0.5, high=2.0, step=0.05, fmt=".2f")
+    length: int = setting(40, "length", low=5, high=100, integer=True)
+    activation: str = setting("tanh", "activation", choices=ACTIVATIONS)
+    forget_bias: float = setting(1.0, "forget bias", low=0.0, high=3.0, step=0.25, fmt=".2f")
+    seed: int = setting(0, low=0, high=2**32 - 1, integer=True)
+
+
 def build_gradient_flow_explorer(
-    *,
-    scale: float = 1.0,
-    length: int = 40,
-    activation: str = "tanh",
-    seed: int = 0,
-    forget_bias: float = 1.0,
+    settings: GradientFlowSettings | None = None, **overrides
 ) -> Explorer:
     """Sliders for the recurrent matrix's size and the sequence length; watch gradients vanish or explode.
 
-    Parameters
-    ----------
-    scale : float, default 1.0
-        Largest singular value of ``W_hh`` (slider 0.5 .. 2.0): a tanh RNN's
-        gradient vanishes below about 1.3 and explodes above about 1.6; a
-        ReLU RNN's explodes above about 1.5.
-    length : int, default 40
-        Sequence length (slider 5 .. 100).
-    activation : {"tanh", "relu"}, default "tanh"
-    seed : int, default 0
-        Fixed: the same weights and input on every redraw.
-    forget_bias : float, default 1.0
-        The LSTM's forget-gate bias (slider 0 .. 3): at 0 the forget gate is
-        about 0.5 and the LSTM's gradient vanishes too.
+    Settings by name (see :class:`GradientFlowSettings`): ``scale``, the
+    largest singular value of ``W_hh`` (0.5 .. 2.0: a tanh RNN's gradient
+    vanishes below about 1.3 and explodes above about 1.6; a ReLU RNN's
+    explodes above about 1.5); ``length`` (5 .. 100); ``activation``;
+    ``forget_bias``, the LSTM's forget-gate bias (0 .. 3: at 0 the forget
+    gate is about 0.5 and the LSTM's gradient vanishes too); ``seed``.
 
     Returns
     -------
@@ -222,21 +212,12 @@ def build_gradient_flow_explorer(
         Controls ``"scale"``, ``"length"``, ``"activation"``, ``"forget_bias"``;
         ``explorer.view`` is the :class:`GradientFlowView`.
     """
-    check_choice("activation", activation, ACTIVATIONS)
-    seed = _whole("seed", seed, 0)
-    controls = {
-        "scale": slider("scale", scale, 0.5, 2.0, 0.05, fmt=".2f"),
-        "length": slider("length", length, 5, 100, integer=True),
-        "activation": dropdown("activation", ACTIVATIONS, activation),
-        "forget_bias": slider(
-            "forget bias", forget_bias, 0.0, 3.0, 0.25, fmt=".2f", name="forget_bias"
-        ),
-    }
+    s = GradientFlowSettings.resolve(settings, overrides)
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
     view = GradientFlowView(fig)
 
     def draw(scale, length, activation, forget_bias) -> str:
-        common = dict(scale=scale, length=length, seed=seed)
+        common = dict(scale=scale, length=length, seed=s.seed)
         rnn = gradient_norms("rnn", activation=activation, **common)
         lstm = gradient_norms("lstm", forget_bias=forget_bias, **common)
         r, m = (
@@ -250,4 +231,6 @@ def build_gradient_flow_explorer(
             f"the end{_verdict(r)}, the LSTM's {m:.1g}{_verdict(m)}"
         )
 
-    return Explorer("GradientFlowExplorer", controls, fig, draw, view=view)
+    return Explorer(
+        "GradientFlowExplorer", controls_from(s), fig, draw, view=view, notices=s.notices
+    )

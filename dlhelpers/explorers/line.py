@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
+from dlhelpers.validate import check_finite_array
 
-__all__ = ["build_line_explorer"]
+__all__ = ["LineSettings", "build_line_explorer"]
+
+
+@dataclass(frozen=True)
+class LineSettings(Settings):
+    """The line explorer's settings: the line ``w x + b``."""
+
+    w: float = setting(0.0, "w", low=-4.0, high=4.0)
+    b: float = setting(0.0, "b", low=-4.0, high=4.0)
 
 
 def build_line_explorer(
-    x: np.ndarray, y: np.ndarray, *, w: float = 0.0, b: float = 0.0
+    x: np.ndarray, y: np.ndarray, settings: LineSettings | None = None, **overrides
 ) -> Explorer:
     """Drag ``w`` and ``b`` of the line ``w x + b`` to fit points; see the squared errors.
 
     The warm-up of notebook 00: "learning" is turning knobs to make a loss
     small. The vertical segments are the errors; the title gives their mean
-    square.
+    square. ``x`` and ``y`` have shape ``(n,)``; settings by name, see
+    :class:`LineSettings`.
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    s = LineSettings.resolve(settings, overrides)
+    x, y = check_finite_array("x", x), check_finite_array("y", y)
     if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
         raise ValueError(
             f"x and y must be two 1-D arrays of the same length; got {x.shape} and {y.shape}"
@@ -46,5 +60,4 @@ def build_line_explorer(
         ax.set_title(f"w = {w:.1f}, b = {b:.1f}: mean squared error {mse:.2f}", fontsize=10)
         return f"mean squared error <b>{mse:.2f}</b>"
 
-    controls = {"w": slider("w", w, -4, 4), "b": slider("b", b, -4, 4)}
-    return Explorer("LineExplorer", controls, fig, draw)
+    return Explorer("LineExplorer", controls_from(s), fig, draw, notices=s.notices)

@@ -1,16 +1,17 @@
 """A playground in the spirit of TensorFlow Playground, backed by real torch (notebook 06).
 
-Three layers, as every widget in the course (see STYLE.md):
+Three layers, as every explorer in the course:
 
-- :class:`~dlhelpers.playground_model.PlaygroundModel`, the pure part (its own
-  module): a 2-D data set split into train and test points, a torch MLP built
-  from the settings, plain SGD with L2 on the weights (as Playground),
-  ``step`` to train a few epochs and ``reset`` to start again;
+- :class:`~dlhelpers.train.playground.PlaygroundModel`, the pure part: a 2-D
+  data set split into train and test points, a torch MLP built from the
+  settings, plain SGD with L2 on the weights (as Playground), ``step`` to
+  train a few epochs and ``reset`` to start again;
 - :class:`PlaygroundView`, the drawing: the decision surface
-  (:class:`dlhelpers.plots.DecisionView`, train points filled, test points
-  hollow) next to the train and test loss curves, redrawn in place;
-- :func:`build_playground`, the widget: the controls, a Play widget that
-  ticks *in the browser* (no thread in the kernel), Step and Reset buttons.
+  (:class:`dlhelpers.viz.decision.DecisionView`, train points filled, test
+  points hollow) next to the train and test loss curves, redrawn in place;
+- :func:`build_playground`, the widget: the controls made from
+  :class:`PlaygroundSettings`, a Play widget that ticks *in the browser* (no
+  thread in the kernel), Step and Reset buttons.
 
 Changing the data set, noise, train fraction, layers, width or activation
 starts training again, as in Playground; the learning rate, L2 and batch size
@@ -19,20 +20,60 @@ take effect at the next step, so you can lower a learning rate mid-run.
 
 from __future__ import annotations
 
-from dataclasses import Field, fields
+from dataclasses import dataclass
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import choice_slider, dropdown, slider
-from dlhelpers.explorers.playground_model import PlaygroundModel
-from dlhelpers.explorers.playground_settings import PlaygroundSettings
 from dlhelpers.explorers.playing import PlayingExplorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
+from dlhelpers.train.playground import ACTIVATION_LAYERS, PlaygroundModel
 from dlhelpers.viz.decision import CLASS_COLORS, DecisionView, data_extent
 
-__all__ = ["Playground", "PlaygroundView", "build_playground"]
+__all__ = [
+    "LEARNING_RATES",
+    "PLAYGROUND_DATASETS",
+    "REGULARIZATION_RATES",
+    "Playground",
+    "PlaygroundSettings",
+    "PlaygroundView",
+    "build_playground",
+]
+
+PLAYGROUND_DATASETS = ("circle", "xor", "gaussians", "spiral", "moons")
+# Playground's own menus.
+LEARNING_RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+_FIXED = {"continuous": False}  # every change trains: redraw on release
+
+
+@dataclass(frozen=True)
+class PlaygroundSettings(Settings):
+    """Every setting of the playground, its default and its control.
+
+    A new data set, noise, train share, depth, width or activation starts
+    training again; the learning rate, L2 and batch size apply from the next
+    step. The last four have no control: they are fixed when it is built.
+    """
+
+    dataset: str = setting("circle", "data set", choices=PLAYGROUND_DATASETS)
+    noise: float = setting(0.05, "noise", low=0.0, high=0.5, step=0.05, fmt=".2f", **_FIXED)
+    train_fraction: float = setting(
+        0.5, "train share", low=0.1, high=0.9, step=0.1, fmt=".0%", **_FIXED
+    )
+    hidden_layers: int = setting(2, "hidden layers", low=0, high=4, integer=True, **_FIXED)
+    width: int = setting(4, "width", low=1, high=16, integer=True, **_FIXED)
+    activation: str = setting("tanh", "activation", choices=tuple(ACTIVATION_LAYERS))
+    learning_rate: float = setting(
+        0.03, "learning rate", choices=LEARNING_RATES, style="choice_slider", **_FIXED
+    )
+    l2: float = setting(0.0, "L2", choices=REGULARIZATION_RATES, style="choice_slider", **_FIXED)
+    batch_size: int = setting(10, "batch size", low=1, high=30, integer=True, **_FIXED)
+    n_samples: int = setting(300, low=10, high=5000, integer=True)
+    epochs_per_step: int = setting(5, low=1, high=1000, integer=True)
+    interval_ms: int = setting(250, low=50, high=5000, integer=True)
+    seed: int = setting(0, low=0, high=2**32 - 1, integer=True)
 
 
 class PlaygroundView:
@@ -78,8 +119,8 @@ class PlaygroundView:
             self._set_data(model)
             self._data_key = key
         s = model.settings
-        arch = " → ".join(["2"] + [str(s["width"])] * int(s["hidden_layers"]) + ["1"])
-        title = f"{s['dataset']}, {arch} {s['activation']}, epoch {model.epoch}"
+        arch = " → ".join(["2"] + [str(s.width)] * int(s.hidden_layers) + ["1"])
+        title = f"{s.dataset}, {arch} {s.activation}, epoch {model.epoch}"
         self.decision.update_model(model.predict_proba, title=title)
         h = model.history
         self.train_line.set_data(h["epoch"], h["loss"])
@@ -101,7 +142,7 @@ def _status(model: PlaygroundModel) -> str:
         return (
             f"<b style='color:#c00'>diverged</b> at epoch {model.epoch}: the training loss "
             f"went to {model.history['loss'][-1]:.3g}. Lower the learning rate "
-            f"({model.settings['learning_rate']:g}) and press reset."
+            f"({model.settings.learning_rate:g}) and press reset."
         )
     warning = ""
     if model.history["loss"][-1] > 1.5 * model.history["loss"][0]:
@@ -125,32 +166,26 @@ class Playground(PlayingExplorer):
     model : PlaygroundModel
     view : PlaygroundView
     play : ipywidgets.Play
-        Ticks in the browser every ``interval`` ms while playing; each tick
+        Ticks in the browser every ``interval_ms`` ms while playing; each tick
         trains ``epochs_per_step`` epochs and redraws.
     step_button, reset_button : ipywidgets.Button
     """
 
-    def __init__(
-        self,
-        model: PlaygroundModel,
-        controls: dict,
-        *,
-        epochs_per_step: int = 5,
-        interval_ms: int = 250,
-        figsize=(7.6, 3.3),
-    ):
-        self.model, self.epochs_per_step = model, epochs_per_step
+    def __init__(self, settings: PlaygroundSettings, *, figsize=(7.6, 3.3)):
+        self.model = PlaygroundModel(settings)
         figure = Figure(figsize=figsize)
         self.view = PlaygroundView(figure)
         # Fixed margins: a layout engine would cost more than the drawing on every tick.
         figure.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.3)
         super().__init__(
             "Playground",
-            controls,
+            controls_from(settings),
             figure,
             self._draw_settings,
-            interval_ms=interval_ms,
+            per_tick=settings.epochs_per_step,
+            interval_ms=settings.interval_ms,
             view=self.view,
+            notices=settings.notices,
         )
 
     def _draw_settings(self, **settings) -> str:
@@ -158,69 +193,27 @@ class Playground(PlayingExplorer):
         self.view.update(self.model)
         return _status(self.model)
 
-    def step(self, n_epochs: int | None = None) -> float:
-        """Train a few epochs and redraw; returns the training loss."""
-        loss = self.model.step(self.epochs_per_step if n_epochs is None else n_epochs)
-        self.refresh()
-        return loss
+    def advance(self, n: int) -> None:
+        """Train ``n`` epochs."""
+        self.model.step(n)
 
-    def reset(self) -> None:
-        """Back to epoch 0 with the same weights; stops playing."""
-        self.play.playing = False
+    def restart(self) -> None:
+        """Back to epoch 0 with the same weights."""
         self.model.reset()
-        self.refresh()
 
     def keep_playing(self) -> bool:
         return not self.model.diverged
 
 
-def _make_control(f: Field, value) -> W.Widget:
-    """The control that a :class:`PlaygroundSettings` field's metadata asks for."""
-    spec = {**f.metadata}
-    label = spec.pop("label")
-    if "choices" in spec:
-        make = dropdown if spec.get("menu") else choice_slider
-        return make(label, spec["choices"], value, name=f.name)
-    return slider(
-        label,
-        value,
-        spec["low"],
-        spec["high"],
-        spec.get("step", 1),
-        integer=spec.get("integer", False),
-        fmt=spec.get("fmt", ".1f"),
-        continuous=False,
-        name=f.name,
-    )
-
-
-def build_playground(
-    dataset: str = "circle",
-    *,
-    noise: float = 0.05,
-    train_fraction: float = 0.5,
-    hidden_layers: int = 2,
-    width: int = 4,
-    activation: str = "tanh",
-    learning_rate: float = 0.03,
-    l2: float = 0.0,
-    batch_size: int = 10,
-    n_samples: int = 300,
-    epochs_per_step: int = 5,
-    interval_ms: int = 250,
-    seed: int = 0,
-) -> Playground:
+def build_playground(settings: PlaygroundSettings | None = None, **overrides) -> Playground:
     """A TensorFlow-Playground-style widget that trains a torch MLP on 2-D data.
 
     Press play (or step) to train ``epochs_per_step`` epochs per tick and
-    watch the decision surface and the train/test loss curves move. See
-    :class:`PlaygroundSettings` for the settings and their ranges: a value
-    that is not among a menu's choices (``learning_rate=0.05``) or not a
-    number raises ``ValueError``; one outside a slider's range is clamped
-    with a warning. Not displayed: make it the last line of a cell.
+    watch the decision surface and the train/test loss curves move. The
+    settings (by name, or a :class:`PlaygroundSettings`) and their ranges
+    are those of :class:`PlaygroundSettings`: a value that is not among a
+    menu's choices (``learning_rate=0.05``) or not a number raises
+    ``ValueError``; one outside a slider's range is clamped with a notice.
+    Not displayed: make it the last line of a cell.
     """
-    given = locals()
-    controls = {f.name: _make_control(f, given[f.name]) for f in fields(PlaygroundSettings)}
-    values = {name: control.value for name, control in controls.items()}
-    model = PlaygroundModel(**values, n_samples=n_samples, seed=seed)
-    return Playground(model, controls, epochs_per_step=epochs_per_step, interval_ms=interval_ms)
+    return Playground(PlaygroundSettings.resolve(settings, overrides))

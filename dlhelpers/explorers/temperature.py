@@ -14,14 +14,19 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from dlhelpers.explorers.base import Explorer, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
+from dlhelpers.validate import ArgumentTypeError, check_finite_array, check_number
 
 __all__ = [
+    "TemperatureSettings",
     "TemperatureView",
     "apply_temperature",
     "build_temperature_explorer",
@@ -33,14 +38,6 @@ __all__ = [
 LOW, HIGH = 0.1, 3.0  # the slider's range of temperatures
 TOP = 12  # bars drawn; the rest of the probability is one "other" bar
 _SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥"}
-
-
-def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)):
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
-    if not (math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be finite and > 0, got {temperature}")
-    return float(temperature)
 
 
 def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
@@ -58,12 +55,10 @@ def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
     -------
     ndarray of shape (V,), float64, summing to 1
     """
-    temperature = _check_temperature(temperature)
-    z = np.asarray(logits, dtype=float)
-    if z.ndim != 1 or z.size == 0:
+    temperature = check_number("temperature", temperature, low=0, low_open=True)
+    z = check_finite_array("logits", logits)
+    if z.ndim != 1:
         raise ValueError(f"logits must have shape (V,) with V >= 1, got shape {z.shape}")
-    if not np.isfinite(z).all():
-        raise ValueError("logits hold a value that is not a finite number")
     z = (z - z.max()) / temperature  # <= 0: exp cannot overflow
     p = np.exp(z)
     return p / p.sum()
@@ -122,15 +117,56 @@ class TemperatureView:
         self.title.set_text(title)
 
 
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{name} must be a str, not {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class TemperatureSettings(Settings):
+    """The temperature explorer's settings; ``prompt`` is shown before each sample."""
+
+    temperature: float = setting(
+        1.0,
+        "temperature",
+        low=math.log10(LOW),
+        high=math.log10(HIGH),
+        step=0.02,
+        log=True,
+        fmt=".2f",
+        continuous=False,
+    )
+    seed: int = setting(0, "seed", low=0, high=9, step=1, integer=True, continuous=False)
+    length: int = setting(300, "length", low=50, high=1000, step=50, integer=True, continuous=False)
+    prompt: str = setting("", convert=_text)
+
+
+def _check_model(generate, next_logits, vocab) -> tuple[np.ndarray, list[str]]:
+    if not callable(generate):
+        raise TypeError(
+            f"generate must be a function (temperature, length, seed) -> str, not {generate!r}"
+        )
+    logits = check_finite_array("next_logits", next_logits)
+    if logits.ndim != 1:
+        raise ValueError(f"next_logits must have shape (V,), got shape {logits.shape}")
+    vocab = list(vocab)
+    if len(vocab) != logits.size:
+        raise ValueError(
+            f"vocab has {len(vocab)} characters but next_logits has {logits.size} values: "
+            "give one logit per character"
+        )
+    if not all(isinstance(c, str) and len(c) == 1 for c in vocab):
+        raise ValueError("vocab must hold single characters")
+    return logits, vocab
+
+
 def build_temperature_explorer(
     generate: Callable[[float, int, int], str],
     next_logits: ArrayLike,
     vocab: Sequence[str],
-    *,
-    temperature: float = 1.0,
-    length: int = 300,
-    seed: int = 0,
-    prompt: str = "",
+    settings: TemperatureSettings | None = None,
+    **overrides,
 ) -> Explorer:
     """A temperature slider over a trained character model: the next-character bars and a sample.
 
@@ -143,14 +179,10 @@ def build_temperature_explorer(
         The model's logits for the character after ``prompt``.
     vocab : sequence of str
         The V characters, ``vocab[i]`` for logit ``i`` (e.g. ``corpus.vocab``).
-    temperature : float, default 1.0
-        Start value, finite and > 0; the slider runs from 0.1 to 3 (log scale).
-    length : int, default 300
-        Characters per sample; the slider runs from 50 to 1000.
-    seed : int, default 0
-        0 .. 9: another seed draws another sample at the same temperature.
-    prompt : str, default ""
-        Shown before the sample and in the title.
+    settings : TemperatureSettings, optional
+        Or by name: ``temperature`` (0.1 to 3, log scale), ``seed`` (0 .. 9:
+        another seed draws another sample at the same temperature),
+        ``length`` (characters per sample, 50 to 1000) and ``prompt``.
 
     Returns
     -------
@@ -159,33 +191,11 @@ def build_temperature_explorer(
         redraw on release (a sample may take ~100 ms). The status holds the
         sample, HTML-escaped, and the entropy of the bars' distribution.
     """
-    if not callable(generate):
-        raise TypeError(
-            f"generate must be a function (temperature, length, seed) -> str, not {generate!r}"
-        )
-    logits = np.asarray(next_logits, dtype=float)
-    apply_temperature(logits, _check_temperature(temperature))  # checks shape and values
-    vocab = list(vocab)
-    if len(vocab) != logits.size:
-        raise ValueError(
-            f"vocab has {len(vocab)} characters but next_logits has {logits.size} values: "
-            "give one logit per character"
-        )
-    if not all(isinstance(c, str) and len(c) == 1 for c in vocab):
-        raise ValueError("vocab must hold single characters")
-    if not isinstance(prompt, str):
-        raise TypeError(f"prompt must be a str, not {type(prompt).__name__}")
-
+    s = TemperatureSettings.resolve(settings, overrides)
+    logits, vocab = _check_model(generate, next_logits, vocab)
     fig = Figure(figsize=(6.4, 2.6), layout="constrained")
     view = TemperatureView(fig, logits, vocab)
-    exponents = (math.log10(LOW), math.log10(HIGH))
-    controls = {
-        "temperature": slider(
-            "temperature", temperature, *exponents, 0.02, log=True, fmt=".2f", continuous=False
-        ),
-        "seed": slider("seed", seed, 0, 9, 1, integer=True, continuous=False),
-        "length": slider("length", length, 50, 1000, 50, integer=True, continuous=False),
-    }
+    prompt = s.prompt
     after = f"after {prompt[-20:]!r}" if prompt else "first character"
 
     def draw(temperature: float, seed: int, length: int) -> str:
@@ -204,4 +214,6 @@ def build_temperature_explorer(
             f"{shown}</pre>"
         )
 
-    return Explorer("TemperatureExplorer", controls, fig, draw, view=view)
+    return Explorer(
+        "TemperatureExplorer", controls_from(s), fig, draw, view=view, notices=s.notices
+    )

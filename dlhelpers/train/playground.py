@@ -1,40 +1,61 @@
-"""The pure part of the playground (notebook 06): data, a torch MLP, and training.
+"""The playground's training (notebook 06): a 2-D data set, a torch MLP, and SGD with L2.
 
 :class:`PlaygroundModel` holds a 2-D data set from
-:func:`dlhelpers.toydata.make_dataset` split into train and test points, a
+:func:`dlhelpers.data.toy.make_dataset` split into train and test points, a
 torch MLP built from the settings (:func:`make_mlp`), plain SGD with L2 on the
 weights (as TensorFlow Playground), :meth:`~PlaygroundModel.step` to train a
 few epochs and :meth:`~PlaygroundModel.reset` to start again from the same
-weights. It draws nothing; :mod:`dlhelpers.playground` is the widget.
+weights. It draws nothing: :mod:`dlhelpers.explorers.playground` is the widget,
+and its ``PlaygroundSettings`` holds the defaults.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import fields, replace
+from dataclasses import replace
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.data.toy import make_dataset
-from dlhelpers.explorers.playground_settings import (
-    ACTIVATION_LAYERS,
-    LEARNING_RATES,
-    PLAYGROUND_DATASETS,
-    REGULARIZATION_RATES,
-    PlaygroundSettings,
+from dlhelpers.data.toy import DATASETS, make_dataset
+from dlhelpers.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_seed,
 )
 
 __all__ = [
     "ACTIVATION_LAYERS",
-    "LEARNING_RATES",
-    "PLAYGROUND_DATASETS",
+    "HYPERPARAMETERS",
+    "PlaygroundConfig",
     "PlaygroundModel",
-    "PlaygroundSettings",
-    "REGULARIZATION_RATES",
     "make_mlp",
 ]
+
+ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
+#: Settings that apply from the next step; a change of any other rebuilds data and network.
+HYPERPARAMETERS = ("learning_rate", "l2", "batch_size")
+
+
+class PlaygroundConfig(Protocol):
+    """What :class:`PlaygroundModel` reads from its settings (a frozen dataclass)."""
+
+    dataset: str
+    noise: float
+    train_fraction: float
+    hidden_layers: int
+    width: int
+    activation: str
+    learning_rate: float
+    l2: float
+    batch_size: int
+    n_samples: int
+    seed: int
+
 
 _DTYPE = torch.float32
 
@@ -55,10 +76,11 @@ def make_mlp(
     are drawn from their own generator, so the global torch RNG is untouched
     and the same seed always gives the same network.
     """
-    if activation not in ACTIVATION_LAYERS:
-        raise ValueError(
-            f"unknown activation {activation!r}; choose one of {list(ACTIVATION_LAYERS)}"
-        )
+    check_choice("activation", activation, ACTIVATION_LAYERS)
+    hidden_layers, width = (
+        check_int("hidden_layers", hidden_layers, low=0),
+        check_positive_int("width", width),
+    )
     sizes = [n_inputs] + [width] * hidden_layers + [n_outputs]
     with torch.random.fork_rng(devices=[]):
         if seed is not None:
@@ -76,8 +98,15 @@ class PlaygroundModel:
 
     Parameters
     ----------
+    settings : PlaygroundConfig
+        A frozen dataclass with the fields below, for example
+        :class:`dlhelpers.explorers.playground.PlaygroundSettings` (which
+        holds the defaults). Each is checked here too.
+
+    The settings' fields:
+
     dataset : str
-        One of :data:`PLAYGROUND_DATASETS` (any name of :func:`make_dataset` works).
+        Any name of :data:`dlhelpers.data.toy.DATASETS`.
     noise : float
         Standard deviation of the Gaussian noise added to the points.
     train_fraction : float
@@ -104,66 +133,58 @@ class PlaygroundModel:
         :meth:`step` then does nothing until a reset or a rebuild.
     """
 
-    def __init__(
-        self,
-        dataset: str = "circle",
-        *,
-        noise: float = 0.05,
-        train_fraction: float = 0.5,
-        hidden_layers: int = 2,
-        width: int = 4,
-        activation: str = "tanh",
-        learning_rate: float = 0.03,
-        l2: float = 0.0,
-        batch_size: int = 10,
-        n_samples: int = 300,
-        seed: int = 0,
-    ):
-        self.n_samples, self.seed = n_samples, seed
-        self.settings = PlaygroundSettings(
-            dataset=dataset,
-            noise=noise,
-            train_fraction=train_fraction,
-            hidden_layers=hidden_layers,
-            width=width,
-            activation=activation,
-            learning_rate=learning_rate,
-            l2=l2,
-            batch_size=batch_size,
-        ).validate()
+    def __init__(self, settings: PlaygroundConfig):
+        self.settings = settings
+        self._check()
         self._make_data()
         self.reset()
 
+    def _check(self) -> None:
+        s = self.settings
+        check_choice("dataset", s.dataset, DATASETS)
+        check_choice("activation", s.activation, ACTIVATION_LAYERS)
+        check_number("noise", s.noise, low=0)
+        check_number(
+            "train_fraction", s.train_fraction, low=0, high=1, low_open=True, high_open=True
+        )
+        check_int("hidden_layers", s.hidden_layers, low=0)
+        check_number("learning_rate", s.learning_rate, low=0, low_open=True)
+        check_number("l2", s.l2, low=0)
+        for name in ("width", "batch_size", "n_samples"):
+            check_positive_int(name, getattr(s, name))
+        check_seed("seed", s.seed)
+
     # --- settings --------------------------------------------------------------
 
-    def configure(self, **settings) -> bool:
-        """Apply settings (keyword arguments named as in the constructor).
+    def configure(self, **changes: Any) -> bool:
+        """Apply settings by name (a new settings object made with :func:`dataclasses.replace`).
 
-        A new data set, noise, train fraction, depth, width or activation
-        rebuilds the data and the network and starts again; the learning
-        rate, L2 and batch size apply from the next step. Returns True if
-        training started again.
+        A change of :data:`HYPERPARAMETERS` (learning rate, L2, batch size)
+        applies from the next step; any other change rebuilds the data and
+        the network and starts again. Returns True if training started again.
         """
-        unknown = set(settings) - {f.name for f in fields(PlaygroundSettings)}
-        if unknown:
-            raise TypeError(
-                f"unknown playground settings: {sorted(unknown)}; "
-                f"choose among {[f.name for f in fields(PlaygroundSettings)]}"
-            )
         old = self.settings
-        self.settings = replace(old, **settings).validate()
-        rebuild = any(self.settings[k] != old[k] for k in PlaygroundSettings.rebuilding())
-        if rebuild:
-            self._make_data()
-            self.reset()
-        else:
+        self.settings = replace(old, **changes)
+        try:
+            self._check()
+        except ValueError:
+            self.settings = old
+            raise
+        if all(
+            getattr(self.settings, k) == getattr(old, k)
+            for k in changes
+            if k not in HYPERPARAMETERS
+        ):
             self._apply_hyperparameters()
-        return rebuild
+            return False
+        self._make_data()
+        self.reset()
+        return True
 
     def _make_data(self) -> None:
         s = self.settings
-        X, y = make_dataset(s["dataset"], self.n_samples, noise=float(s["noise"]), seed=self.seed)
-        n_train = int(np.clip(round(s["train_fraction"] * len(y)), 2, len(y) - 1))
+        X, y = make_dataset(s.dataset, s.n_samples, noise=float(s.noise), seed=s.seed)
+        n_train = int(np.clip(round(s.train_fraction * len(y)), 2, len(y) - 1))
         self.X_train, self.y_train = X[:n_train], y[:n_train]  # make_dataset already shuffled
         self.X_test, self.y_test = X[n_train:], y[n_train:]
         self._tensors = [
@@ -173,27 +194,25 @@ class PlaygroundModel:
 
     def _apply_hyperparameters(self) -> None:
         decay, plain = self.optimizer.param_groups
-        decay["lr"] = plain["lr"] = float(self.settings["learning_rate"])
-        decay["weight_decay"] = float(self.settings["l2"])
+        decay["lr"] = plain["lr"] = float(self.settings.learning_rate)
+        decay["weight_decay"] = float(self.settings.l2)
 
     def reset(self) -> None:
         """Back to epoch 0: the same initial weights and batch order; the history holds epoch 0."""
         s = self.settings
-        self.net = make_mlp(
-            int(s["hidden_layers"]), int(s["width"]), s["activation"], seed=self.seed
-        )
+        self.net = make_mlp(int(s.hidden_layers), int(s.width), s.activation, seed=s.seed)
         weights = [p for name, p in self.net.named_parameters() if name.endswith("weight")]
         biases = [p for name, p in self.net.named_parameters() if name.endswith("bias")]
         # torch's weight_decay=l2 adds l2 * w to the gradient: the penalty (l2 / 2) * sum(w**2).
         self.optimizer = torch.optim.SGD(
             [
-                {"params": weights, "weight_decay": float(s["l2"])},
+                {"params": weights, "weight_decay": float(s.l2)},
                 {"params": biases, "weight_decay": 0.0},
             ],
-            lr=float(s["learning_rate"]),
+            lr=float(s.learning_rate),
         )
         self.loss_fn = nn.BCEWithLogitsLoss()
-        self.batches = torch.Generator().manual_seed(self.seed)
+        self.batches = torch.Generator().manual_seed(s.seed)
         self.epoch = 0
         self.diverged = False
         self.history: dict[str, list[float]] = {"epoch": [], "loss": [], "test_loss": []}
@@ -221,10 +240,11 @@ class PlaygroundModel:
 
     def step(self, n_epochs: int = 1) -> float:
         """Train ``n_epochs`` epochs of mini-batch SGD; return the training loss after them."""
+        n_epochs = check_positive_int("n_epochs", n_epochs)
         if self.diverged:
             return self.history["loss"][-1]
         Xtr, ytr = self._tensors[:2]
-        batch = max(1, int(self.settings["batch_size"]))
+        batch = int(self.settings.batch_size)
         self.net.train()
         for _ in range(n_epochs):
             order = torch.randperm(len(ytr), generator=self.batches)
@@ -247,8 +267,11 @@ class PlaygroundModel:
         return torch.sigmoid(logits).numpy().astype(float)
 
     def accuracy(self, split: str = "test") -> float:
+        """Share of the ``split`` ("train" or "test") points on the right side of 0.5."""
+        check_choice("split", split, ("train", "test"))
         X, y = (self.X_train, self.y_train) if split == "train" else (self.X_test, self.y_test)
         return float(np.mean((self.predict_proba(X) > 0.5) == y))
 
     def n_parameters(self) -> int:
+        """How many numbers the network learns."""
         return sum(p.numel() for p in self.net.parameters())

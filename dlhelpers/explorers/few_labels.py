@@ -9,17 +9,27 @@ per mode with min-max error bars, updated in place. Builder:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
+from dlhelpers.explorers.base import Explorer
+from dlhelpers.explorers.settings import Settings, controls_from, setting
 from dlhelpers.train.transfer import FREEZE, MODES, few_shot_curve
+from dlhelpers.validate import check_seed
 
-__all__ = ["LABELS", "TransferView", "build_transfer_explorer", "plot_transfer_curves"]
+__all__ = [
+    "LABELS",
+    "TransferSettings",
+    "TransferView",
+    "build_transfer_explorer",
+    "plot_transfer_curves",
+]
 
 #: How each mode is named on plots.
 LABELS: dict[str, str] = {
@@ -111,15 +121,25 @@ class TransferView:
         return means
 
 
+def _seeds(name: str, value: Any) -> tuple[int, ...]:
+    """A non-empty sequence of seeds, each checked by :func:`dlhelpers.validate.check_seed`."""
+    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray) or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of integers, not {value!r}")
+    return tuple(check_seed(f"{name}[{i}]", s) for i, s in enumerate(value))
+
+
+@dataclass(frozen=True)
+class TransferSettings(Settings):
+    """Labels per class and what to freeze (controls); the seeds and the steps per model."""
+
+    per_class: int = setting(5, "labels per class", low=1, high=20, integer=True, continuous=False)
+    freeze: str = setting("conv", "freeze", choices=tuple(FREEZE))
+    seeds: tuple = setting((0, 1), convert=_seeds)
+    steps: int = setting(50, low=1, high=10_000, integer=True)
+
+
 def build_transfer_explorer(
-    pretrained,
-    pool,
-    held_out,
-    *,
-    per_class: int = 5,
-    freeze: str = "conv",
-    seeds: Sequence[int] = (0, 1),
-    steps: int = 50,
+    pretrained, pool, held_out, settings: TransferSettings | None = None, **overrides
 ) -> Explorer:
     """Choose labels per class and which layers to freeze; it retrains and redraws the comparison.
 
@@ -137,13 +157,10 @@ def build_transfer_explorer(
         :func:`~dlhelpers.train.transfer.pretrain`.
     pool, held_out : (X, y)
         From :func:`~dlhelpers.data.small_digits.split_small_digits`.
-    per_class : int, default 5
-        Starting labels per class, 1 to 20.
-    freeze : str, default "conv"
-        Starting choice among :data:`~dlhelpers.train.transfer.FREEZE`.
-    seeds : sequence of int, default (0, 1)
-    steps : int, default 50
-        Full-batch training steps per model.
+    settings : TransferSettings, optional
+        Or by name: ``per_class`` (1 to 20), ``freeze`` (one of
+        :data:`~dlhelpers.train.transfer.FREEZE`), ``seeds`` and ``steps``
+        (full-batch training steps per model).
 
     Returns
     -------
@@ -151,44 +168,42 @@ def build_transfer_explorer(
         ``controls`` holds ``"per_class"`` and ``"freeze"``; ``view.bars`` are the bars
         and ``view.results`` the accuracies on show, mode -> ndarray of shape (n_seeds,).
     """
-    check_choice("freeze", freeze, FREEZE)
-    seeds = tuple(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of integers, not {seeds!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, not {steps!r}")
-    controls = {
-        "per_class": slider(
-            "labels per class", per_class, 1, 20, integer=True, continuous=False, name="per_class"
-        ),
-        "freeze": dropdown("freeze", list(FREEZE), freeze),
-    }
+    s = TransferSettings.resolve(settings, overrides)
     fig = Figure(figsize=(5.4, 3.2), layout="constrained")
     view = TransferView(fig)
-    kept: dict[int, dict[str, np.ndarray]] = {}  # per_class -> scratch and finetune accuracies
-
-    def run(modes: tuple[str, ...], k: int, frozen: str) -> dict[str, np.ndarray]:
-        got = few_shot_curve(
+    draw = _drawer(
+        view,
+        lambda modes, k, frozen: few_shot_curve(
             pretrained,
             pool,
             held_out,
             per_class=(k,),
-            seeds=seeds,
-            steps=steps,
+            seeds=s.seeds,
+            steps=s.steps,
             modes=modes,
             freeze=frozen,
-        )
-        return {mode: acc[0] for mode, acc in got.items()}  # (n_seeds,) each
+        ),
+        len(s.seeds),
+    )
+    return Explorer("TransferExplorer", controls_from(s), fig, draw, view=view, notices=s.notices)
+
+
+def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., str]:
+    """The explorer's ``draw``; scratch and fine-tuned accuracies are kept per label count."""
+    kept: dict[int, dict[str, np.ndarray]] = {}
+
+    def run(modes: tuple[str, ...], k: int, frozen: str) -> dict[str, np.ndarray]:
+        return {mode: acc[0] for mode, acc in curve(modes, k, frozen).items()}  # (n_seeds,)
 
     def draw(per_class: int, freeze: str) -> str:
         if per_class not in kept:
             kept[per_class] = run(("scratch", "finetune"), per_class, freeze)
         results = {**kept[per_class], **run(("frozen",), per_class, freeze)}
-        means = view.update(results, f"{per_class} labels per class, {len(seeds)} seeds")
+        means = view.update(results, f"{per_class} labels per class, {n_seeds} seeds")
         got = dict(zip(view.modes, means, strict=True))
         return (
             f"{per_class} labels per class: scratch {got['scratch']:.0f} %, "
             f"frozen {freeze} {got['frozen']:.0f} %, fine-tuned {got['finetune']:.0f} %"
         )
 
-    return Explorer("TransferExplorer", controls, fig, draw, view=view)
+    return draw

@@ -1,27 +1,33 @@
-"""Gradient descent on 2-D loss surfaces (notebook 03).
+"""Gradient descent in NumPy (notebook 03): on 2-D loss surfaces, and full batch against mini-batches.
 
-The pure part of notebook 03's descent: the surfaces (:data:`SURFACES`) with
-their analytic gradients, :func:`numerical_gradient` and
-:func:`gradient_descent`. Drawing them, and the explorer, are in
-:mod:`dlhelpers.descent_explorer`.
-
-:func:`gradient_descent` never raises and never warns when the learning rate
+The surfaces (:data:`SURFACES`) come with their analytic gradients (checked
+with :func:`dlhelpers.scratch.gradcheck.numerical_gradient`, ``batched=True``);
+:func:`gradient_descent` runs the update ``torch.optim.SGD(params, lr,
+momentum)`` makes. It never raises and never warns when the learning rate
 is too large: it stops as soon as the point flies off and says so in its
 ``status`` ("diverged at step 7"), so a notebook can *show* divergence.
-Its update is the one ``torch.optim.SGD(params, lr, momentum)`` makes. The
-noise of mini-batches is in :mod:`dlhelpers.minibatch`.
+:func:`compare_batch_sizes` runs full-batch gradient descent and mini-batch
+SGD on one small linear regression, to show the noise of mini-batches.
+Drawing them, and the explorer, are in :mod:`dlhelpers.explorers.descent`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlhelpers.scratch.gradcheck import numerical_gradient as _numerical_gradient
+from dlhelpers.validate import check_int, check_number, check_positive_int, check_seed
 
-__all__ = ["Descent", "Surface", "gradient_descent", "numerical_gradient"]
+__all__ = [
+    "SURFACES",
+    "BatchComparison",
+    "Descent",
+    "Surface",
+    "compare_batch_sizes",
+    "gradient_descent",
+]
 
 
 # --- surfaces -----------------------------------------------------------------
@@ -128,16 +134,6 @@ SURFACES: dict[str, Surface] = {
 }
 
 
-def numerical_gradient(f: Callable, p, *, h: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of ``f`` at points ``p`` of shape ``(..., 2)``.
-
-    ``(f(p + h e_i) - f(p - h e_i)) / (2 h)``: the check every analytic
-    gradient in the course is held to; this is
-    :func:`dlhelpers.scratch.numerical_gradient` with ``batched=True``.
-    """
-    return _numerical_gradient(f, np.array(p, dtype=float), eps=h, batched=True)
-
-
 # --- gradient descent -----------------------------------------------------------
 
 
@@ -200,10 +196,8 @@ def gradient_descent(
     grad_fn : callable
         Maps a point of shape ``(2,)`` to the gradient, shape ``(2,)``.
     start : array-like of shape (2,)
-    lr : float
-        Learning rate.
-    momentum : float
-        0 for plain gradient descent; 0.9 is a common choice.
+    lr, momentum : float
+        The learning rate, and the momentum (0: plain gradient descent; 0.9 is common).
     steps : int
         How many updates.
     tol : float
@@ -214,8 +208,11 @@ def gradient_descent(
     Returns
     -------
     Descent
-        The path so far and a status; never raises or warns for a bad ``lr``.
+        The path so far and a status; never raises or warns for too large an ``lr``.
     """
+    lr, momentum = check_number("lr", lr), check_number("momentum", momentum, low=0.0)
+    steps, tol = check_int("steps", steps, low=0), check_number("tol", tol, low=0.0)
+    bound = check_number("bound", bound, low=0.0)
     p = np.array(start, dtype=float).reshape(2)
     v = np.zeros(2)
     path, norms = [p.copy()], []
@@ -236,12 +233,93 @@ def gradient_descent(
                 break
             path.append(p.copy())
     path, norms = np.array(path), np.array(norms)
-    if status is None:
-        moves = np.r_[np.inf, np.hypot(*np.diff(path, axis=0).T)]
-        still = (norms < tol) & (moves < tol)
-        if still[-1]:
-            settled = np.flatnonzero(~still)
-            status = f"converged at step {settled[-1] + 1 if settled.size else 0}"
-        else:
-            status = f"still moving after {steps} steps"
-    return Descent(path, status, norms)
+    return Descent(path, status or _settled(path, norms, steps, tol), norms)
+
+
+def _settled(path: np.ndarray, norms: np.ndarray, steps: int, tol: float) -> str:
+    """``converged at step k`` (when |grad| and the moves stayed below ``tol``) or still moving."""
+    moves = np.r_[np.inf, np.hypot(*np.diff(path, axis=0).T)]
+    still = (norms < tol) & (moves < tol)
+    if still[-1]:
+        settled = np.flatnonzero(~still)
+        return f"converged at step {settled[-1] + 1 if settled.size else 0}"
+    return f"still moving after {steps} steps"
+
+
+# --- full batch against mini-batches ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchComparison:
+    """What :func:`compare_batch_sizes` returns.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    w_best : ndarray of shape (2,)
+        The least-squares weights (the bottom of the full loss).
+    losses : dict of str to ndarray of shape (steps + 1,)
+        Full-data MSE after each update, per run (label -> curve).
+    paths : dict of str to ndarray of shape (steps + 1, 2)
+        The weights after each update, per run.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    w_best: np.ndarray
+    losses: dict[str, np.ndarray]
+    paths: dict[str, np.ndarray]
+
+    def loss(self, w) -> np.ndarray:
+        """Full-data MSE of the linear model ``X @ w`` for weights ``w`` of shape ``(..., 2)``."""
+        w = np.asarray(w, dtype=float)
+        residual = w @ self.X.T - self.y  # (..., n)
+        return np.mean(residual**2, axis=-1)
+
+
+def compare_batch_sizes(
+    *,
+    n: int = 256,
+    batch_sizes: Sequence[int | None] = (None, 32, 4),
+    lr: float = 0.1,
+    steps: int = 150,
+    w0=(-2.0, 2.5),
+    noise: float = 0.5,
+    seed: int = 0,
+) -> BatchComparison:
+    """Full-batch gradient descent vs mini-batch SGD on linear regression.
+
+    The model is ``y_hat = X @ w`` with two weights and the loss is the MSE,
+    so the loss over the weights is a 2-D bowl. Each run makes ``steps``
+    updates; a mini-batch run estimates the gradient from ``batch_size``
+    samples (drawn without replacement, reshuffled each epoch), a cheap but
+    noisy estimate. ``None`` means the full batch.
+
+    Returns
+    -------
+    BatchComparison
+        Loss curves (on all the data) and weight paths, one per batch size.
+    """
+    n, steps = check_positive_int("n", n), check_int("steps", steps, low=0)
+    lr, noise = check_number("lr", lr), check_number("noise", noise, low=0.0)
+    sizes = [n if s is None else check_int("batch_sizes", s, low=1, high=n) for s in batch_sizes]
+    rng = np.random.default_rng(check_seed("seed", seed))
+    x1 = rng.normal(size=n)
+    X = np.c_[x1, 0.6 * x1 + 0.8 * rng.normal(size=n)]  # correlated: an elongated bowl
+    y = X @ np.array([1.5, -1.0]) + noise * rng.normal(size=n)
+    w_best = np.linalg.lstsq(X, y, rcond=None)[0]
+    result = BatchComparison(X, y, w_best, {}, {})
+    for size in sizes:
+        label = f"full batch ({n})" if size == n else f"batch {size}"
+        w, path, order = np.array(w0, dtype=float), [np.array(w0, dtype=float)], np.array([], int)
+        for _ in range(steps):
+            if order.size < size:
+                order = np.r_[order, rng.permutation(n)]
+            idx, order = order[:size], order[size:]
+            grad = 2 / size * X[idx].T @ (X[idx] @ w - y[idx])  # d MSE / d w on the batch
+            w = w - lr * grad
+            path.append(w)
+        result.paths[label] = np.array(path)
+        result.losses[label] = result.loss(result.paths[label])
+    return result
