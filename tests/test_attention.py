@@ -12,7 +12,7 @@ from dlhelpers.scratch.attention import (
     scaled_dot_product_attention_backward,
 )
 from dlhelpers.scratch.gradcheck import gradcheck
-from dlhelpers.scratch.multihead import MultiheadAttention
+from dlhelpers.scratch.attention import MultiheadAttention
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

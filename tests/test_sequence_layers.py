@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlhelpers.scratch.gradcheck import gradcheck
-from dlhelpers.scratch.sequence_layers import Embedding, LayerNorm
+from dlhelpers.scratch.layers import Embedding, LayerNorm
 
 torch = pytest.importorskip("torch")
 F64 = torch.float64

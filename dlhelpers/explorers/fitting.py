@@ -27,9 +27,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from dlhelpers.explorers.base import Explorer, check_choice, dropdown, slider
-from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear
+from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear, Sequential
 from dlhelpers.scratch.losses import MSELoss
-from dlhelpers.scratch.module import Sequential
 from dlhelpers.scratch.optim import Adam
 
 __all__ = ["FitResult", "FitView", "X_RANGE", "build_fit_explorer", "fit_hidden_units"]

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dlhelpers.scratch.module import Parameter
+from dlhelpers.scratch.layers import Parameter
 
 __all__ = ["Adam", "Optimizer", "SGD"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.scratch.module import Module
+from dlhelpers.scratch.layers import Module
 
 __all__ = ["evaluate_scratch", "fit_scratch", "train_epoch"]
 
