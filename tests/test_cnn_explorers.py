@@ -179,7 +179,7 @@ def test_shift_images_moves_and_fills_with_zeros():
 
 def test_plot_filters_and_feature_maps_draw_one_panel_each():
     fig = plt.figure()
-    artists = plot_filters(np.ones((6, 2, 5, 5)), ncols=4, fig=fig, title="t")
+    artists = plot_filters(np.ones((6, 2, 5, 5)), ax=fig.subplots(2, 3), title="t")
     assert len(artists) == 6 and artists[0].get_array().shape == (5, 5)
     assert len(plot_feature_maps(np.ones((1, 3, 7, 7)))) == 3
     with pytest.raises(ValueError, match="out, in, kH, kW"):

@@ -35,7 +35,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import relu_grad, sigmoid, tanh
-from dlhelpers.validate import check_int, check_number, check_positive_int
 
 __all__ = [
     "ACTIVATION_LAYERS",
