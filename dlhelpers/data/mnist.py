@@ -45,6 +45,7 @@ from dlhelpers.data.cache import (
     hash_ok,
 )
 from dlhelpers.data.idx import read_idx
+from dlhelpers.validate import check_int, check_seed
 
 __all__ = ["MNIST", "load_mnist", "load_mnist_sample"]
 
@@ -159,12 +160,8 @@ def load_mnist_sample(*, seed: int = 0, n_test: int = 1000) -> tuple[np.ndarray,
     x_train, y_train, x_test, y_test
         uint8 images of shape (n, 28, 28) and int64 labels of shape (n,).
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, not {seed!r}")
-    if isinstance(n_test, bool) or not isinstance(n_test, (int, np.integer)):
-        raise TypeError(f"n_test must be an integer, not {n_test!r}")
-    if not 0 < n_test < 5000:
-        raise ValueError(f"n_test must be between 1 and 4,999 (the sample has 5,000), not {n_test}")
+    seed = check_seed("seed", seed)
+    n_test = check_int("n_test", n_test, low=1, high=4999)  # the sample has 5,000 images
     X, y = _sample_arrays()
     order = np.random.default_rng(seed).permutation(len(X))
     X = X[order].reshape(-1, 28, 28)
@@ -227,48 +224,58 @@ def load_mnist(
     from_env = offline is None
     offline = env_offline() if from_env else offline
     mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
-
-    got: list[Fetched] = []
-    for name, known in files.items():
-        got.append(
-            fetch(
-                name,
-                known,
-                folder=cache,
-                mirrors=mirrors,
-                offline=offline,
-                progressbar=bool(verbose),
-            )
-        )
-        if got[-1].path is None:
-            break  # the first file failed everywhere: no point going on
-    notes = [g.note for g in got if g.note]
-    details = tuple(d for g in got for d in g.details)
+    got = _fetch_all(files, cache, mirrors, offline, bool(verbose))
     if got[-1].path is not None:
-        paths = [g.path for g in got]
-        x_train, y_train, x_test, y_test = _from_files(paths)
-        used = sorted({g.mirror for g in got if g.mirror})
-        source = "download" if used else "cache"
-        line = (
-            f"MNIST: downloaded from {', '.join(used)} into {cache}"
-            if used
-            else f"MNIST: cached copy in {cache}"
-        )
-        line += f" ({len(x_train):,} training and {len(x_test):,} test images)"
+        arrays, source, line = _from_fetched(got, cache)
+        notes = [g.note for g in got if g.note]
     else:
-        x_train, y_train, x_test, y_test = load_mnist_sample()
-        source = _SAMPLE
-        why = got[-1].note
-        if got[-1].status in ("offline", "bad-cache"):
-            flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
-            why = flag if not why else f"{flag}; {why}"
-        notes = [n for n in notes if n != got[-1].note]
-        line = f"MNIST: {why}; {_SAMPLE_LINE} ({len(x_train):,} training and {len(x_test):,} test images)"
+        arrays, source, line = _from_sample(got[-1], from_env)
+        notes = [g.note for g in got[:-1] if g.note and g.note != got[-1].note]
     if notes:
         line += "; " + "; ".join(notes)
+    details = tuple(d for g in got for d in g.details)
     if verbose:
         print(line)
     if verbose and verbose is not True and verbose > 1:
         for d in details:
             print("  " + d)
-    return MNIST(x_train, y_train, x_test, y_test, source=source, description=line, details=details)
+    return MNIST(*arrays, source=source, description=line, details=details)
+
+
+def _fetch_all(files, cache: Path, mirrors, offline: bool, progressbar: bool) -> list[Fetched]:
+    """Fetch the files in order, stopping at the first that no source can give."""
+    got: list[Fetched] = []
+    for name, known in files.items():
+        got.append(
+            fetch(
+                name, known, folder=cache, mirrors=mirrors, offline=offline, progressbar=progressbar
+            )
+        )
+        if got[-1].path is None:
+            break  # the first file failed everywhere: no point going on
+    return got
+
+
+def _counts(x_train: np.ndarray, x_test: np.ndarray) -> str:
+    return f"({len(x_train):,} training and {len(x_test):,} test images)"
+
+
+def _from_fetched(got: list[Fetched], cache: Path) -> tuple[tuple[np.ndarray, ...], str, str]:
+    """The four arrays from the fetched files, the source, and the line that says so."""
+    arrays = _from_files([g.path for g in got])
+    used = sorted({g.mirror for g in got if g.mirror})
+    if used:
+        line = f"MNIST: downloaded from {', '.join(used)} into {cache}"
+    else:
+        line = f"MNIST: cached copy in {cache}"
+    return arrays, "download" if used else "cache", f"{line} {_counts(arrays[0], arrays[2])}"
+
+
+def _from_sample(last: Fetched, from_env: bool) -> tuple[tuple[np.ndarray, ...], str, str]:
+    """The offline sample, and a line that says why the full set was not used."""
+    arrays = load_mnist_sample()
+    why = last.note
+    if last.status in ("offline", "bad-cache"):
+        flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
+        why = flag if not why else f"{flag}; {why}"
+    return arrays, _SAMPLE, f"MNIST: {why}; {_SAMPLE_LINE} {_counts(arrays[0], arrays[2])}"
