@@ -128,14 +128,14 @@ SURFACES: dict[str, Surface] = {
 }
 
 
-def numerical_gradient(f: Callable, p, *, h: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f: Callable, p, *, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of ``f`` at points ``p`` of shape ``(..., 2)``.
 
-    ``(f(p + h e_i) - f(p - h e_i)) / (2 h)``: the check every analytic
+    ``(f(p + eps e_i) - f(p - eps e_i)) / (2 eps)``: the check every analytic
     gradient in the course is held to; this is
     :func:`dlhelpers.scratch.numerical_gradient` with ``batched=True``.
     """
-    return _numerical_gradient(f, np.array(p, dtype=float), eps=h, batched=True)
+    return _numerical_gradient(f, np.array(p, dtype=float), eps=eps, batched=True)
 
 
 # --- gradient descent -----------------------------------------------------------
