@@ -70,5 +70,5 @@ def test_toy_datasets_are_balanced_seeded_and_shaped(name):
 
 
 def test_unknown_dataset_is_a_clear_error():
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(ValueError, match="name='swirl' is not one of the choices"):
         make_dataset("swirl")
