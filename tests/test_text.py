@@ -240,7 +240,9 @@ def test_bad_arguments_are_refused():
         random_windows(np.zeros((3, 4), int), 1, 1, 0)
     with pytest.raises(TypeError, match="rng='seed' is not a whole number"):
         random_windows(np.arange(10), 1, 1, "seed")
-    with pytest.raises(ValueError, match="name='poems' is not one of the choices: shakespeare, pydoc"):
+    with pytest.raises(
+        ValueError, match="name='poems' is not one of the choices: shakespeare, pydoc"
+    ):
         load_text("poems")
     with pytest.raises(ValueError, match="max_chars=0 must be at least 1"):
         load_text(max_chars=0)

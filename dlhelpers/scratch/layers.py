@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import relu_grad, sigmoid, tanh
+from dlhelpers.validate import check_int, check_number, check_positive_int, check_probability
 
 __all__ = [
     "ACTIVATION_LAYERS",
@@ -304,7 +305,10 @@ class Linear(Module):
         rng: np.random.Generator | None = None,
         dtype=np.float64,
     ):
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        # torch allows 0 features (an empty layer); so does the twin
+        self.in_features = check_int("in_features", in_features, low=0)
+        self.out_features = check_int("out_features", out_features, low=0)
+        in_features, out_features = self.in_features, self.out_features
         sampler = np.random if rng is None else rng
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight = Parameter(
@@ -421,7 +425,8 @@ class Flatten(Module):
     """Flatten dims ``start_dim..end_dim`` into one. Twin of ``torch.nn.Flatten``."""
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = check_int("start_dim", start_dim)
+        self.end_dim = check_int("end_dim", end_dim)
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """Merge the dimensions ``start_dim..end_dim``.
@@ -472,9 +477,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, got {p}")
-        self.p, self._rng = p, rng
+        self.p, self._rng = check_probability("p", p), rng
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """Drop and rescale entries while training; pass ``x`` through in eval mode.
@@ -547,10 +550,12 @@ class Embedding(Module):
         rng: np.random.Generator | None = None,
         dtype=np.float64,
     ):
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = check_positive_int("num_embeddings", num_embeddings)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, low=0)
+        num_embeddings, embedding_dim = self.num_embeddings, self.embedding_dim
         if padding_idx is not None:
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError("Padding_idx must be within num_embeddings")
+            n = self.num_embeddings
+            padding_idx = check_int("padding_idx", padding_idx, low=-n, high=n - 1)
             padding_idx %= self.num_embeddings  # torch stores a negative index this way
         self.padding_idx = padding_idx
         sampler = np.random if rng is None else rng
@@ -642,8 +647,11 @@ class LayerNorm(Module):
         dtype=np.float64,
     ):
         shape = (normalized_shape,) if np.isscalar(normalized_shape) else normalized_shape
-        self.normalized_shape = tuple(int(n) for n in shape)
-        self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
+        self.normalized_shape = tuple(
+            check_int(f"normalized_shape[{i}]", n, low=0) for i, n in enumerate(shape)
+        )
+        self.eps = check_number("eps", eps, low=0)
+        self.elementwise_affine = bool(elementwise_affine)
         affine = self.elementwise_affine
         self.weight = Parameter(np.ones(self.normalized_shape, dtype)) if affine else None
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype)) if affine and bias else None
