@@ -121,7 +121,20 @@ class MNIST:
 
 
 def _from_files(paths: Sequence[Path]) -> tuple[np.ndarray, ...]:
+    """The four arrays; images must be bytes and labels whole numbers, as MNIST's are.
+
+    Float images are refused rather than passed on: every consumer scales
+    bytes by 1/255, and floats already in [0, 1] would be scaled to near black.
+    """
     x_train, y_train, x_test, y_test = (read_idx(p) for p in paths)
+    for path, x in ((paths[0], x_train), (paths[2], x_test)):
+        if x.dtype != np.uint8:
+            raise ValueError(
+                f"{path.name} holds {x.dtype} images; MNIST's images are bytes (uint8, 0..255)"
+            )
+    for path, y in ((paths[1], y_train), (paths[3], y_test)):
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{path.name} holds {y.dtype} labels; MNIST's labels are integers")
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dlhelpers.validate import ArgumentTypeError
+
 __all__ = [
     "as_floating",
     "gelu",
@@ -40,7 +42,8 @@ def as_floating(x: ArrayLike) -> np.ndarray:
     """``x`` as an ndarray of a floating dtype, the rule of the elementwise reference code.
 
     A float array keeps its dtype (float16, float32 or float64, as torch keeps
-    it); integers and booleans become float64.
+    it); integers and booleans become float64; text, objects and complex
+    numbers are refused (torch has no real twin for them).
 
     Parameters
     ----------
@@ -51,6 +54,11 @@ def as_floating(x: ArrayLike) -> np.ndarray:
     ndarray of the same shape
     """
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        kind = {"c": "complex numbers", "U": "text", "S": "text", "O": "objects"}
+        raise ArgumentTypeError(
+            f"got an array of {kind.get(x.dtype.kind, x.dtype)}; give real numbers"
+        )
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
@@ -250,7 +258,7 @@ def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
         Non-negative, summing to 1 along ``dim``.
     """
     x = as_floating(x)
-    z = x - np.max(x, axis=dim, keepdims=True)
+    z = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: C may be 0
     e = np.exp(z)
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -261,7 +269,7 @@ def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     Arguments as in :func:`softmax`; returns an ndarray of x's shape, at most 0.
     """
     x = as_floating(x)
-    z = x - np.max(x, axis=dim, keepdims=True)
+    z = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: C may be 0
     return z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
 
 

@@ -193,7 +193,8 @@ def _im2col(x, kernel, stride, padding, dilation, out) -> np.ndarray:
     # times slower for few channels (a slow copy, and a multi-threaded BLAS call
     # that loses on a freshly written operand).
     n, c = x.shape[:2]
-    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1], -1)
+    # sizes spelled out, not -1: an empty batch (N = 0) cannot infer them
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])
 
 
 def conv2d(
@@ -236,7 +237,7 @@ def conv2d(
     y = w.reshape(w.shape[0], -1) @ cols  # (N, C_out, Ho*Wo)
     if b is not None:
         y += b[:, None]
-    y = y.reshape(x.shape[0], -1, *out)  # (N, C_out, Ho, Wo)
+    y = y.reshape(x.shape[0], w.shape[0], *out)  # (N, C_out, Ho, Wo)
     return y[0] if unbatched else y
 
 
@@ -302,7 +303,7 @@ def conv2d_backward(
     n, c_out = g.shape[:2]
     kernel = w.shape[2:]
     cols = _im2col(x, kernel, stride, padding, dilation, out)  # (N, C*kH*kW, Ho*Wo)
-    g3 = g.reshape(n, c_out, -1)  # (N, C_out, Ho*Wo)
+    g3 = g.reshape(n, c_out, out[0] * out[1])  # (N, C_out, Ho*Wo)
     grad_weight = (g3 @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)  # (C_out, C, kH, kW)
     grad_bias = g3.sum(axis=(0, 2))  # (C_out,)
     grad_cols = w.reshape(c_out, -1).T @ g3  # (N, C*kH*kW, Ho*Wo)

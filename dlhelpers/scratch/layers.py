@@ -354,8 +354,9 @@ class Linear(Module):
         """
         x = self.saved("_x")
         g = self.check_grad_output(grad_output, x.shape[:-1] + (self.out_features,))
-        g2 = g.reshape(-1, self.out_features)  # (N, out), leading dims flattened
-        self.weight.accumulate(g2.T @ x.reshape(-1, self.in_features))  # (out, in)
+        n = int(np.prod(g.shape[:-1]))  # N, leading dims flattened (0 for an empty batch)
+        g2 = g.reshape(n, self.out_features)  # (N, out)
+        self.weight.accumulate(g2.T @ x.reshape(n, self.in_features))  # (out, in)
         if self.bias is not None:
             self.bias.accumulate(g2.sum(axis=0))  # (out,)
         return g @ self.weight.data  # (..., in)
@@ -449,7 +450,8 @@ class Flatten(Module):
             )
         self._shape = x.shape
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+        merged = int(np.prod(x.shape[start : end + 1]))  # not -1: a size-0 batch cannot infer it
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
     def backward(self, grad_output: ArrayLike) -> np.ndarray:
         """Undo the flattening: ``dL/dx`` from ``dL/dy``.

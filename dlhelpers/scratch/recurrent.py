@@ -371,8 +371,8 @@ class RecurrentBase(Module):
             dh = d_hw @ w_hh + (0 if dh_direct is None else dh_direct)  # (B, H)
         grad_h[0] = dh
         self.grad_hidden_states = grad_h
-        flat = d_xw.reshape(T * B, -1)  # (T*B, G*H)
-        self.weight_ih_l0.accumulate(flat.T @ x.reshape(T * B, -1))  # (G*H, C)
+        flat = d_xw.reshape(T * B, d_xw.shape[-1])  # (T*B, G*H); no -1, B may be 0
+        self.weight_ih_l0.accumulate(flat.T @ x.reshape(T * B, x.shape[-1]))  # (G*H, C)
         self.weight_hh_l0.accumulate(dw_hh)
         if self.bias:
             self.bias_ih_l0.accumulate(flat.sum(axis=0))
