@@ -33,7 +33,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DATA_VARIABLE", "OFFLINE_VARIABLE", "Fetched", "data_dir", "fetch", "env_offline"]
+__all__ = [
+    "DATA_VARIABLE",
+    "OFFLINE_VARIABLE",
+    "Fetched",
+    "check_mirrors",
+    "check_source",
+    "data_dir",
+    "env_offline",
+    "fetch",
+    "hash_ok",
+    "report",
+]
 
 OFFLINE_VARIABLE = "DLHELPERS_OFFLINE"
 DATA_VARIABLE = "DLHELPERS_DATA"
@@ -81,6 +92,31 @@ def env_offline() -> bool:
         f"1/true/yes/on or 0/false/no/off; treating it as offline"
     )
     return True
+
+
+def check_source(
+    cache_dir: str | os.PathLike | None, offline: bool | None, default: str
+) -> tuple[Path, bool, bool]:
+    """A loader's ``cache_dir`` and ``offline`` checked: ``(folder, offline, from_env)``.
+
+    ``cache_dir=None`` is :func:`data_dir` ``(default)``; ``offline=None`` is
+    :func:`env_offline` (and ``from_env`` says so, for the message).
+    """
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
+    if offline is not None and not isinstance(offline, bool):
+        raise TypeError(f"offline must be True, False or None, not {offline!r}")
+    folder = Path(os.path.expanduser(cache_dir)) if cache_dir else data_dir(default)
+    return folder, env_offline() if offline is None else offline, offline is None
+
+
+def report(line: str, details: Sequence[str], verbose: bool | int) -> None:
+    """Print a loader's one line (``verbose``), and each failed mirror's error too (``verbose=2``)."""
+    if verbose:
+        print(line)
+    if verbose and verbose is not True and verbose > 1:
+        for d in details:
+            print("  " + d)
 
 
 def check_mirrors(mirrors: str | Sequence[str]) -> tuple[str, ...]:

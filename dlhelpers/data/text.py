@@ -30,9 +30,9 @@ from dlhelpers.data.cache import (
     OFFLINE_VARIABLE,
     Fetched,
     check_mirrors,
-    data_dir,
-    env_offline,
+    check_source,
     fetch,
+    report,
 )
 from dlhelpers.validate import (
     ArgumentTypeError,
@@ -260,17 +260,11 @@ def load_text(
         Checksum of ``input.txt``; tests pass their own small file's.
     """
     name = check_choice("name", name, NAMES)
-    if offline is not None and not isinstance(offline, bool):
-        raise TypeError(f"offline must be True, False or None, not {offline!r}")
+    cache, offline, from_env = check_source(cache_dir, offline, "shakespeare")
     if max_chars is not None:
         max_chars = check_positive_int("max_chars", max_chars)
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
     got = None
     if name == "shakespeare":
-        cache = Path(os.path.expanduser(cache_dir)) if cache_dir else data_dir("shakespeare")
-        from_env = offline is None
-        offline = env_offline() if from_env else offline
         mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
         got = fetch(
             FILE,
@@ -283,21 +277,20 @@ def load_text(
         text, source, line = _from_fetched(got, cache, from_env)
     else:
         text, source, line = pydoc_text(), "pydoc_data.topics", f"text: {PYDOC}"
-    total = len(text)
-    if max_chars is not None and max_chars < total:
-        text = text[:max_chars]
-        line += f" (first {max_chars:,} of {_count(total)})"
-    else:
-        line += f" ({_count(total)})"
+    text, line = _cut(text, line, max_chars)
     if got is not None and got.path is not None and got.note:
         line += f"; {got.note}"  # a bad cached file moved aside
     details = tuple(got.details) if got is not None else ()
-    if verbose:
-        print(line)
-    if verbose and verbose is not True and verbose > 1:
-        for d in details:
-            print("  " + d)
+    report(line, details, verbose)
     return Corpus(text, source=source, note=line, details=details)
+
+
+def _cut(text: str, line: str, max_chars: int | None) -> tuple[str, str]:
+    """The first ``max_chars`` characters (all of them for None), the line saying how many."""
+    total = len(text)
+    if max_chars is not None and max_chars < total:
+        return text[:max_chars], line + f" (first {max_chars:,} of {_count(total)})"
+    return text, line + f" ({_count(total)})"
 
 
 def _from_fetched(got: Fetched, cache: Path, from_env: bool) -> tuple[str, str, str]:
