@@ -18,7 +18,7 @@ def test_activation_curve_applies_weight_bias_and_chain_rule():
     y, dy = activation_curve("tanh", x, weight=2.0, bias=0.5)
     np.testing.assert_allclose(y, np.tanh(2 * x + 0.5))
     np.testing.assert_allclose(dy, 2 * (1 - np.tanh(2 * x + 0.5) ** 2))
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="name='swish' is not one of the choices: relu"):
         activation_curve("swish", x)
 
 

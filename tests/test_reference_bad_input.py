@@ -367,3 +367,35 @@ def test_numpy_scalars_pass_wrong_types_and_ranges_are_named(name, call, good, w
             call(out)
         assert not isinstance(info.value, TypeError)  # a number, just out of range
     plt.close("all")
+
+
+from dlhelpers import viz  # noqa: E402
+
+# (name, call, words): each plot helper refuses what it cannot draw, in one line
+UNDRAWABLE = [
+    ("confusion matrix of floats", lambda: viz.plot_confusion_matrix(np.array([[1.5, 0], [0, 2]])),
+     "counts"),
+    ("confusion matrix with NaN", lambda: viz.plot_confusion_matrix(np.array([[np.nan, 0], [0, 2]])),
+     "no NaN"),
+    ("empty confusion matrix", lambda: viz.plot_confusion_matrix(np.zeros((0, 0), int)), "square"),
+    ("no runs", lambda: viz.plot_histories({}), "runs is empty"),
+    ("no digits", lambda: viz.plot_digits(np.zeros((0, 4, 4))), "nothing to draw"),
+    ("no filters", lambda: viz.plot_filters(np.zeros((0, 1, 3, 3))), "nothing to draw"),
+    ("no feature maps", lambda: viz.plot_feature_maps(np.zeros((0, 3, 3))), "nothing to draw"),
+    ("no layer outputs", lambda: viz.plot_layer_outputs([], []), "0 outputs"),
+    ("a one-layer network", lambda: viz.plot_network((3,)), "at least an input and an output"),
+    ("an empty layer", lambda: viz.plot_network((3, 0)), "layer_sizes[1]=0"),
+    ("too few axes", lambda: viz.plot_digits(np.zeros((3, 4, 4)), ax=plt.subplots(1, 2)[1]),
+     "at least 3 Axes"),
+    ("an unknown activation", lambda: viz.plot_activation("swish"), "name='swish'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, call, words", UNDRAWABLE, ids=[c[0] for c in UNDRAWABLE])
+def test_plot_helpers_refuse_what_they_cannot_draw(name, call, words):
+    try:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert words in str(info.value)
+    finally:
+        plt.close("all")

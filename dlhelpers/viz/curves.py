@@ -54,6 +54,8 @@ def plot_histories(
     dict of str to Line2D
         ``lines[label]`` and ``lines[label + " (val)"]``.
     """
+    if not runs:
+        raise ValueError("runs is empty: give at least one label -> history")
     ax = get_axes(ax, figsize=(5.5, 3.2))
     lines = {}
     for i, (label, run) in enumerate(runs.items()):

@@ -20,6 +20,21 @@ from dlhelpers.viz.figure import get_axes, get_panels
 __all__ = ["plot_confusion_matrix", "plot_digits"]
 
 
+def _counts(cm) -> np.ndarray:
+    """``cm`` as a square matrix of whole, non-negative counts, or a ValueError saying why."""
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.size == 0:
+        raise ValueError(f"cm must be a square (n_classes, n_classes) matrix, got shape {cm.shape}")
+    if cm.dtype.kind not in "iu":
+        whole = cm.dtype.kind == "f" and np.all(np.isfinite(cm)) and np.all(cm == np.round(cm))
+        if not whole:
+            raise ValueError("cm must hold counts (whole numbers, no NaN); got " + str(cm.dtype))
+        cm = cm.astype(np.int64)
+    if (cm < 0).any():
+        raise ValueError("cm must hold counts of at least 0")
+    return cm
+
+
 def plot_confusion_matrix(
     cm: np.ndarray,
     *,
@@ -45,8 +60,8 @@ def plot_confusion_matrix(
     image : AxesImage
     texts : ndarray of shape (n_classes, n_classes) of Text
     """
+    cm = _counts(cm)
     ax = get_axes(ax, figsize=(4.2, 3.6))
-    cm = np.asarray(cm)
     values = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     n = len(cm)
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1 if normalize else max(values.max(), 1))

@@ -165,8 +165,10 @@ def plot_layer_outputs(
     list of AxesImage
         One per layer.
     """
-    if len(outputs) != len(names):
-        raise ValueError(f"got {len(outputs)} outputs but {len(names)} names")
+    if len(outputs) != len(names) or not outputs:
+        raise ValueError(
+            f"got {len(outputs)} outputs and {len(names)} names; give one name per output"
+        )
     shapes = [np.shape(o) for o in outputs]
     if any(len(s) != 2 or s[0] != shapes[0][0] for s in shapes):
         raise ValueError(f"outputs must be (N, units) arrays with the same N, got shapes {shapes}")
