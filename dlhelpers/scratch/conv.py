@@ -56,7 +56,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from dlhelpers.scratch.layers import Module, Parameter
+from dlhelpers.scratch.layers import Module, Parameter, as_float
 from dlhelpers.validate import check_int, check_positive_int
 
 __all__ = [
@@ -81,13 +81,6 @@ def _pair(value, name: str, minimum: int) -> tuple[int, int]:
         return tuple(check_int(f"{name}[{i}]", v, low=minimum) for i, v in enumerate(value))
     value = check_int(name, value, low=minimum)
     return value, value
-
-
-def _as_float(x: ArrayLike) -> np.ndarray:
-    # float32 stays float32 and float64 stays float64, as in Linear; the rest
-    # (ints, bools, float16) is computed in float64
-    x = np.asarray(x)
-    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
 
 
 def _batched(x: np.ndarray, who: str, what: str = "input") -> tuple[np.ndarray, bool]:
@@ -229,9 +222,9 @@ def conv2d(
         a bias of the wrong shape, a bad stride, padding or dilation, or a
         dilated kernel larger than the padded input.
     """
-    x, unbatched = _batched(_as_float(input), "conv2d")
-    w = _as_float(weight)
-    b = None if bias is None else _as_float(bias)
+    x, unbatched = _batched(as_float(input), "conv2d")
+    w = as_float(weight)
+    b = None if bias is None else as_float(bias)
     stride, padding, dilation, out = _check_conv(x, w, b, stride, padding, dilation)
     cols = _im2col(x, w.shape[2:], stride, padding, dilation, out)  # (N, C*kH*kW, Ho*Wo)
     y = w.reshape(w.shape[0], -1) @ cols  # (N, C_out, Ho*Wo)
@@ -287,12 +280,12 @@ def conv2d_backward(
     grad_bias : ndarray of shape (C_out,)
         Whether or not the forward call had a bias.
     """
-    x, unbatched = _batched(_as_float(input), "conv2d_backward")
-    w = _as_float(weight)
+    x, unbatched = _batched(as_float(input), "conv2d_backward")
+    w = as_float(weight)
     stride, padding, dilation, out = _check_conv(
         x, w, None, stride, padding, dilation, "conv2d_backward"
     )
-    g = _as_float(grad_output)
+    g = as_float(grad_output)
     expected = (w.shape[0], *out) if unbatched else (x.shape[0], w.shape[0], *out)
     if g.shape != expected:
         raise ValueError(
@@ -327,7 +320,7 @@ def _pool_settings(kernel_size, stride, padding, who: str):
 
 def _check_pool(x, kernel_size, stride, padding, who: str):
     """Batched input, unbatched flag, kernel, stride, padding and (Ho, Wo), or a ValueError."""
-    x, unbatched = _batched(_as_float(x), who)
+    x, unbatched = _batched(as_float(x), who)
     kernel, stride, padding = _pool_settings(kernel_size, stride, padding, who)
     out = _output_shape(x.shape[2:], kernel, stride, padding, (1, 1), who)
     return x, unbatched, kernel, stride, padding, out
@@ -373,7 +366,7 @@ def _max_scatter(g, arg, shape, kernel, stride, padding) -> np.ndarray:
 
 
 def _grad(grad_output, unbatched, x, out, who) -> np.ndarray:
-    g = _as_float(grad_output)
+    g = as_float(grad_output)
     expected = (*x.shape[1:2], *out) if unbatched else (*x.shape[:2], *out)
     if g.shape != expected:
         raise ValueError(
@@ -567,7 +560,7 @@ class Conv2d(Module):
         ndarray of shape (N, out_channels, Ho, Wo), or (out_channels, Ho, Wo)
             ``Ho = conv2d_output_size(H, kH, stride, padding, dilation)``, likewise ``Wo``.
         """
-        x = _as_float(x)
+        x = as_float(x)
         bias = None if self.bias is None else self.bias.data
         y = conv2d(x, self.weight.data, bias, **self._settings())
         self._x, self._y_shape = x, y.shape
@@ -661,7 +654,7 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x: ArrayLike) -> np.ndarray:
         """x : array_like of shape (N, C, H, W) or (C, H, W) -> ndarray (N, C, Ho, Wo) or (C, Ho, Wo)."""
-        self._x = _as_float(x)
+        self._x = as_float(x)
         y = avg_pool2d(self._x, self.kernel_size, self.stride, self.padding)
         self._y_shape = y.shape
         return y

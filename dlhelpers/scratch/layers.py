@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dlhelpers.scratch.activations import relu_grad, sigmoid, tanh
+from dlhelpers.scratch.activations import as_floating, relu_grad, sigmoid, tanh
 from dlhelpers.validate import check_int, check_number, check_positive_int, check_probability
 
 __all__ = [
     "ACTIVATION_LAYERS",
+    "as_float",
     "Dropout",
     "Embedding",
     "Flatten",
@@ -51,6 +52,18 @@ __all__ = [
     "Sigmoid",
     "Tanh",
 ]
+
+
+def as_float(x: ArrayLike) -> np.ndarray:
+    """``x`` as float32 or float64, the rule of the layers' parameters and inputs.
+
+    float32 stays float32 and float64 stays float64; everything else (ints,
+    bools, float16) becomes float64, so small updates are not rounded away.
+    Text, objects and complex numbers are refused (see
+    :func:`dlhelpers.scratch.activations.as_floating`).
+    """
+    x = as_floating(x)
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
 
 
 class Parameter:
@@ -66,10 +79,7 @@ class Parameter:
     """
 
     def __init__(self, data: ArrayLike):
-        # float32 stays float32; everything else (ints, bools, float16) becomes
-        # float64 so small updates are not rounded away
-        dtype = np.float32 if np.asarray(data).dtype == np.float32 else np.float64
-        self.data = np.array(data, dtype=dtype)
+        self.data = np.array(as_float(data))  # a copy: the optimizer updates it in place
         self.grad: np.ndarray | None = None
 
     @property

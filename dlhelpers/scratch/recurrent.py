@@ -41,7 +41,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dlhelpers.scratch.activations import sigmoid
+from dlhelpers.scratch.activations import as_floating, sigmoid
 from dlhelpers.scratch.layers import Module, Parameter
 from dlhelpers.validate import check_choice, check_positive_int
 
@@ -288,8 +288,7 @@ class RecurrentBase(Module):
     # --- layouts: torch's (T, B, C), (B, T, C) and unbatched (T, C) ----------------
 
     def _input(self, x: ArrayLike) -> np.ndarray:
-        x = np.asarray(x)
-        x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+        x = as_floating(x)
         layout = "(B, T, C)" if self.batch_first else "(T, B, C)"
         time = 1 if self.batch_first and x.ndim == 3 else 0
         # torch refuses a sequence of no steps but runs an empty batch
