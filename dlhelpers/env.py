@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dlhelpers.validate import check_int, check_positive_int
+
 __all__ = [
     "THREADS_VARIABLE",
     "EnvReport",
@@ -168,10 +170,8 @@ def set_seed(seed: int = 0, *, threads: int | None = 1) -> np.random.Generator:
         A fresh generator seeded with ``seed``, for NumPy code that takes an
         explicit ``rng``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-    if threads is not None and (not isinstance(threads, int | np.integer) or threads < 1):
-        raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
+    seed = check_int("seed", seed, low=0, high=2**32 - 1)  # what every generator accepts
+    threads = None if threads is None else check_positive_int("threads", threads)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (legacy global state, which learners' code may use)
     try:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from dlhelpers.scratch.attention import (
+    MultiheadAttention,
     scaled_dot_product_attention,
     scaled_dot_product_attention_backward,
 )
 from dlhelpers.scratch.gradcheck import gradcheck
-from dlhelpers.scratch.multihead import MultiheadAttention
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

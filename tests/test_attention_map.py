@@ -15,7 +15,7 @@ from dlhelpers.explorers.attention_map import (  # noqa: E402
     head_map,
     top_key,
 )
-from dlhelpers.scratch.multihead import MultiheadAttention  # noqa: E402
+from dlhelpers.scratch.attention import MultiheadAttention  # noqa: E402
 
 TOKENS = list("86523001")
 T = len(TOKENS)

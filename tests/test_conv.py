@@ -211,10 +211,10 @@ def test_conv2d_output_size_matches_torch():
     assert checked > 100
     assert conv2d_output_size(28, 5, padding=2) == 28
     assert conv2d_output_size(14, 5) == 10
-    with pytest.raises(ValueError, match="stride must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="stride=0 must be at least 1"):
         conv2d_output_size(14, 5, stride=0)
-    with pytest.raises(ValueError, match="size must be an int, got 14.0"):
-        conv2d_output_size(14.0, 5)
+    with pytest.raises(ValueError, match="size=14.5 is not a whole number"):
+        conv2d_output_size(14.5, 5)
 
 
 def test_gradcheck_conv2d_input_weight_bias(rng):
@@ -414,26 +414,26 @@ BAD = [
     ),
     (
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), stride=0),
-        "stride must be at least 1, got 0",
+        "stride=0 must be at least 1",
     ),
     (
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), dilation=(1, 0)),
-        r"dilation must be at least 1, got \(1, 0\)",
+        r"dilation\[1\]=0 must be at least 1",
     ),
     (
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), padding=-1),
-        "padding must be non-negative, got -1",
+        "padding=-1 must be at least 0",
     ),
     (
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), stride=1.5),
-        "stride must be an int or a pair of ints, got 1.5",
+        "stride=1.5 is not a whole number",
     ),
     (
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), padding=(1, 2, 3)),
         r"padding must be an int or a pair of ints, got \(1, 2, 3\)",
     ),
-    (lambda: Conv2d(1, 2, 2.0), "kernel_size must be an int or a pair of ints, got 2.0"),
-    (lambda: Conv2d(0, 2, 3), "in_channels must be at least 1, got 0"),
+    (lambda: Conv2d(1, 2, 2.5), "kernel_size=2.5 is not a whole number"),
+    (lambda: Conv2d(0, 2, 3), "in_channels=0 must be at least 1"),
     (
         lambda: Conv2d(1, 2, 3)(_zeros(2, 3, 5, 5)),
         r"weight of shape \(2, 1, 3, 3\) expects input with 1 channels, got input of shape \(2, 3, 5, 5\)",
@@ -460,7 +460,7 @@ BAD = [
         lambda: avg_pool2d(_zeros(4, 4), 2),
         r"3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got shape \(4, 4\)",
     ),
-    (lambda: max_pool2d(_zeros(1, 1, 4, 4), 2, stride=0), "stride must be at least 1, got 0"),
+    (lambda: max_pool2d(_zeros(1, 1, 4, 4), 2, stride=0), "stride=0 must be at least 1"),
     (
         lambda: max_pool2d_backward(_zeros(1, 1, 3, 3), _zeros(1, 1, 4, 4), 2),
         r"grad_output of shape \(1, 1, 2, 2\) for input of shape \(1, 1, 4, 4\), got shape \(1, 1, 3, 3\)",

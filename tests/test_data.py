@@ -13,6 +13,7 @@ import pytest
 
 from dlhelpers.data import cache, load_mnist, read_idx, write_idx
 from dlhelpers.data import mnist as data
+from dlhelpers.data.cache import hash_ok
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 NAMES = list(data.FILES)
@@ -138,7 +139,7 @@ def tiny_sample(monkeypatch):
 def assert_good_cache(cache: Path, hashes: dict[str, str]):
     assert sorted(p.name for p in cache.iterdir()) == sorted(hashes)
     for name, known in hashes.items():
-        assert data._hash_ok(cache / name, known)
+        assert hash_ok(cache / name, known)
 
 
 def test_download_from_the_first_mirror_that_has_the_files_then_cache(fake, capsys):
@@ -233,7 +234,7 @@ def test_offline_variable_forces_the_sample_without_http(fake, monkeypatch, caps
 
 def test_offline_argument_and_default_cache(monkeypatch, tmp_path, tiny_sample):
     monkeypatch.setenv(cache.DATA_VARIABLE, str(tmp_path))
-    assert data._default_cache() == tmp_path / "mnist"
+    assert cache.data_dir("mnist") == tmp_path / "mnist"
     monkeypatch.setenv(data.OFFLINE_VARIABLE, "0")
     mnist = load_mnist(offline=True, verbose=False)
     assert mnist.is_sample and mnist.description.startswith("MNIST: offline; using")
@@ -255,7 +256,7 @@ def test_real_mnist_files():
         assert hashlib.md5((SHARED_MNIST / name).read_bytes()).hexdigest() == digest
         assert data.MD5[name] == digest
         assert data.FILES[name] == f"sha256:{sha256s[name]}"
-        assert data._hash_ok(SHARED_MNIST / name, data.FILES[name])
+        assert hash_ok(SHARED_MNIST / name, data.FILES[name])
     images = read_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz")
     labels = read_idx(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz")
     train_labels = read_idx(SHARED_MNIST / "train-labels-idx1-ubyte.gz")

@@ -90,7 +90,7 @@ def test_cache_path_that_is_a_file_as_root_too(fake, tiny_sample):  # noqa: F811
 def test_data_variable_expands_home_and_vars(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv(cache.DATA_VARIABLE, "~/data")
-    assert data._default_cache() == tmp_path / "data" / "mnist"
+    assert cache.data_dir("mnist") == tmp_path / "data" / "mnist"
     monkeypatch.setenv("WHERE", str(tmp_path / "w"))
     monkeypatch.setenv(cache.DATA_VARIABLE, "$WHERE/d")
     assert cache.data_dir("text") == tmp_path / "w" / "d" / "text"

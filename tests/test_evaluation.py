@@ -172,7 +172,13 @@ def test_prediction_explorer_moves(rng):
     assert repr(ex) == "PredictionExplorer(show=all, index=4)"
 
 
-def test_plot_digits_draws_on_a_given_figure(rng):
+def test_plot_digits_draws_on_the_given_axes(rng):
     fig = Figure()
-    artists = plot_digits(rng.random((3, 8, 8)), np.array([1, 2, 3]), ncols=2, fig=fig)
-    assert len(artists) == 3 and len(fig.axes) == 4 and not fig.axes[3].get_visible()
+    row = fig.subfigures(2, 1)[1].subplots(1, 4)
+    artists = plot_digits(rng.random((3, 8, 8)), np.array([1, 2, 3]), ax=row)
+    assert [a.axes for a in artists] == list(row[:3]) and len(fig.axes) == 4
+    new = plot_digits(rng.random((3, 8, 8)), ncols=2)
+    grid = new[0].axes.figure.axes
+    assert len(grid) == 4 and not grid[3].get_visible()
+    with pytest.raises(ValueError, match="at least 3 Axes"):
+        plot_digits(rng.random((3, 8, 8)), ax=row[:2])

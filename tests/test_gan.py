@@ -7,8 +7,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dlhelpers.data.targets2d import MODE_STD, mode_centres  # noqa: E402
-from dlhelpers.train.gan import Discriminator, GanTrainer, Generator, count_modes  # noqa: E402
+from dlhelpers.data.targets2d import (  # noqa: E402
+    MODE_STD,
+    count_modes,  # noqa: E402
+    mode_centres,
+)
+from dlhelpers.train.gan import Discriminator, GanTrainer, Generator  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

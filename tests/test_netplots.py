@@ -46,10 +46,14 @@ def test_plot_network_checks_shapes(rng):
 
 def test_plot_layer_outputs(rng):
     outputs = [rng.random((5, 20)), rng.random((5, 4)), rng.random((5, 2))]
-    axes = plot_layer_outputs(outputs, ["input", "hidden", "output"])
-    assert len(axes) == 3
-    assert axes[1].get_title() == "hidden\n(5, 4)"
-    np.testing.assert_array_equal(axes[2].images[0].get_array(), outputs[2])
-    plt.close(axes[0].figure)
+    images = plot_layer_outputs(outputs, ["input", "hidden", "output"])
+    assert len(images) == 3
+    assert images[1].axes.get_title() == "hidden\n(5, 4)"
+    np.testing.assert_array_equal(images[2].get_array(), outputs[2])
+    plt.close(images[0].axes.figure)
+    fig = plt.figure()
+    given = fig.subplots(1, 3)
+    assert [i.axes for i in plot_layer_outputs(outputs, ["a", "b", "c"], ax=given)] == list(given)
+    plt.close(fig)
     with pytest.raises(ValueError, match="same N"):
         plot_layer_outputs([np.zeros((5, 2)), np.zeros((4, 2))], ["a", "b"])

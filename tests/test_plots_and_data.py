@@ -18,7 +18,7 @@ def test_activation_curve_applies_weight_bias_and_chain_rule():
     y, dy = activation_curve("tanh", x, weight=2.0, bias=0.5)
     np.testing.assert_allclose(y, np.tanh(2 * x + 0.5))
     np.testing.assert_allclose(dy, 2 * (1 - np.tanh(2 * x + 0.5) ** 2))
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="name='swish' is not one of the choices: relu"):
         activation_curve("swish", x)
 
 
@@ -70,5 +70,5 @@ def test_toy_datasets_are_balanced_seeded_and_shaped(name):
 
 
 def test_unknown_dataset_is_a_clear_error():
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(ValueError, match="name='swirl' is not one of the choices"):
         make_dataset("swirl")

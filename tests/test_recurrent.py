@@ -228,9 +228,11 @@ def test_wrong_shapes_and_arguments_are_refused(rng):
         lstm.backward(None, None, np.zeros(4))
     with pytest.raises(RuntimeError, match="backward called before forward"):
         GRU(3, 4).backward(np.zeros((5, 2, 4)))
-    with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
+    with pytest.raises(
+        ValueError, match="nonlinearity='sigmoid' is not one of the choices: tanh, relu"
+    ):
         RNN(3, 4, "sigmoid")
-    with pytest.raises(ValueError, match="hidden_size must be a positive int"):
+    with pytest.raises(ValueError, match="hidden_size=.* must be at least 1"):
         LSTM(3, 0)
 
 

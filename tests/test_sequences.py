@@ -39,13 +39,13 @@ def test_seeded_and_private():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"n": 0}, "n must be >= 1"),
-        ({"n": 2.5}, "n must be a whole number"),
-        ({"n": True}, "whole number"),
-        ({"n": 4, "length": 0}, "length must be >= 1"),
-        ({"n": 4, "vocab": 1}, "vocab must be >= 2"),
-        ({"n": 4, "seed": -1}, "seed must be >= 0"),
-        ({"n": 4, "seed": "a"}, "seed must be a whole number"),
+        ({"n": 0}, "n=0 must be at least 1"),
+        ({"n": 2.5}, "n=2.5 is not a whole number"),
+        ({"n": True}, "is a bool"),
+        ({"n": 4, "length": 0}, "length=0 must be at least 1"),
+        ({"n": 4, "vocab": 1}, "vocab=1 must be at least 2"),
+        ({"n": 4, "seed": -1}, r"seed=-1 must be in \[0, 4294967295\]"),
+        ({"n": 4, "seed": "a"}, "seed='a' is not a whole number"),
     ],
 )
 @pytest.mark.parametrize("make", [make_reversal, make_sorting])

@@ -70,7 +70,7 @@ def test_few_labels_draws_per_class_of_each_nested_by_seed():
     [
         (lambda: few_labels(np.arange(30) % 10, 0, 0), ValueError, "at least 1"),
         (lambda: few_labels(np.arange(30) % 10, 4, 0), ValueError, "more than the pool"),
-        (lambda: few_labels(np.arange(30) % 10, 2.5, 0), TypeError, "integer"),
+        (lambda: few_labels(np.arange(30) % 10, 2.5, 0), TypeError, "per_class=2.5 is not a whole"),
         (lambda: few_labels(np.zeros((2, 2)), 1, 0), ValueError, "1-D"),
         (lambda: split_small_digits(np.zeros((10, 2)), np.zeros(9)), ValueError, "same length"),
         (lambda: split_small_digits(np.zeros((10, 2)), np.zeros(10)), ValueError, "nothing"),

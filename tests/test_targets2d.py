@@ -40,11 +40,11 @@ def test_mixture_centres_and_spread():
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(ValueError, match="unknown target 'donut'"):
+    with pytest.raises(ValueError, match="name='donut' is not one of the choices: ring, grid"):
         sample_target("donut", 10)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n="):
         sample_target("ring", 0)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n="):
         sample_target("ring", 2.5)
     with pytest.raises(ValueError, match="no modes"):
         mode_centres("spiral")

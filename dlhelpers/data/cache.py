@@ -26,13 +26,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DATA_VARIABLE", "OFFLINE_VARIABLE", "Fetched", "data_dir", "fetch", "env_offline"]
+__all__ = [
+    "DATA_VARIABLE",
+    "OFFLINE_VARIABLE",
+    "Fetched",
+    "check_mirrors",
+    "check_source",
+    "data_dir",
+    "env_offline",
+    "fetch",
+    "hash_ok",
+    "report",
+]
 
 OFFLINE_VARIABLE = "DLHELPERS_OFFLINE"
 DATA_VARIABLE = "DLHELPERS_DATA"
@@ -42,10 +54,25 @@ _STALE_S = 3600  # an older partial file cannot belong to a download still runni
 
 
 def data_dir(subdir: str = "") -> Path:
-    """The cache folder: ``$DLHELPERS_DATA/subdir`` (``~`` and ``$VARS`` expanded), else ``~/.cache/dlhelpers/subdir``."""
+    """The cache folder: ``$DLHELPERS_DATA/subdir`` (``~`` and ``$VARS`` expanded), else ``~/.cache/dlhelpers/subdir``.
+
+    Raises
+    ------
+    ValueError
+        ``DLHELPERS_DATA`` names a variable that is not set (``$UNSET/data``):
+        a literal ``$UNSET`` folder would be made in the working directory.
+    """
     root = os.environ.get(DATA_VARIABLE, "").strip()
-    base = Path(os.path.expanduser(os.path.expandvars(root))) if root else None
-    return (base or Path.home() / ".cache" / "dlhelpers") / subdir
+    if not root:
+        return Path.home() / ".cache" / "dlhelpers" / subdir
+    expanded = os.path.expanduser(os.path.expandvars(root))
+    unset = re.findall(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?", expanded)
+    if unset:
+        raise ValueError(
+            f"{DATA_VARIABLE}={root!r} names {', '.join(unset)}, which is not set; "
+            f"set it, or give {DATA_VARIABLE} a full path"
+        )
+    return Path(expanded) / subdir
 
 
 def env_offline() -> bool:
@@ -65,6 +92,31 @@ def env_offline() -> bool:
         f"1/true/yes/on or 0/false/no/off; treating it as offline"
     )
     return True
+
+
+def check_source(
+    cache_dir: str | os.PathLike | None, offline: bool | None, default: str
+) -> tuple[Path, bool, bool]:
+    """A loader's ``cache_dir`` and ``offline`` checked: ``(folder, offline, from_env)``.
+
+    ``cache_dir=None`` is :func:`data_dir` ``(default)``; ``offline=None`` is
+    :func:`env_offline` (and ``from_env`` says so, for the message).
+    """
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
+    if offline is not None and not isinstance(offline, bool):
+        raise TypeError(f"offline must be True, False or None, not {offline!r}")
+    folder = Path(os.path.expanduser(cache_dir)) if cache_dir else data_dir(default)
+    return folder, env_offline() if offline is None else offline, offline is None
+
+
+def report(line: str, details: Sequence[str], verbose: bool | int) -> None:
+    """Print a loader's one line (``verbose``), and each failed mirror's error too (``verbose=2``)."""
+    if verbose:
+        print(line)
+    if verbose and verbose is not True and verbose > 1:
+        for d in details:
+            print("  " + d)
 
 
 def check_mirrors(mirrors: str | Sequence[str]) -> tuple[str, ...]:
@@ -194,25 +246,35 @@ def fetch(
     mirrors = check_mirrors(mirrors)
     folder = Path(folder)
     target = folder / name
-    bad = False
     try:
-        if target.is_file():
-            if hash_ok(target, known_hash):
-                return Fetched(target, "cached")
-            bad = True
+        bad = target.is_file()
+        if bad and hash_ok(target, known_hash):
+            return Fetched(target, "cached")
     except OSError as err:
         return Fetched(None, "unwritable", f"cannot read {target} ({err.strerror or err})")
-    kept = f"cached {name} fails its checksum (kept as is)"
+    kept = f"cached {name} fails its checksum (kept as is)" if bad else ""
     if offline:
-        return Fetched(None, "bad-cache" if bad else "offline", kept if bad else "")
+        return Fetched(None, "bad-cache" if bad else "offline", kept)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_parts(folder, name)
-        probe = folder / f".{name}{_PART}probe-{secrets.token_hex(4)}"
-        probe.touch()
-        probe.unlink()
+        _prepare(folder, name)
     except OSError as err:
         return Fetched(None, "unwritable", f"cannot write to {folder} ({err.strerror or err})")
+    return _download(name, known_hash, target, mirrors, progressbar, kept)
+
+
+def _prepare(folder: Path, name: str) -> None:
+    """Make ``folder``, clear our stale partial downloads, and prove it is writable (OSError)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(folder, name)
+    probe = folder / f".{name}{_PART}probe-{secrets.token_hex(4)}"
+    probe.touch()
+    probe.unlink()
+
+
+def _download(
+    name: str, known_hash: str, target: Path, mirrors: tuple[str, ...], progressbar: bool, kept: str
+) -> Fetched:
+    """Try each mirror in turn; the first good download wins, else a one-line reason."""
     details, unreachable = [], 0
     logger = logging.getLogger("pooch")
     level = logger.level
@@ -237,4 +299,4 @@ def fetch(
         why = f"no network ({n} mirror{'s' * (n != 1)} unreachable)"
     else:
         why = f"could not download {name} ({n} mirror{'s' * (n != 1)} failed)"
-    return Fetched(None, "failed", why + (f"; {kept}" if bad else ""), details)
+    return Fetched(None, "failed", why + (f"; {kept}" if kept else ""), details)

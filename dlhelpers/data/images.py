@@ -18,8 +18,11 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["PHOTOS", "load_photo"]
+from dlhelpers.validate import ArgumentTypeError, check_choice, check_positive_int
+
+__all__ = ["PHOTOS", "grey_levels", "load_photo"]
 
 #: Photo name -> one-line credit.
 PHOTOS: dict[str, str] = {
@@ -28,6 +31,42 @@ PHOTOS: dict[str, str] = {
     "chelsea": "Chelsea the cat, Stefan van der Walt (CC0), from scikit-image",
     "coins": "Greek coins from Pompeii, Brooklyn Museum (no known copyright restrictions), from scikit-image",
 }
+
+
+def grey_levels(image: ArrayLike) -> np.ndarray:
+    """Pixels as float64 grey levels in [0, 1], by one rule for each dtype.
+
+    ``uint8`` bytes are divided by 255; floats must already lie in [0, 1]
+    and are kept as they are (dividing them by 255 again would silently
+    darken the picture to black); anything else is refused.
+
+    Parameters
+    ----------
+    image : array_like of shape (H, W) or (H, W, C), uint8 or float
+
+    Returns
+    -------
+    ndarray of image's shape, float64 in [0, 1]
+
+    Raises
+    ------
+    ArgumentTypeError
+        Another dtype (int32, bool, text).
+    ValueError
+        Floats outside [0, 1], or NaN.
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image.astype(np.float64) / 255
+    if not np.issubdtype(image.dtype, np.floating):
+        raise ArgumentTypeError(
+            f"image of dtype {image.dtype}: give uint8 bytes (0..255) or floats in [0, 1]"
+        )
+    if image.size and not (np.all(image >= 0) and np.all(image <= 1)):  # NaN fails both
+        raise ValueError(
+            "image holds floats outside [0, 1] (or NaN); give uint8 bytes or floats in [0, 1]"
+        )
+    return image.astype(np.float64)
 
 
 def load_photo(name: str = "camera", *, size: int | None = None) -> np.ndarray:
@@ -46,15 +85,13 @@ def load_photo(name: str = "camera", *, size: int | None = None) -> np.ndarray:
         Grey levels from 0 (black) to 1 (white); colour photos are converted
         with the ITU-R 601 luma weights (0.299 R + 0.587 G + 0.114 B).
     """
-    if name not in PHOTOS:
-        raise ValueError(f"unknown photo {name!r}; choose one of {', '.join(PHOTOS)}")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-        raise ValueError(f"size must be a positive whole number of pixels, got {size!r}")
+    name = check_choice("name", name, PHOTOS)
+    size = None if size is None else check_positive_int("size", size)
     try:
         skdata = importlib.import_module("skimage.data")
     except ImportError as error:  # pragma: no cover - scikit-image is a dependency
         raise ImportError("the photos ship with scikit-image: pip install scikit-image") from error
-    image = np.asarray(getattr(skdata, name)(), dtype=np.float64) / 255
+    image = grey_levels(getattr(skdata, name)())
     if image.ndim == 3:
         image = image[..., :3] @ np.array([0.299, 0.587, 0.114])  # (H, W)
     if size is not None:

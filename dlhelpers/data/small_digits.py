@@ -19,15 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlhelpers.validate import ArgumentTypeError, check_int
+
 __all__ = ["few_labels", "load_small_digits", "split_small_digits", "upsample_matrix"]
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, not {value}")
-    return int(value)
 
 
 def upsample_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -38,7 +32,7 @@ def upsample_matrix(n_in: int, n_out: int) -> np.ndarray:
     ``align_corners=False``), clamped to the edge pixels. Each row sums to 1;
     ``M @ img @ M.T`` is the bilinear upsampling of a square image.
     """
-    n_in, n_out = _check_int("n_in", n_in, 1), _check_int("n_out", n_out, 1)
+    n_in, n_out = check_int("n_in", n_in, low=1), check_int("n_out", n_out, low=1)
     where = (np.arange(n_out) + 0.5) * n_in / n_out - 0.5
     eye = np.eye(n_in)
     return np.stack([np.interp(where, np.arange(n_in), eye[j]) for j in range(n_in)], axis=1)
@@ -60,7 +54,7 @@ def load_small_digits(*, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
     y : ndarray of shape (1797,), int64
         The digits, 0 to 9.
     """
-    size = _check_int("size", size, 8)
+    size = check_int("size", size, low=8)
     try:
         from sklearn.datasets import load_digits  # lazily: only this loader needs scikit-learn
     except ImportError:  # pragma: no cover - depends on the environment
@@ -98,10 +92,10 @@ def split_small_digits(
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, not {len(X)} and {len(y)}")
-    n_pool = _check_int("n_pool", n_pool, 1)
+    n_pool = check_int("n_pool", n_pool, low=1)
     if n_pool >= len(X):
         raise ValueError(f"n_pool={n_pool} leaves nothing to hold out from {len(X)} samples")
-    order = np.random.default_rng(_check_int("seed", seed, 0)).permutation(len(X))
+    order = np.random.default_rng(check_int("seed", seed, low=0)).permutation(len(X))
     pool, rest = order[:n_pool], order[n_pool:]
     return (X[pool], y[pool]), (X[rest], y[rest])
 
@@ -130,8 +124,10 @@ def few_labels(y_pool: np.ndarray, per_class: int, seed: int) -> np.ndarray:
         raise ValueError(
             f"y_pool must be a non-empty 1-D array of labels, not shape {y_pool.shape}"
         )
-    per_class = _check_int("per_class", per_class, 1)
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    if not np.issubdtype(y_pool.dtype, np.integer):  # NaN labels would each be a class
+        raise ArgumentTypeError(f"y_pool holds {y_pool.dtype} values; give integer labels")
+    per_class = check_int("per_class", per_class, low=1)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     classes, counts = np.unique(y_pool, return_counts=True)
     if per_class > counts.min():
         rare = classes[counts.argmin()]

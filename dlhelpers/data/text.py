@@ -26,7 +26,21 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dlhelpers.data.cache import OFFLINE_VARIABLE, check_mirrors, data_dir, env_offline, fetch
+from dlhelpers.data.cache import (
+    OFFLINE_VARIABLE,
+    Fetched,
+    check_mirrors,
+    check_source,
+    fetch,
+    report,
+)
+from dlhelpers.validate import (
+    ArgumentTypeError,
+    check_choice,
+    check_positive_int,
+    check_probability,
+    check_seed,
+)
 
 __all__ = ["Corpus", "batches", "load_text", "random_windows"]
 
@@ -127,10 +141,7 @@ class Corpus:
         Returns ``train_ids`` of shape (n_train,) and ``val_ids`` of shape
         (len(text) - n_train,), int64; ``fraction`` must lie in (0, 1).
         """
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)):
-            raise TypeError(f"fraction must be a number in (0, 1), not {fraction!r}")
-        if not 0 < fraction < 1:
-            raise ValueError(f"fraction must be strictly between 0 and 1, got {fraction}")
+        fraction = check_probability("fraction", fraction, open_ends=True)
         ids = self.encode(self.text)
         n = int(len(ids) * fraction)
         if n == 0 or n == len(ids):
@@ -141,12 +152,9 @@ class Corpus:
         return ids[:n], ids[n:]
 
 
-def _check_windows(ids: ArrayLike, batch_size: int, seq_len: int) -> np.ndarray:
-    for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, not {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+def _check_windows(ids: ArrayLike, batch_size: int, seq_len: int) -> tuple[np.ndarray, int, int]:
+    batch_size = check_positive_int("batch_size", batch_size)
+    seq_len = check_positive_int("seq_len", seq_len)
     ids = np.asarray(ids)
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} of shape {ids.shape}")
@@ -155,7 +163,7 @@ def _check_windows(ids: ArrayLike, batch_size: int, seq_len: int) -> np.ndarray:
             f"seq_len={seq_len} is too long for {len(ids):,} ids: a window and its "
             f"shifted target need seq_len + 1 ids, so seq_len can be at most {len(ids) - 1}"
         )
-    return ids.astype(np.int64, copy=False)
+    return ids.astype(np.int64, copy=False), batch_size, seq_len
 
 
 def random_windows(
@@ -179,9 +187,11 @@ def random_windows(
     y : ndarray of shape (batch_size, seq_len), int64
         ``ids[s + 1 : s + seq_len + 1]``: ``y[:, t]`` is what follows ``x[:, t]``.
     """
-    ids = _check_windows(ids, batch_size, seq_len)
-    if isinstance(rng, bool) or not isinstance(rng, (np.random.Generator, int, np.integer)):
-        raise TypeError(f"rng must be a numpy.random.Generator or an int seed, not {rng!r}")
+    ids, batch_size, seq_len = _check_windows(ids, batch_size, seq_len)
+    if not isinstance(rng, np.random.Generator):
+        rng = check_seed("rng", rng) if rng is not None else None
+        if rng is None:
+            raise ArgumentTypeError("rng=None: give a numpy.random.Generator or an int seed")
     rng = np.random.default_rng(rng)  # a Generator passes through unchanged
     starts = rng.integers(0, len(ids) - seq_len, batch_size)  # each still has a target
     index = starts[:, None] + np.arange(seq_len)  # (B, T)
@@ -196,7 +206,7 @@ def batches(
     Arguments as in :func:`random_windows`; yields ``(x, y)``, ndarrays of shape
     (b, seq_len), int64, with ``b = batch_size`` except maybe in the last batch.
     """
-    ids = _check_windows(ids, batch_size, seq_len)
+    ids, batch_size, seq_len = _check_windows(ids, batch_size, seq_len)
     n = (len(ids) - 1) // seq_len
     x = ids[: n * seq_len].reshape(n, seq_len)  # (n, T)
     y = ids[1 : n * seq_len + 1].reshape(n, seq_len)  # (n, T), shifted by one
@@ -249,50 +259,48 @@ def load_text(
     known_hash : str, default :data:`MD5`
         Checksum of ``input.txt``; tests pass their own small file's.
     """
-    if name not in NAMES:
-        raise ValueError(f"unknown text {name!r}; choose one of {', '.join(NAMES)}")
-    if offline is not None and not isinstance(offline, bool):
-        raise TypeError(f"offline must be True, False or None, not {offline!r}")
-    if max_chars is not None and (
-        isinstance(max_chars, bool) or not isinstance(max_chars, (int, np.integer)) or max_chars < 1
-    ):
-        raise ValueError(f"max_chars must be a positive integer or None, not {max_chars!r}")
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a path (str or Path), not {type(cache_dir).__name__}")
+    name = check_choice("name", name, NAMES)
+    cache, offline, from_env = check_source(cache_dir, offline, "shakespeare")
+    if max_chars is not None:
+        max_chars = check_positive_int("max_chars", max_chars)
     got = None
     if name == "shakespeare":
-        cache = Path(os.path.expanduser(cache_dir)) if cache_dir else data_dir("shakespeare")
-        from_env = offline is None
-        offline = env_offline() if from_env else offline
         mirrors = MIRRORS if mirrors is None else check_mirrors(mirrors)
-        show = bool(verbose)
         got = fetch(
-            FILE, known_hash, folder=cache, mirrors=mirrors, offline=offline, progressbar=show
+            FILE,
+            known_hash,
+            folder=cache,
+            mirrors=mirrors,
+            offline=offline,
+            progressbar=bool(verbose),
         )
-    if got is None:
+        text, source, line = _from_fetched(got, cache, from_env)
+    else:
         text, source, line = pydoc_text(), "pydoc_data.topics", f"text: {PYDOC}"
-    elif got.path is not None:
-        text, source = got.path.read_text(encoding="utf-8"), "download" if got.mirror else "cache"
-        where = f"downloaded from {got.mirror} into" if got.mirror else "cached copy in"
-        line = f"text: {SHAKESPEARE}, {where} {cache}"
-    else:
-        text, source, why = pydoc_text(), "fallback: pydoc_data.topics", got.note
-        if got.status in ("offline", "bad-cache"):
-            flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
-            why = flag if not why else f"{flag}; {why}"
-        line = f"text: {why}; using {PYDOC}"
-    total = len(text)
-    if max_chars is not None and max_chars < total:
-        text = text[:max_chars]
-        line += f" (first {max_chars:,} of {_count(total)})"
-    else:
-        line += f" ({_count(total)})"
+    text, line = _cut(text, line, max_chars)
     if got is not None and got.path is not None and got.note:
         line += f"; {got.note}"  # a bad cached file moved aside
     details = tuple(got.details) if got is not None else ()
-    if verbose:
-        print(line)
-    if verbose and verbose is not True and verbose > 1:
-        for d in details:
-            print("  " + d)
+    report(line, details, verbose)
     return Corpus(text, source=source, note=line, details=details)
+
+
+def _cut(text: str, line: str, max_chars: int | None) -> tuple[str, str]:
+    """The first ``max_chars`` characters (all of them for None), the line saying how many."""
+    total = len(text)
+    if max_chars is not None and max_chars < total:
+        return text[:max_chars], line + f" (first {max_chars:,} of {_count(total)})"
+    return text, line + f" ({_count(total)})"
+
+
+def _from_fetched(got: Fetched, cache: Path, from_env: bool) -> tuple[str, str, str]:
+    """The text, its source and the line that says so: the fetched file, else pydoc's topics."""
+    if got.path is not None:
+        where = f"downloaded from {got.mirror} into" if got.mirror else "cached copy in"
+        text = got.path.read_text(encoding="utf-8")
+        return text, "download" if got.mirror else "cache", f"text: {SHAKESPEARE}, {where} {cache}"
+    why = got.note
+    if got.status in ("offline", "bad-cache"):
+        flag = f"offline ({OFFLINE_VARIABLE} is set)" if from_env else "offline"
+        why = flag if not why else f"{flag}; {why}"
+    return pydoc_text(), "fallback: pydoc_data.topics", f"text: {why}; using {PYDOC}"

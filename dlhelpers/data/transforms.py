@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dlhelpers.validate import check_int
+
 __all__ = ["shift_images"]
 
 
@@ -32,9 +34,8 @@ def shift_images(images: ArrayLike, dx: int = 0, dy: int = 0) -> np.ndarray:
             f"shift_images needs images of shape (..., H, W), got shape {images.shape}"
         )
     h, w = images.shape[-2:]
+    dx, dy = check_int("dx", dx), check_int("dy", dy)
     for name, value, limit in (("dx", dx, w), ("dy", dy, h)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise ValueError(f"{name} must be a whole number of pixels, got {value!r}")
         if abs(value) >= limit:
             raise ValueError(
                 f"{name}={value} would move images of shape {images.shape} out of the frame"

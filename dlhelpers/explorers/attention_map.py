@@ -8,7 +8,7 @@ the chosen query row outlined, beside a bar chart of that row. Builder:
 query slider. The maps come from
 :meth:`~dlhelpers.train.transformer.TinyTransformer.attention_maps` (pick one
 sequence: ``maps[:, b]``) or from the NumPy
-:class:`~dlhelpers.scratch.multihead.MultiheadAttention`::
+:class:`~dlhelpers.scratch.attention.MultiheadAttention`::
 
     model(torch.as_tensor(X[:2])); maps = model.attention_maps()  # (L, 2, H, T, T)
     build_attention_explorer(maps[:, 0], [str(t) for t in X[0]])

@@ -28,9 +28,8 @@ from matplotlib.figure import Figure
 
 from dlhelpers.explorers.base import Explorer
 from dlhelpers.explorers.settings import Settings, controls_from, setting
-from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear
+from dlhelpers.scratch.layers import ACTIVATION_LAYERS, Linear, Sequential
 from dlhelpers.scratch.losses import MSELoss
-from dlhelpers.scratch.module import Sequential
 from dlhelpers.scratch.optim import Adam
 from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int, check_seed
 

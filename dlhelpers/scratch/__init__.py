@@ -22,29 +22,41 @@ from dlhelpers.scratch.activations import (
     tanh_grad,
 )
 from dlhelpers.scratch.attention import (
+    MultiheadAttention,
     scaled_dot_product_attention,
     scaled_dot_product_attention_backward,
 )
-from dlhelpers.scratch.conv import conv2d, conv2d_backward, conv2d_output_size
-from dlhelpers.scratch.conv_layers import AvgPool2d, Conv2d, MaxPool2d
+from dlhelpers.scratch.conv import (
+    AvgPool2d,
+    Conv2d,
+    MaxPool2d,
+    avg_pool2d,
+    avg_pool2d_backward,
+    conv2d,
+    conv2d_backward,
+    conv2d_output_size,
+    max_pool2d,
+    max_pool2d_backward,
+)
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from dlhelpers.scratch.layers import (
     ACTIVATION_LAYERS,
     Dropout,
+    Embedding,
     Flatten,
+    LayerNorm,
     Linear,
+    Module,
+    Parameter,
     ReLU,
+    Sequential,
     Sigmoid,
     Tanh,
 )
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
-from dlhelpers.scratch.module import Module, Parameter, Sequential
-from dlhelpers.scratch.multihead import MultiheadAttention
 from dlhelpers.scratch.optim import SGD, Adam, Optimizer
-from dlhelpers.scratch.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from dlhelpers.scratch.recurrent import GRU, LSTM, RNN, grad_norms_through_time
-from dlhelpers.scratch.sequence_layers import Embedding, LayerNorm
 from dlhelpers.scratch.traversal import backward_steps, topological_order
 
 __all__ = [

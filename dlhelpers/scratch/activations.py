@@ -18,7 +18,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dlhelpers.validate import ArgumentTypeError
+
 __all__ = [
+    "as_floating",
     "gelu",
     "gelu_grad",
     "leaky_relu",
@@ -35,8 +38,27 @@ __all__ = [
 ]
 
 
-def _float(x: ArrayLike) -> np.ndarray:
+def as_floating(x: ArrayLike) -> np.ndarray:
+    """``x`` as an ndarray of a floating dtype, the rule of the elementwise reference code.
+
+    A float array keeps its dtype (float16, float32 or float64, as torch keeps
+    it); integers and booleans become float64; text, objects and complex
+    numbers are refused (torch has no real twin for them).
+
+    Parameters
+    ----------
+    x : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape
+    """
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        kind = {"c": "complex numbers", "U": "text", "S": "text", "O": "objects"}
+        raise ArgumentTypeError(
+            f"got an array of {kind.get(x.dtype.kind, x.dtype)}; give real numbers"
+        )
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
@@ -52,7 +74,7 @@ def relu(x: ArrayLike) -> np.ndarray:
     ndarray of x's shape
         In x's float dtype (float64 for integer input).
     """
-    x = _float(x)
+    x = as_floating(x)
     return np.maximum(x, 0).astype(x.dtype)
 
 
@@ -69,7 +91,7 @@ def relu_grad(x: ArrayLike) -> np.ndarray:
     -------
     ndarray of x's shape
     """
-    x = _float(x)
+    x = as_floating(x)
     return (x > 0).astype(x.dtype)
 
 
@@ -87,7 +109,7 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     -------
     ndarray of x's shape, values in [0, 1]
     """
-    x = _float(x)
+    x = as_floating(x)
     e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
@@ -120,7 +142,7 @@ def tanh(x: ArrayLike) -> np.ndarray:
     -------
     ndarray of x's shape, values in [-1, 1]
     """
-    return np.tanh(_float(x))
+    return np.tanh(as_floating(x))
 
 
 def tanh_grad(x: ArrayLike) -> np.ndarray:
@@ -154,7 +176,7 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     -------
     ndarray of x's shape
     """
-    x = _float(x)
+    x = as_floating(x)
     return np.where(x > 0, x, x * negative_slope).astype(x.dtype)
 
 
@@ -164,7 +186,7 @@ def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     The local gradient of ``torch.nn.functional.leaky_relu``; arguments and
     result as in :func:`leaky_relu`.
     """
-    x = _float(x)
+    x = as_floating(x)
     return np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
 
 
@@ -188,7 +210,7 @@ def gelu(x: ArrayLike, approximate: str = "none") -> np.ndarray:
     -------
     ndarray of x's shape
     """
-    x = _float(x)
+    x = as_floating(x)
     if approximate == "none":
         phi = 0.5 * (1 + _erf(x / math.sqrt(2)))
     elif approximate == "tanh":
@@ -203,7 +225,7 @@ def gelu_grad(x: ArrayLike, approximate: str = "none") -> np.ndarray:
 
     Arguments and result as in :func:`gelu`.
     """
-    x = _float(x)
+    x = as_floating(x)
     if approximate == "none":
         cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
@@ -235,8 +257,8 @@ def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     ndarray of x's shape
         Non-negative, summing to 1 along ``dim``.
     """
-    x = _float(x)
-    z = x - np.max(x, axis=dim, keepdims=True)
+    x = as_floating(x)
+    z = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: C may be 0
     e = np.exp(z)
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -246,8 +268,8 @@ def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
 
     Arguments as in :func:`softmax`; returns an ndarray of x's shape, at most 0.
     """
-    x = _float(x)
-    z = x - np.max(x, axis=dim, keepdims=True)
+    x = as_floating(x)
+    z = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: C may be 0
     return z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
 
 
@@ -271,8 +293,8 @@ def softmax_backward(grad_output: ArrayLike, y: ArrayLike, dim: int = -1) -> np.
     ndarray of y's shape
         ``dL/dx``.
     """
-    g = _float(grad_output)
-    y = _float(y)
+    g = as_floating(grad_output)
+    y = as_floating(y)
     return y * (g - np.sum(g * y, axis=dim, keepdims=True))
 
 

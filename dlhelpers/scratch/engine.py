@@ -32,7 +32,7 @@ class Value:
     data : float
         The number.
     label : str, optional
-        A name shown when the graph is drawn (:func:`dlhelpers.graph.draw_graph`).
+        A name shown when the graph is drawn (:func:`dlhelpers.viz.graph.draw_graph`).
 
     Attributes
     ----------

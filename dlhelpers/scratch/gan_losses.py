@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import sigmoid
+from dlhelpers.validate import check_choice
 
 __all__ = ["GENERATOR_LOSSES", "bce_with_logits", "discriminator_loss", "generator_loss"]
 
@@ -88,8 +89,7 @@ def generator_loss(
     loss : float
     grad : ndarray of fake_logits' shape
     """
-    if kind not in GENERATOR_LOSSES:
-        raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+    kind = check_choice("kind", kind, GENERATOR_LOSSES)
     z = _logits(fake_logits, "fake_logits")
     if kind == "non-saturating":
         return bce_with_logits(z, 1.0)

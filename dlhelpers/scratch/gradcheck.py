@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlhelpers.validate import check_number
+
 __all__ = ["GradcheckError", "gradcheck", "numerical_gradient"]
 
 
@@ -67,45 +69,49 @@ def numerical_gradient(
     ndarray of the shape of ``x``, float64
     """
     x = _as_float64(x, "numerical_gradient")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    eps = check_number("eps", eps, low=0, low_open=True)
     if batched:
-        if x.ndim == 0:
-            raise ValueError("batched=True needs points of shape (..., D), got a 0-d array")
-        out = np.empty_like(x)
-        for i in range(x.shape[-1]):
-            e = np.zeros(x.shape[-1])
-            e[i] = eps
-            out[..., i] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps)
-        return out
-
+        return _batched_differences(f, x, eps)
     g = None if grad_output is None else np.asarray(grad_output, dtype=np.float64)
-
-    def scalar() -> float:
-        y = np.asarray(f(x), dtype=np.float64)
-        if g is None:
-            if y.size != 1:
-                raise ValueError(
-                    f"f returned shape {y.shape}; a vector-valued f needs grad_output= "
-                    "(or batched=True for a row-by-row function)"
-                )
-            return float(y.reshape(()))
-        if y.shape != g.shape:
-            raise ValueError(f"grad_output has shape {g.shape} but f(x) has shape {y.shape}")
-        return float(np.sum(g * y))
-
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
         try:
             x[i] = old + eps
-            up = scalar()
+            up = _weighted_sum(f(x), g)
             x[i] = old - eps
-            down = scalar()
+            down = _weighted_sum(f(x), g)
         finally:
             x[i] = old
         grad[i] = (up - down) / (2 * eps)
     return grad
+
+
+def _batched_differences(f: Callable, x: np.ndarray, eps: float) -> np.ndarray:
+    """Central differences of a row-by-row ``f``: coordinate ``i`` of every row at once."""
+    if x.ndim == 0:
+        raise ValueError("batched=True needs points of shape (..., D), got a 0-d array")
+    out = np.empty_like(x)
+    for i in range(x.shape[-1]):
+        e = np.zeros(x.shape[-1])
+        e[i] = eps
+        out[..., i] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps)
+    return out
+
+
+def _weighted_sum(value, g: np.ndarray | None) -> float:
+    """``f(x)`` as the scalar whose gradient is wanted: itself, or ``sum(g * f(x))``."""
+    y = np.asarray(value, dtype=np.float64)
+    if g is None:
+        if y.size != 1:
+            raise ValueError(
+                f"f returned shape {y.shape}; a vector-valued f needs grad_output= "
+                "(or batched=True for a row-by-row function)"
+            )
+        return float(y.reshape(()))
+    if y.shape != g.shape:
+        raise ValueError(f"grad_output has shape {g.shape} but f(x) has shape {y.shape}")
+    return float(np.sum(g * y))
 
 
 def gradcheck(
@@ -147,6 +153,8 @@ def gradcheck(
         ``grad`` does not have the shape of ``x``.
     """
     x = _as_float64(x, "gradcheck")
+    atol = check_number("atol", atol, low=0)
+    rtol = check_number("rtol", rtol, low=0)
     analytic = np.asarray(grad, dtype=np.float64)
     if analytic.shape != x.shape:
         raise ValueError(f"gradient has shape {analytic.shape} but the input has shape {x.shape}")

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dlhelpers.scratch.activations import log_softmax
-from dlhelpers.scratch.module import Module
+from dlhelpers.scratch.layers import Module
 
 __all__ = ["CrossEntropyLoss", "MSELoss", "cross_entropy", "mse"]
 

@@ -25,7 +25,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dlhelpers.scratch.module import Parameter
+from dlhelpers.scratch.layers import Parameter
+from dlhelpers.validate import check_number
 
 __all__ = ["Adam", "Optimizer", "SGD"]
 
@@ -107,12 +108,10 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
-        if not lr >= 0:  # also refuses NaN, which `lr < 0` lets through
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not momentum >= 0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not weight_decay >= 0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        lr = check_number("lr", lr, low=0)
+        momentum = check_number("momentum", momentum, low=0)
+        dampening = check_number("dampening", dampening)
+        weight_decay = check_number("weight_decay", weight_decay, low=0)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(
@@ -160,20 +159,16 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ):
-        if not lr >= 0:  # also refuses NaN, which `lr < 0` lets through
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps > 0:
-            raise ValueError(f"Invalid epsilon value: {eps} (must be > 0)")
+        lr = check_number("lr", lr, low=0)
+        eps = check_number("eps", eps, low=0, low_open=True)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0 <= beta < 1:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not weight_decay >= 0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(
-            params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+        betas = tuple(
+            check_number(f"betas[{i}]", b, low=0, high=1, high_open=True)
+            for i, b in enumerate(betas)
         )
+        weight_decay = check_number("weight_decay", weight_decay, low=0)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def step(self) -> None:
         for group in self.param_groups:

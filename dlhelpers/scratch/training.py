@@ -1,4 +1,4 @@
-"""Mini-batch training in plain NumPy: what :func:`dlhelpers.training.fit` does, by hand.
+"""Mini-batch training in plain NumPy: what :func:`dlhelpers.train.fit` does, by hand.
 
 Notebook 05 trains the primer's network twice, with torch and with these
 NumPy layers, and compares the two; ``benchmarks/primer_mlp.py`` times them.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlhelpers.scratch.module import Module
+from dlhelpers.scratch.layers import Module
 
 __all__ = ["evaluate_scratch", "fit_scratch", "train_epoch"]
 
@@ -47,7 +47,7 @@ def evaluate_scratch(
 ) -> dict[str, float]:
     """Mean loss and accuracy of a NumPy model, in eval mode.
 
-    Twin of :func:`dlhelpers.training.evaluate`.
+    Twin of :func:`dlhelpers.train.evaluate`.
     """
     model.eval()
     total, hits = 0.0, 0

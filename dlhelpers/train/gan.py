@@ -19,13 +19,14 @@ from dlhelpers.data.targets2d import (
     EXTENT,
     MODE_STD,
     TARGETS,
+    count_modes,
     histogram2d,
     js_divergence,
     mode_centres,
     sample_target,
 )
 
-__all__ = ["GAN_LOSSES", "Discriminator", "GanTrainer", "Generator", "count_modes"]
+__all__ = ["GAN_LOSSES", "Discriminator", "GanTrainer", "Generator"]
 
 GAN_LOSSES = ("non-saturating", "saturating")
 
@@ -59,16 +60,6 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,)
-
-
-def count_modes(
-    points: np.ndarray, centres: np.ndarray, std: float, threshold: float = 0.02
-) -> int:
-    """How many ``centres`` hold at least ``threshold`` of ``points`` within ``3 * std``."""
-    points = np.asarray(points, dtype=float)
-    d = np.linalg.norm(points[:, None, :] - np.asarray(centres)[None, :, :], axis=2)  # (n, k)
-    share = (d < 3 * std).mean(axis=0)
-    return int(np.sum(share >= threshold))
 
 
 def _positive(name: str, value, *, integer: bool = False) -> None:

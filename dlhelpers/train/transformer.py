@@ -4,7 +4,7 @@
 token embedding + positions, ``n_layers`` **pre-norm** blocks
 (``x + attn(norm(x))``, then ``x + mlp(norm(x))``, as in GPT-2 and nanoGPT),
 a final LayerNorm and a linear head. Each block is ``torch.nn.MultiheadAttention``
-(its NumPy twin: :class:`~dlhelpers.scratch.multihead.MultiheadAttention`) and
+(its NumPy twin: :class:`~dlhelpers.scratch.attention.MultiheadAttention`) and
 keeps the per-head weights of its last forward: :meth:`TinyTransformer.attention_maps`.
 
 ``fit`` works as it is: it hands the model a float copy of the ids (the model

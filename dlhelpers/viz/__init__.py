@@ -1,8 +1,8 @@
 """Plot helpers reused across notebooks, one contract: ``plot_x(data, *, ax=None, **kw)``.
 
-Each draws on ``ax`` (or ``fig`` for several panels) when given, else makes a small
-figure; returns its artists or a view with an ``update``; never calls ``plt.show()``,
-``savefig`` or changes ``rcParams``. Computing is kept apart from drawing.
+Each draws on ``ax`` (an Axes, or a sequence of Axes for several panels) when
+given, else makes a small figure; returns its artists or a view with an
+``update``; never calls ``plt.show()``, ``savefig`` or changes ``rcParams``. Computing is kept apart from drawing.
 """
 
 from dlhelpers.viz.activations import ActivationView, activation_curve, plot_activation

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from dlhelpers.scratch.activations import ACTIVATIONS
+from dlhelpers.validate import check_choice
 from dlhelpers.viz.figure import get_axes
 
 __all__ = ["ActivationView", "activation_curve", "plot_activation"]
@@ -28,12 +29,7 @@ def activation_curve(name: str, x: np.ndarray, *, weight: float = 1.0, bias: flo
     Returns ``(y, dy_dx)``, each of ``x``'s shape; by the chain rule
     ``dy/dx = f'(w x + b) * w``.
     """
-    try:
-        f, df = ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {list(ACTIVATIONS)}"
-        ) from None
+    f, df = ACTIVATIONS[check_choice("name", name, ACTIVATIONS)]
     z = weight * np.asarray(x, dtype=float) + bias
     return f(z), df(z) * weight
 

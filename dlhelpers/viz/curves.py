@@ -1,7 +1,7 @@
 """Comparing training runs: several histories on one axes, a results table, lr schedules.
 
 Used in notebook 06 (optimizers compared, overfitting and its cures). The
-histories are those :func:`dlhelpers.training.fit` returns (anything with a
+histories are those :func:`dlhelpers.train.fit` returns (anything with a
 ``.history`` dict works, or the dict itself), so nothing here trains.
 :class:`ScheduleStep` is the callback that steps a ``torch.optim.lr_scheduler``
 once per epoch inside ``fit``; :func:`scheduled_learning_rates` shows what a
@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+
+from dlhelpers.viz.figure import get_axes
 
 __all__ = ["log_floor", "plot_histories", "results_table"]
 
@@ -53,8 +54,9 @@ def plot_histories(
     dict of str to Line2D
         ``lines[label]`` and ``lines[label + " (val)"]``.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
+    if not runs:
+        raise ValueError("runs is empty: give at least one label -> history")
+    ax = get_axes(ax, figsize=(5.5, 3.2))
     lines = {}
     for i, (label, run) in enumerate(runs.items()):
         curves = _curves(run)

@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from collections.abc import Sequence
+
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+
+from dlhelpers.validate import check_positive_int
+from dlhelpers.viz.figure import get_panels
 
 __all__ = ["plot_feature_maps", "plot_filters"]
 
 
-def _grid(n: int, ncols: int, fig: Figure | None, size: float, title: str | None):
-    if n < 1:
-        raise ValueError("nothing to draw: got 0 images")
-    if ncols < 1:
-        raise ValueError(f"ncols must be at least 1, got {ncols}")
-    nrows = -(-n // ncols)
-    if fig is None:
-        fig = plt.figure(
-            figsize=(ncols * size, nrows * size + (0.3 if title else 0)), layout="constrained"
-        )
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for ax in axes[n:]:
-        ax.set_visible(False)
+def _panels(ax, n: int, ncols: int, size: float, title: str | None) -> list[Axes]:
+    """One bare square panel per image; the title over all of them."""
+    rows = -(-n // check_positive_int("ncols", ncols))
+    axes = get_panels(ax, n, ncols, panel=(size, size + (0.3 / rows if title else 0)))
+    for a in axes:
+        a.set_xticks([])
+        a.set_yticks([])
     if title:
-        fig.suptitle(title, fontsize=10)
-    return fig, axes
+        axes[0].get_figure().suptitle(title, fontsize=10)
+    return axes
+
+
+def _array(x) -> np.ndarray:
+    return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=float)
 
 
 def plot_filters(
     weight,
     *,
     ncols: int = 8,
-    fig: Figure | None = None,
+    ax: Sequence[Axes] | None = None,
     size: float = 0.7,
     title: str | None = None,
-):
+) -> list[AxesImage]:
     """One small picture per filter of a conv layer, blue negative, red positive.
 
     Parameters
@@ -46,7 +46,8 @@ def plot_filters(
         A ``Conv2d.weight`` (NumPy or torch). With several input channels,
         each filter is shown averaged over them.
     ncols : int
-    fig : matplotlib Figure, optional
+    ax : sequence of Axes, optional
+        One per filter; by default a new figure of ``ncols`` columns.
     size : float
         Inches per filter.
     title : str, optional
@@ -55,27 +56,33 @@ def plot_filters(
     -------
     list of AxesImage
     """
-    w = np.asarray(weight.detach().cpu() if hasattr(weight, "detach") else weight, dtype=float)
+    w = _array(weight)
     if w.ndim != 4:
         raise ValueError(f"weight must have shape (out, in, kH, kW), got shape {w.shape}")
     w = w.mean(axis=1)  # (out, kH, kW)
-    fig, axes = _grid(len(w), ncols, fig, size, title)
+    axes = _panels(ax, len(w), ncols, size, title)
     return [
-        ax.imshow(k, cmap="RdBu_r", vmin=-np.abs(k).max(), vmax=np.abs(k).max())
-        for ax, k in zip(axes, w, strict=False)
+        a.imshow(k, cmap="RdBu_r", vmin=-np.abs(k).max(), vmax=np.abs(k).max())
+        for a, k in zip(axes, w, strict=True)
     ]
 
 
 def plot_feature_maps(
-    maps, *, ncols: int = 8, fig: Figure | None = None, size: float = 0.8, title: str | None = None
-):
+    maps,
+    *,
+    ncols: int = 8,
+    ax: Sequence[Axes] | None = None,
+    size: float = 0.8,
+    title: str | None = None,
+) -> list[AxesImage]:
     """The channels of one image's activations, each scaled to its own range.
 
     Parameters
     ----------
     maps : array_like of shape (channels, H, W) or (1, channels, H, W)
     ncols : int
-    fig : matplotlib Figure, optional
+    ax : sequence of Axes, optional
+        One per channel; by default a new figure of ``ncols`` columns.
     size : float
         Inches per map.
     title : str, optional
@@ -84,10 +91,10 @@ def plot_feature_maps(
     -------
     list of AxesImage
     """
-    m = np.asarray(maps.detach().cpu() if hasattr(maps, "detach") else maps, dtype=float)
+    m = _array(maps)
     if m.ndim == 4 and m.shape[0] == 1:
         m = m[0]
     if m.ndim != 3:
         raise ValueError(f"maps must have shape (channels, H, W), got shape {m.shape}")
-    fig, axes = _grid(len(m), ncols, fig, size, title)
-    return [ax.imshow(c, cmap="magma") for ax, c in zip(axes, m, strict=False)]
+    axes = _panels(ax, len(m), ncols, size, title)
+    return [a.imshow(c, cmap="magma") for a, c in zip(axes, m, strict=True)]

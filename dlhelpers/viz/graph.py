@@ -6,7 +6,7 @@ outputs, left to right. No Graphviz needed: :func:`graph_layout` computes a
 layered layout from the topological order (a node's column is the longest path
 to it from the leaves; rows are ordered to keep edges short) and
 :func:`draw_graph` draws it. The explorer that steps through the backward pass
-is in :mod:`dlhelpers.backprop_explorer`.
+is in :mod:`dlhelpers.explorers.backprop`.
 """
 
 from __future__ import annotations
@@ -65,11 +65,30 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
         through on its way (empty for an edge between neighbouring columns).
         ``"root"``: the index of ``root``'s node. ``"n_columns"``, ``"n_rows"``.
     """
-    order = topological_order(root)
+    nodes, edges, root_index = _nodes_and_edges(root)
+    depth = _depths(len(nodes), edges)
+    chains = _chains(edges, depth)
+    columns, y = _rows(depth, chains, sweeps)
+    top = min(y.values())
+    for n, node in enumerate(nodes):
+        node.update(depth=depth[n], x=float(depth[n]), y=y[n] - top)
+    waypoints = [[(float(depth[k]), y[k] - top) for k in chain[1:-1]] for chain in chains]
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "waypoints": waypoints,
+        "root": root_index,
+        "n_columns": len(columns),
+        "n_rows": max(len(c) for c in columns),
+    }
+
+
+def _nodes_and_edges(root: Value) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
+    """A node per value and per operation, in topological order; edges from input to output."""
     nodes: list[dict[str, Any]] = []
     value_index: dict[int, int] = {}
     edges: list[tuple[int, int]] = []
-    for v in order:
+    for v in topological_order(root):
         if v._op:
             op = len(nodes)
             nodes.append({"kind": "op", "value": v})
@@ -77,23 +96,38 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
             edges.append((op, op + 1))
         value_index[id(v)] = len(nodes)
         nodes.append({"kind": "value", "value": v})
+    return nodes, edges, value_index[id(root)]
 
-    inputs: list[list[int]] = [[] for _ in nodes]
-    outputs: list[list[int]] = [[] for _ in nodes]
-    for i, j in edges:
+
+def _neighbours(n: int, pairs) -> tuple[list[list[int]], list[list[int]]]:
+    """Each node's inputs and outputs among ``n`` nodes joined by ``pairs``."""
+    inputs: list[list[int]] = [[] for _ in range(n)]
+    outputs: list[list[int]] = [[] for _ in range(n)]
+    for i, j in pairs:
         inputs[j].append(i)
         outputs[i].append(j)
-    # Column = longest path from the leaves; nodes come in topological order.
-    depth = [0] * len(nodes)
-    for n in range(len(nodes)):
-        depth[n] = 1 + max((depth[i] for i in inputs[n]), default=-1)
-    # A leaf used late sits just before its first use, not far left.
-    for n in range(len(nodes)):
-        if not inputs[n] and outputs[n]:
-            depth[n] = min(depth[j] for j in outputs[n]) - 1
+    return inputs, outputs
 
-    # An edge that skips columns runs through one placeholder per skipped column,
-    # which takes a row there like a node: long edges go around nodes, not through.
+
+def _depths(n: int, edges) -> list[int]:
+    """Each node's column: the longest path from the leaves (nodes come in topological order)."""
+    inputs, outputs = _neighbours(n, edges)
+    depth = [0] * n
+    for k in range(n):
+        depth[k] = 1 + max((depth[i] for i in inputs[k]), default=-1)
+    # A leaf used late sits just before its first use, not far left.
+    for k in range(n):
+        if not inputs[k] and outputs[k]:
+            depth[k] = min(depth[j] for j in outputs[k]) - 1
+    return depth
+
+
+def _chains(edges, depth: list[int]) -> list[list[int]]:
+    """Each edge as a chain of nodes, one placeholder per column it skips (``depth`` grows).
+
+    A placeholder takes a row in its column like a node, so long edges go
+    around nodes, not through them.
+    """
     chains = []
     for i, j in edges:
         chain = [i]
@@ -101,13 +135,13 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
             chain.append(len(depth))
             depth.append(d)
         chains.append(chain + [j])
-    inputs = [[] for _ in depth]
-    outputs = [[] for _ in depth]
-    for chain in chains:
-        for i, j in zip(chain[:-1], chain[1:], strict=True):
-            inputs[j].append(i)
-            outputs[i].append(j)
+    return chains
 
+
+def _rows(depth: list[int], chains, sweeps: int) -> tuple[list[list[int]], dict[int, float]]:
+    """The nodes of each column and each node's row, pulled towards its neighbours' mean."""
+    pairs = [p for chain in chains for p in zip(chain[:-1], chain[1:], strict=True)]
+    inputs, outputs = _neighbours(len(depth), pairs)
     n_columns = max(depth) + 1
     columns: list[list[int]] = [[] for _ in range(n_columns)]
     for n in range(len(depth)):
@@ -124,18 +158,7 @@ def graph_layout(root: Value, *, sweeps: int = 4) -> dict[str, Any]:
                 for n in columns[d]
             }
             y.update(_place(columns[d], desired))
-    top = min(y.values())
-    for n, node in enumerate(nodes):
-        node.update(depth=depth[n], x=float(depth[n]), y=y[n] - top)
-    waypoints = [[(float(depth[k]), y[k] - top) for k in chain[1:-1]] for chain in chains]
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "waypoints": waypoints,
-        "root": value_index[id(root)],
-        "n_columns": n_columns,
-        "n_rows": max(len(c) for c in columns),
-    }
+    return columns, y
 
 
 def _number(x: float) -> str:
@@ -171,70 +194,13 @@ class GraphView:
         self, ax: Axes, layout: dict[str, Any], *, show_grad: bool = True, fontsize: float = 8.0
     ):
         self.ax, self.layout, self.show_grad = ax, layout, show_grad
-        self.texts = []
-        for node in layout["nodes"]:
-            v = node["value"]
-            if node["kind"] == "op":
-                box = dict(boxstyle="circle,pad=0.25", fc=_FILL["op"], ec=_EDGE, lw=1.0)
-                text, size = op_symbol(v._op), fontsize + 1
-            else:
-                kind = "value" if v._op else ("leaf" if v.label else "const")
-                box = dict(
-                    boxstyle="round,pad=0.3",
-                    fc=_FILL[kind],
-                    ec=_EDGE,
-                    lw=1.0,
-                    ls="--" if kind == "const" else "-",
-                )
-                text, size = _value_text(v, show_grad), fontsize
-            self.texts.append(
-                ax.text(
-                    node["x"],
-                    -node["y"],
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=size,
-                    bbox=box,
-                    zorder=3,
-                )
-            )
+        self.texts = [self._draw_node(node, fontsize) for node in layout["nodes"]]
         self.arrows, self.detours = [], []
         seen: set[tuple[int, int]] = set()
-        style = dict(color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4, mutation_scale=9)
         for (i, j), waypoints in zip(layout["edges"], layout["waypoints"], strict=True):
             bend = 0.35 if (i, j) in seen else 0.0  # the second x in x * x
             seen.add((i, j))
-            start: tuple = ((1.0, 0.5), self.texts[i])
-            if waypoints:  # a long edge: to its first waypoint, along them, then the arrow
-                xs, ys = zip(*[(x, -y) for x, y in waypoints], strict=True)
-                self.detours.append(
-                    ax.annotate(
-                        "",
-                        xy=(xs[0], ys[0]),
-                        xytext=start[0],
-                        textcoords=start[1],
-                        zorder=2,
-                        arrowprops=dict(arrowstyle="-", **{**style, "shrinkB": 0}),
-                    )
-                )
-                self.detours += ax.plot(xs, ys, color=_EDGE, lw=1.0, zorder=2)
-                start = ((xs[-1], ys[-1]), "data")
-            self.arrows.append(
-                ax.annotate(
-                    "",
-                    xy=(0.0, 0.5),
-                    xycoords=self.texts[j],
-                    xytext=start[0],
-                    textcoords=start[1],
-                    zorder=2,
-                    arrowprops=dict(
-                        arrowstyle="-|>",
-                        connectionstyle=f"arc3,rad={bend}",
-                        **{**style, "shrinkA": 0 if waypoints else 4},
-                    ),
-                )
-            )
+            self._draw_edge(i, j, waypoints, bend)
         self.texts[layout["root"]].get_bbox_patch().set_linewidth(2.0)
         points = [(n["x"], n["y"]) for n in layout["nodes"]]
         points += [p for waypoints in layout["waypoints"] for p in waypoints]
@@ -243,6 +209,61 @@ class GraphView:
         ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
         ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
         ax.set_axis_off()
+
+    def _draw_node(self, node: dict[str, Any], fontsize: float):
+        """One node's text box: a circle for an operation, a rounded box for a value."""
+        v = node["value"]
+        if node["kind"] == "op":
+            box = dict(boxstyle="circle,pad=0.25", fc=_FILL["op"], ec=_EDGE, lw=1.0)
+            text, size = op_symbol(v._op), fontsize + 1
+        else:
+            kind = "value" if v._op else ("leaf" if v.label else "const")
+            box = dict(
+                boxstyle="round,pad=0.3",
+                fc=_FILL[kind],
+                ec=_EDGE,
+                lw=1.0,
+                ls="--" if kind == "const" else "-",
+            )
+            text, size = _value_text(v, self.show_grad), fontsize
+        return self.ax.text(
+            node["x"], -node["y"], text, ha="center", va="center", fontsize=size, bbox=box, zorder=3
+        )
+
+    def _draw_edge(self, i: int, j: int, waypoints, bend: float) -> None:
+        """The arrow from node ``i`` to node ``j``; a long edge first runs along its waypoints."""
+        ax = self.ax
+        style = dict(color=_EDGE, lw=1.0, shrinkA=4, shrinkB=4, mutation_scale=9)
+        start: tuple = ((1.0, 0.5), self.texts[i])
+        if waypoints:  # a long edge: to its first waypoint, along them, then the arrow
+            xs, ys = zip(*[(x, -y) for x, y in waypoints], strict=True)
+            self.detours.append(
+                ax.annotate(
+                    "",
+                    xy=(xs[0], ys[0]),
+                    xytext=start[0],
+                    textcoords=start[1],
+                    zorder=2,
+                    arrowprops=dict(arrowstyle="-", **{**style, "shrinkB": 0}),
+                )
+            )
+            self.detours += ax.plot(xs, ys, color=_EDGE, lw=1.0, zorder=2)
+            start = ((xs[-1], ys[-1]), "data")
+        self.arrows.append(
+            ax.annotate(
+                "",
+                xy=(0.0, 0.5),
+                xycoords=self.texts[j],
+                xytext=start[0],
+                textcoords=start[1],
+                zorder=2,
+                arrowprops=dict(
+                    arrowstyle="-|>",
+                    connectionstyle=f"arc3,rad={bend}",
+                    **{**style, "shrinkA": 0 if waypoints else 4},
+                ),
+            )
+        )
 
     def update(self, root: Value | None = None, *, hot=(), warm=()) -> GraphView:
         """Rewrite every box from its Value; outline nodes ``hot`` (red) and ``warm`` (orange).
