@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from dlhelpers.train.callback import Callback
+from dlhelpers.train.callbacks import Callback
 
 __all__ = ["ScheduleStep", "scheduled_learning_rates"]
 
