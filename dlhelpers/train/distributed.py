@@ -164,10 +164,15 @@ def train_data_parallel(
     with tempfile.TemporaryDirectory(prefix="ddp-") as folder:
         torch.save(_tensors(data), Path(folder) / "data.pt")
         results = _run_ranks(world_size, cfg, folder)
+    return _summary(results, cfg["model"], time.time() - t0)
+
+
+def _summary(results: list[dict], model: str, seconds: float) -> dict:
+    """What :func:`train_data_parallel` returns, from every rank's result."""
     weights = [r["state_dict"] for r in results]
     first = weights[0]
     return {
-        "world_size": world_size,
+        "world_size": len(results),
         "weights": weights,
         "max_weight_diff": max(
             float((w[k] - first[k]).abs().max()) for w in weights for k in first
@@ -175,11 +180,11 @@ def train_data_parallel(
         "grad_max_diff": max(r["grad_max_diff"] for r in results),
         "epoch_seconds": results[0]["epoch_seconds"],
         "losses": results[0]["losses"],
-        "allreduce_bytes": allreduce_bytes(MODELS[cfg["model"]]()),
+        "allreduce_bytes": allreduce_bytes(MODELS[model]()),
         "start_seconds": max(r["start_seconds"] for r in results),
         "init_seconds": max(r["init_seconds"] for r in results),
         "ddp_seconds": max(r["ddp_seconds"] for r in results),
-        "total_seconds": time.time() - t0,
+        "total_seconds": seconds,
     }
 
 

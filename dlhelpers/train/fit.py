@@ -8,7 +8,9 @@ callbacks (:mod:`dlhelpers.train.callbacks`) that see a
 loop to stop. It knows the task from the data: inputs keep their type (token
 ids stay integers, pixels take the model's float dtype), and the metrics are
 pluggable (``"accuracy"`` for classes, ``"token_accuracy"`` for sequences, or
-any function).
+any function). ``validation_split`` shuffles before it splits (with ``seed``):
+Keras takes the last part as it comes, which on data sorted by class holds
+out whole classes.
 
 Two ways a run ends early without an exception, keeping the history: the
 loss turns NaN or infinite or grows 1000x (one printed line says where,
@@ -67,91 +69,36 @@ def fit(
     metrics: Sequence[str | Callable] | str | Callable = ("accuracy",),
     check_every: int = 50,
 ) -> History:
-    """Train ``model`` on ``train`` for ``epochs`` epochs; the twin of Keras' ``model.fit``.
+    """Train ``model`` on ``train = (X, y)`` for ``epochs`` epochs; the twin of Keras' ``model.fit``.
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Maps a batch ``X[i:j]`` to logits: (batch, n_classes) for classes,
-        (batch, T, V) for sequences.
-    train : (X, y)
-        ``X`` : ndarray or tensor of shape (n_samples, ...): floats (converted to
-        the model's dtype; no scaling, do that before) or integer token ids
-        (kept as they are). ``y`` : ndarray or tensor of shape (n_samples, ...),
-        class indices or token ids (integers), or float targets.
-    epochs : int
-        Passes over the training data, at least 1.
-    optimizer : torch.optim.Optimizer
-        Built on ``model.parameters()``.
-    loss_fn : callable
-        ``loss_fn(logits, y) -> scalar tensor``, e.g. ``nn.CrossEntropyLoss()``
-        (which applies the softmax itself: the model outputs logits).
-    batch_size : int, default 32
-        Keras' default.
-    val : (X, y), optional
-        Validation data, evaluated after every epoch.
-    validation_split : float, optional
-        Hold out this fraction of ``train`` for validation, **shuffled first**
-        (with ``seed``): Keras takes the *last* fraction as it comes, which on
-        data sorted by class holds out whole classes. Not together with ``val``.
-    callbacks : sequence of Callback
-        E.g. ``[LiveCurves(), ProgressBar(), EarlyStopping()]``.
-    shuffle : bool, default True
-        Reshuffle the training samples every epoch.
-    seed : int, default 0
-        Seeds the split and the shuffling: with the same seed, initial
-        weights and thread count, two runs are identical.
-    device : str or torch.device, optional
-        Move the model there first; by default the model stays where it is
-        and the data are moved to it.
-    metrics : str, callable, or sequence of them, default ("accuracy",)
-        Names of :data:`~dlhelpers.train.metrics.METRICS` (``"accuracy"``:
-        logits (B, C) against labels (B,); ``"token_accuracy"``: logits
-        (B, T, V) against targets (B, T)), or functions
-        ``f(logits, y) -> number of hits`` in a batch (averaged over samples).
-    check_every : int, default 50
-        Read the batch losses back every this many batches (one read, not one per batch).
+    model, train : nn.Module, (X, y)
+        ``model(X[i:j])`` gives logits. ``X``: floats (converted to the model's dtype, not
+        scaled) or integer token ids (kept); ``y``: class indices or ids, or float targets.
+    epochs, batch_size, check_every : int, at least 1
+        Batch losses are read back every ``check_every`` batches (one read, not one per batch).
+    optimizer, loss_fn : torch.optim.Optimizer, callable ``loss_fn(logits, y) -> scalar``
+    val, validation_split : (X, y), or float in (0, 1), optional (not both)
+        Validation after every epoch; the split is **shuffled** with ``seed`` (unlike Keras).
+    callbacks, metrics : sequence of Callback, of names or functions ``f(logits, y) -> hits``
+        Metric names: ``"accuracy"`` (logits (B, C), labels (B,)), ``"token_accuracy"``
+        (logits (B, T, V), targets (B, T)); see :data:`~dlhelpers.train.metrics.METRICS`.
+    shuffle, seed, device : bool, int, device, optional
+        Reshuffle every epoch; seeds the split and the shuffling; move the model there first.
 
     Returns
     -------
     History
-        ``history.history`` maps ``"loss"``, each metric and their ``"val_"``
-        twins to one value per completed epoch; ``history.stop_reason`` says
-        why training stopped early, if it did. If the loss becomes NaN or
-        infinite, or grows 1000x over the first batch's loss, training
-        **stops**, the last good weights are put back (those of the last
-        epoch whose loss was finite, epoch 0 meaning the initial weights; a
-        callback such as :class:`~dlhelpers.train.callbacks.EarlyStopping`
-        may put back better ones in its ``on_divergence``), one line says so,
-        and no exception is raised. A ``KeyboardInterrupt`` stops it cleanly
-        too, keeping the current weights.
-
-    Raises
-    ------
-    ValueError
-        On ``epochs``, ``batch_size`` or ``check_every`` below 1,
-        ``validation_split`` outside (0, 1), empty data, ``X``/``y`` of
-        different lengths, or NaN/inf in the inputs (checked once, first).
-    TypeError
-        On data of bytes (uint8: scale images to floats first), bools or
-        complex numbers.
-    Exception
-        Any other error (e.g. in a callback) propagates after every
-        callback's ``on_train_end`` has run (so a progress bar closes); the
-        history so far rides on it: ``except Exception as err: err.history``.
+        The loss and each metric (and ``val_`` twins) per completed epoch. A loss turning
+        NaN/inf or 1000x stops training, puts back the last good weights (or a callback's,
+        :meth:`~dlhelpers.train.callbacks.Callback.on_divergence`) and says so in one line
+        (``history.stop_reason``), as Ctrl-C does. Bad settings or data raise first; other
+        errors propagate after every ``on_train_end``, with ``err.history``.
     """
-    settings = dict(
-        epochs=check_positive_int("epochs", epochs),
-        batch_size=check_positive_int("batch_size", batch_size),
-        check_every=check_positive_int("check_every", check_every),
-        seed=check_int("seed", seed, low=0),
-        shuffle=bool(shuffle),
-        validation_split=validation_split,
-    )
-    if device is not None:
-        model.to(device)
-    train, val = _data(model, train, val, validation_split, settings["seed"])
-    run = _Run(model, optimizer, loss_fn, train, val, metric_functions(metrics), settings)
+    settings = _settings(epochs, batch_size, check_every, seed, shuffle, validation_split)
+    data = _data(model.to(device) if device is not None else model, train, val, settings)
+    run = _Run(model, optimizer, loss_fn, data, metric_functions(metrics), settings)
     hooks, error = CallbackList(callbacks), None
     try:
         hooks("on_train_begin", run.state)
@@ -160,21 +107,28 @@ def fit(
                 break
     except KeyboardInterrupt:
         run.interrupted()
-    except Exception as err:  # noqa: BLE001 - re-raised below, with the history
+    except Exception as err:  # noqa: BLE001 - re-raised by finish, with the history
         error = err
     finally:
         model.eval()
-    end_error = hooks.end(run.state)  # always: every bar closes, every figure gets drawn
-    error = error or end_error
-    if error is not None:
-        error.history = run.history
-        error.add_note("fit: the history so far is in this exception's .history")
-        raise error
-    return run.history
+    return run.finish(hooks, error)
 
 
-def _data(model: nn.Module, train, val, validation_split, seed: int):
-    """The training and validation tensors, checked once, on the model's device."""
+def _settings(epochs, batch_size, check_every, seed, shuffle, validation_split) -> dict:
+    """The run's settings, checked (NumPy scalars accepted), as ``history.params`` keeps them."""
+    return dict(
+        epochs=check_positive_int("epochs", epochs),
+        batch_size=check_positive_int("batch_size", batch_size),
+        check_every=check_positive_int("check_every", check_every),
+        seed=check_int("seed", seed, low=0),
+        shuffle=bool(shuffle),
+        validation_split=validation_split,
+    )
+
+
+def _data(model: nn.Module, train, val, settings: dict):
+    """The training and validation tensors, checked once, the training ones on the model's device."""
+    validation_split, seed = settings["validation_split"], settings["seed"]
     dtype, device = model_dtype_device(model)
     X, y = as_tensors(train, dtype)
     check_finite_inputs("training inputs", X)
@@ -193,15 +147,15 @@ def _data(model: nn.Module, train, val, validation_split, seed: int):
 class _Run:
     """One call of :func:`fit`: the data, the state the callbacks see, the epoch runner."""
 
-    def __init__(self, model, optimizer, loss_fn, train, val, metric_fns, settings):
+    def __init__(self, model, optimizer, loss_fn, data, metric_fns, settings):
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
-        (self.X, self.y), self.val, self.metric_fns = train, val, metric_fns
+        ((self.X, self.y), self.val), self.metric_fns = data, metric_fns
         self.batch_size, self.shuffle = settings["batch_size"], settings["shuffle"]
         self.check_every = settings["check_every"]
-        n, n_val = len(self.X), 0 if val is None else len(val[0])
+        n, n_val = len(self.X), 0 if self.val is None else len(self.val[0])
         self.history = History(model=model, params=dict(settings, n_train=n, n_val=n_val))
         keys = ["loss", *metric_fns]
-        for key in keys + ([] if val is None else [f"val_{k}" for k in keys]):
+        for key in keys + ([] if self.val is None else [f"val_{k}" for k in keys]):
             self.history.history[key] = []
         self.state = TrainState(
             model=model,
@@ -302,3 +256,13 @@ class _Run:
             f"kept the model and the history of {done} completed epoch{'s' * (done != 1)}"
         )
         print(self.history.stop_reason)
+
+    def finish(self, hooks: CallbackList, error: Exception | None) -> History:
+        """Run every ``on_train_end`` (a bar closes even after an error); the history, or the error with it."""
+        end_error = hooks.end(self.state)
+        error = error or end_error
+        if error is not None:
+            error.history = self.history
+            error.add_note("fit: the history so far is in this exception's .history")
+            raise error
+        return self.history

@@ -81,28 +81,20 @@ def train_digit_gan(
     images : ndarray of shape (N, 28, 28), uint8
         The real digits (pixels 0..255), scaled here to [-1, 1]; other dtypes
         are refused (floats in [0, 1] would be scaled wrong).
-    iterations : int
-        Generator steps, each after one discriminator step.
-    batch : int
-        Real and fake images per step.
-    lr : float
-        Adam's step size for both networks.
-    seed : int
-        Seeds the weights, the batches and the noise: same seed, same run
-        (at the same thread count).
+    iterations, batch, n_samples, noise_dim : int, at least 1
+        Generator steps (each after one discriminator step), real and fake images per
+        step, images per snapshot, length of the generator's Gaussian noise.
+    lr, seed : float, int
+        Adam's step size for both networks; seeds the weights, the batches and the
+        noise (same seed and thread count, same run).
     snapshots : sequence of int
         Iterations (0 = untrained) at which to keep samples from a fixed noise.
-    n_samples : int
-        Images per snapshot.
-    noise_dim : int
-        Length of the generator's Gaussian noise.
     g_hidden, d_hidden : sequence of int
         Hidden layer widths of the generator and the discriminator.
 
     Returns
     -------
-    generator : DigitGenerator
-        In eval mode.
+    generator : DigitGenerator, in eval mode
     snapshots : dict of int to ndarray of shape (n_samples, 28, 28)
         Samples from the same noise at each requested iteration, pixels in [0, 1].
     history : dict of str to list
@@ -111,41 +103,18 @@ def train_digit_gan(
         turns NaN or infinite, training stops there (one printed line says
         so): the history ends with that NaN, and no later snapshot is kept.
     """
-    images = _check_images(images)
-    iterations, batch = (
-        check_positive_int("iterations", iterations),
-        check_positive_int("batch", batch),
-    )
-    n_samples, noise_dim = (
-        check_positive_int("n_samples", n_samples),
-        check_positive_int("noise_dim", noise_dim),
-    )
+    real = torch.as_tensor(_check_images(images), dtype=torch.float32) / 127.5 - 1  # in [-1, 1]
+    counts = dict(iterations=iterations, batch=batch, n_samples=n_samples, noise_dim=noise_dim)
+    iterations, batch, n_samples, noise_dim = (check_positive_int(*kv) for kv in counts.items())
     lr, seed = check_number("lr", lr, low=0, low_open=True), check_int("seed", seed, low=0)
     wanted = sorted({check_int("snapshots", s) for s in snapshots})
     if wanted and not 0 <= wanted[0] <= wanted[-1] <= iterations:
         raise ValueError(f"snapshots must lie in 0..{iterations}, not {list(snapshots)}")
-    real = torch.as_tensor(images, dtype=torch.float32) / 127.5 - 1  # (N, 28, 28) in [-1, 1]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         G, D = DigitGenerator(noise_dim, g_hidden), DigitDiscriminator(d_hidden)
-    game = _Game(G, D, lr, batch, torch.Generator().manual_seed(seed))
     fixed = torch.randn(n_samples, noise_dim, generator=torch.Generator().manual_seed(seed + 1))
-    kept: dict[int, np.ndarray] = {}
-    history: dict[str, list] = {k: [] for k in ("iteration", *_Game.KEYS)}
-    for i in range(iterations + 1):
-        if i:
-            history["iteration"].append(i)
-            for key, value in game.play(real).items():
-                history[key].append(value)
-            if not all(np.isfinite(history[k][-1]) for k in ("d_loss", "g_loss")):
-                print(
-                    f"the GAN diverged at iteration {i}: its losses became NaN or infinite; "
-                    "stopped there (lower lr)"
-                )
-                break
-        if i in wanted:
-            with torch.no_grad():
-                kept[i] = _to_unit(G(fixed))
+    kept, history = _Game(G, D, lr, batch, seed).run(real, iterations, wanted, fixed)
     return G.eval(), kept, history
 
 
@@ -167,11 +136,32 @@ class _Game:
 
     KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 
-    def __init__(self, G, D, lr: float, batch: int, rng: torch.Generator):
-        self.G, self.D, self.batch, self.rng = G, D, batch, rng
+    def __init__(self, G, D, lr: float, batch: int, seed: int):
+        self.G, self.D, self.batch = G, D, batch
+        self.rng = torch.Generator().manual_seed(seed)  # the batches and the noise
         self.g_opt = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
         self.d_opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
         self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
+
+    def run(self, real: torch.Tensor, iterations: int, wanted: list[int], fixed: torch.Tensor):
+        """``iterations`` rounds, samples of ``fixed`` noise at the ``wanted`` ones; stops at a NaN loss."""
+        kept: dict[int, np.ndarray] = {}
+        history: dict[str, list] = {k: [] for k in ("iteration", *self.KEYS)}
+        for i in range(iterations + 1):
+            if i:
+                history["iteration"].append(i)
+                for key, value in self.play(real).items():
+                    history[key].append(value)
+                if not (np.isfinite(history["d_loss"][-1]) and np.isfinite(history["g_loss"][-1])):
+                    print(
+                        f"the GAN diverged at iteration {i}: its losses became NaN or infinite; "
+                        "stopped there (lower lr)"
+                    )
+                    break
+            if i in wanted:
+                with torch.no_grad():
+                    kept[i] = _to_unit(self.G(fixed))
+        return kept, history
 
     def play(self, real: torch.Tensor) -> dict[str, float]:
         """One iteration; the losses and D's mean probability of "real" on each batch."""

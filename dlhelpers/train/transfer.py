@@ -266,16 +266,13 @@ def few_shot_curve(
     pretrained : nn.Sequential
     pool, held_out : (X, y)
         Images of shape (n, 1, 28, 28) in [0, 1] and int labels of shape (n,).
-    per_class : sequence of int, default (2, 5, 10)
-    seeds : sequence of int, default (0, 1, 2)
+    per_class, seeds : sequence of int, default (2, 5, 10) and (0, 1, 2)
     steps : int, default 50
     modes : sequence of str, default :data:`MODES`
     freeze : str, optional
         ``freeze_up_to`` of the ``"frozen"`` mode (default ``"all but head"``).
-    lr, body_lr_scale : float
-        As in :func:`adapt`.
-    batch_size : int, default 64
-        As in :func:`train_steps`.
+    lr, body_lr_scale, batch_size : float, float, int
+        As in :func:`adapt` and :func:`train_steps`.
 
     Returns
     -------
@@ -287,10 +284,7 @@ def few_shot_curve(
         check_positive_int("steps", steps),
         check_positive_int("batch_size", batch_size),
     )
-    modes = (modes,) if isinstance(modes, str) else tuple(modes)
-    if not modes or len(set(modes)) != len(modes):
-        raise ValueError(f"modes must be distinct names among {', '.join(MODES)}, not {modes!r}")
-    modes = tuple(check_choice("modes", m, MODES) for m in modes)
+    modes = _modes(modes)
     X_pool, y_pool = _as_data(pool, "pool")
     test = _as_data(held_out, "held_out")
     settings = dict(
@@ -304,6 +298,14 @@ def few_shot_curve(
             for mode in modes:
                 out[mode][i, j] = _few_shot_run(pretrained, mode, seed, labelled, test, settings)
     return out
+
+
+def _modes(modes) -> tuple[str, ...]:
+    """Distinct names of :data:`MODES` (one name is a tuple of one)."""
+    modes = (modes,) if isinstance(modes, str) else tuple(modes)
+    if not modes or len(set(modes)) != len(modes):
+        raise ValueError(f"modes must be distinct names among {', '.join(MODES)}, not {modes!r}")
+    return tuple(check_choice("modes", m, MODES) for m in modes)
 
 
 def _few_shot_run(pretrained, mode: str, seed: int, labelled, test, settings: dict) -> float:
