@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.validate import check_probability
+from dlhelpers.validate import check_int, check_probability
 
 __all__ = ["as_tensors", "check_finite_inputs", "model_dtype_device", "shuffle_split"]
 
@@ -98,6 +98,9 @@ def shuffle_split(X, y, fraction: float, *, seed: int = 0):
         Of the input's type; ``round(n_samples * fraction)`` samples held out.
     """
     fraction = check_probability("validation_split", fraction, open_ends=True)
+    seed = check_int("seed", seed, low=0)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}: give one label per sample")
     n_val = int(round(len(X) * fraction))
     if n_val == 0 or n_val == len(X):
         raise ValueError(f"validation_split={fraction} leaves an empty split of {len(X)} samples")

@@ -40,7 +40,7 @@ from dlhelpers.train.gan import Discriminator, Generator
 from dlhelpers.train.gan_digits import DigitDiscriminator, DigitGenerator
 from dlhelpers.train.models import lenet, primer_mlp
 from dlhelpers.train.transformer import TinyTransformer
-from dlhelpers.validate import check_choice, check_positive_int
+from dlhelpers.validate import check_choice, check_number, check_positive_int
 
 __all__ = [
     "achieved_gflops",
@@ -248,7 +248,9 @@ def achieved_gflops(model: nn.Module, example_input, seconds: float | None = Non
     elementwise FLOPs per parameter are left out. ``seconds=None`` measures
     :func:`time_per_step` (``kw`` go there).
     """
-    seconds = time_per_step(model, example_input, **kw) if seconds is None else seconds
+    if seconds is None:
+        seconds = time_per_step(model, example_input, **kw)
+    seconds = check_number("seconds", seconds, low=0, low_open=True)
     return 3 * count_flops(model, example_input) / seconds / 1e9
 
 
