@@ -194,7 +194,8 @@ class _Run:
         model, optimizer, loss_fn, state = self.model, self.optimizer, self.loss_fn, self.state
         X, y, size, n, pending = self.X, self.y, self.batch_size, len(self.X), self.guard.pending
         hits: dict[str, list] = {name: [] for name in self.metric_fns}
-        batch_end = hooks.hooks["on_batch_end"]
+        metrics = [(hits[name].append, fn) for name, fn in self.metric_fns.items()]
+        batch_end, check_every = hooks.hooks["on_batch_end"], self.check_every
         order = torch.randperm(n, generator=self.generator).to(X.device) if self.shuffle else None
         model.train()
         for begin in range(0, n, size):
@@ -210,10 +211,10 @@ class _Run:
             optimizer.step()
             pending.append(loss.detach())
             out = logits.detach()
-            for name, fn in self.metric_fns.items():
-                hits[name].append(fn(out, yb))
+            for keep, fn in metrics:
+                keep(fn(out, yb))
             state.batch += 1
-            if state.batch % self.check_every == 0 and (bad := self.read_losses()):
+            if state.batch % check_every == 0 and (bad := self.read_losses()):
                 return hits, bad
             for method in batch_end:
                 method(state)
