@@ -144,6 +144,13 @@ def _data(model: nn.Module, train, val, settings: dict):
     return (X.to(device), y.to(device)), val
 
 
+def _total(counts: list) -> float:
+    """The sum of a metric's per-batch counts: one stack for tensors, not one addition per batch."""
+    if counts and isinstance(counts[0], torch.Tensor):
+        return float(torch.stack(counts).sum())
+    return float(sum(counts))
+
+
 class _Run:
     """One call of :func:`fit`: the data, the state the callbacks see, the epoch runner."""
 
@@ -234,7 +241,7 @@ class _Run:
         n, size, batches = len(self.X), self.batch_size, self.state.batches
         losses = self.history.batch_losses[-batches:]
         total = sum(losses[:-1]) * size + losses[-1] * (n - size * (batches - 1))
-        logs = {"loss": total / n, **{k: float(sum(h)) / n for k, h in hits.items()}}
+        logs = {"loss": total / n, **{k: _total(h) / n for k, h in hits.items()}}
         if self.val is not None:
             size = max(size, 256)
             scores = evaluate_tensors(self.model, *self.val, self.loss_fn, size, self.metric_fns)
