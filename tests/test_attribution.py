@@ -176,7 +176,7 @@ def test_randomised_weights_change_the_saliency(trained, digits):
         (lambda m, x, y: saliency(m, x, y[:3]), "target"),
         (lambda m, x, y: saliency(m, x, y.float()), "target"),
         (lambda m, x, y: saliency(m, x * np.nan, y), "NaN"),
-        (lambda m, x, y: smoothgrad(m, x, y, n=0), "n must"),
+        (lambda m, x, y: smoothgrad(m, x, y, n=0), "n=0 must"),
         (lambda m, x, y: smoothgrad(m, x, y, sigma=-1.0), "sigma"),
         (
             lambda m, x, y: integrated_gradients(m, x, y, steps=1, method="riemann_trapezoid"),

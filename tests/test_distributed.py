@@ -33,11 +33,49 @@ def test_single_process_runs_the_same_loop(data):
 
 @pytest.mark.parametrize(
     "kw",
-    [{"world_size": 0}, {"world_size": 2.0}, {"epochs": 0}, {"timeout": -1}, {"model": "resnet"}],
+    [
+        {"world_size": 0},
+        {"world_size": 2.5},
+        {"epochs": 0},
+        {"epochs": -1},
+        {"batch_size": 0},
+        {"threads": 0},
+        {"timeout": -1},
+        {"lr": float("nan")},
+        {"seed": -1},
+        {"model": "resnet"},
+    ],
 )
 def test_bad_settings_are_refused(kw):
-    with pytest.raises(ValueError):
+    name = next(iter(kw))
+    with pytest.raises(ValueError, match=name):
         train_data_parallel(**kw)
+    if name not in ("world_size", "timeout"):
+        with pytest.raises(ValueError, match=name):
+            train_single_process(**kw)
+
+
+def test_nan_images_are_refused_before_any_process_starts(data):
+    X, y = data
+    X = X.copy()
+    X[3, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        train_data_parallel(2, data=(X, y))
+    with pytest.raises(ValueError, match="NaN"):
+        train_single_process(data=(X, y))
+
+
+def test_numpy_scalars_are_accepted(data):
+    X, y = data
+    result = train_single_process(
+        epochs=np.int64(1),
+        batch_size=np.int32(128),
+        lr=np.float32(1e-3),
+        seed=np.int64(0),
+        threads=np.int64(1),
+        data=(X[:256], y[:256]),
+    )
+    assert len(result["losses"]) == 1
 
 
 def test_a_missing_rank_times_out_instead_of_hanging(data, monkeypatch):
@@ -49,3 +87,31 @@ def test_a_missing_rank_times_out_instead_of_hanging(data, monkeypatch):
     with pytest.raises(TimeoutError, match="rendezvous"):
         train_data_parallel(2, epochs=1, data=data, timeout=4)
     assert time.perf_counter() - start < 60
+
+
+def test_ctrl_c_in_the_parent_ends_every_rank(data, monkeypatch):
+    """SIGINT sent to the parent alone (as Jupyter's stop button does) must not leave ranks behind."""
+    import os
+    import signal
+    import threading
+
+    import dlhelpers.train.distributed as distributed
+
+    real_config, real_start = distributed._config, distributed.mp.start_processes
+    contexts = []
+
+    def start(*args, **kw):
+        contexts.append(real_start(*args, **kw))
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return contexts[-1]
+
+    monkeypatch.setattr(
+        distributed, "_config", lambda *a: {**real_config(*a), "_stall_ranks": (1,)}
+    )
+    monkeypatch.setattr(distributed.mp, "start_processes", start)
+    begin = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        train_data_parallel(2, epochs=1, data=data, timeout=120)
+    assert time.perf_counter() - begin < 30  # not the 120 s timeout
+    processes = contexts[0].processes
+    assert len(processes) == 2 and not any(p.is_alive() for p in processes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -94,3 +95,26 @@ def test_time_and_gflops_are_positive_and_leave_the_model_alone():
 def test_bad_arguments_are_refused(call):
     with pytest.raises((TypeError, ValueError)):
         call()
+
+
+def test_scaling_never_wraps_and_refuses_unknown_settings():
+    big = scaling("width", [10**9])["total"][0]
+    assert big == 2 * (784 * 10**9 + 10**18 + 10 * 10**9)  # exact, past 2**53
+    with pytest.raises(OverflowError, match="past int64"):
+        scaling("width", [10**10])
+    with pytest.raises(OverflowError, match="past int64"):
+        scaling("seq_len", [10**8], d_model=4096)
+    with pytest.raises(ValueError, match="config name='widht' is not one of the choices: n_in"):
+        scaling("depth", [1, 2], widht=128)
+    with pytest.raises(ValueError, match="config name='width' is not one of the choices: d_model"):
+        scaling("seq_len", [8], width=128)
+    with pytest.raises(ValueError, match="d_model=0 must be at least 1"):
+        scaling("seq_len", [8], d_model=0)
+
+
+def test_numpy_scalars_are_accepted():
+    out = scaling("depth", np.array([1, 2]), width=np.int64(8), n_in=np.int32(4))
+    assert out["total"].tolist() == [2 * (4 * 8 + 8 * 10), 2 * (4 * 8 + 64 + 8 * 10)]
+    mlp = nn.Linear(3, 2)
+    assert formula_flops(mlp, (np.int64(5), np.int64(3))) == 2 * 5 * 3 * 2
+    assert time_per_step(mlp, torch.zeros(1, 3), steps=np.int64(1)) > 0

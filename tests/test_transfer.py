@@ -125,6 +125,7 @@ def test_pretrain_runs_fit_on_uint8_images():
         (lambda m: adapt(m, "scratch", seed=0, freeze_up_to="conv"), ValueError, "nothing"),
         (lambda m: adapt(m, "finetune", seed=0, lr=-1.0), ValueError, "lr"),
         (lambda m: adapt(m, "finetune", seed=0.5), TypeError, "seed"),
+        (lambda m: adapt(m, "finetune", seed=0, body_lr_scale=float("nan")), ValueError, "body_lr"),
         (lambda m: adapt(torch.nn.Linear(2, 2), "frozen", seed=0), TypeError, "lenet"),
         (
             lambda m: few_shot_curve(m, _digits(20, 0), _digits(10, 1), modes=("x",)),
@@ -158,3 +159,60 @@ def test_bad_arguments_are_refused(pretrained, call, error, match):
 
 def test_freeze_options_cover_the_widget_menu():
     assert list(FREEZE) == ["none", "conv", "conv+fc1", "all but head"]
+
+
+def _nan_digits(n, seed):
+    X, y = _digits(n, seed)
+    X[1, 0, 3, 3] = np.nan
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: pretrain(*_nan_digits(20, 0), epochs=1),
+        lambda m: few_shot_curve(m, _nan_digits(20, 0), _digits(10, 1), per_class=1, steps=1),
+        lambda m: few_shot_curve(m, _digits(20, 0), _nan_digits(10, 1), per_class=1, steps=1),
+        lambda m: train_steps(adapt(m, "frozen", seed=0), *_nan_digits(20, 0), 1),
+        lambda m: pretrain(_digits(20, 0)[0] * 255, _digits(20, 0)[1], epochs=1),
+    ],
+)
+def test_nan_or_byte_valued_float_images_are_refused(pretrained, call):
+    with pytest.raises(ValueError, match="NaN|0..255"):
+        call(pretrained)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda m: train_steps(adapt(m, "frozen", seed=0), *_digits(20, 0), -5), "steps=-5"),
+        (lambda m: train_steps(adapt(m, "frozen", seed=0), *_digits(20, 0), 0), "steps=0"),
+        (
+            lambda m: train_steps(adapt(m, "frozen", seed=0), *_digits(20, 0), 1, batch_size=0),
+            "batch_size=0",
+        ),
+        (lambda m: few_shot_curve(m, _digits(20, 0), _digits(10, 1), batch_size=0), "batch_size=0"),
+        (lambda m: few_shot_curve(m, _digits(20, 0), _digits(10, 1), seeds=(-1,)), "seeds=-1"),
+        (lambda m: pretrain(*_digits(20, 0), epochs=-1), "epochs=-1"),
+    ],
+)
+def test_counts_below_one_are_refused(pretrained, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(pretrained)
+
+
+def test_numpy_scalars_are_accepted(pretrained):
+    adapted = adapt(pretrained, "finetune", seed=np.int64(0), lr=np.float32(1e-3))
+    model = train_steps(adapted, *_digits(20, 0), np.int64(2), batch_size=np.int32(8))
+    assert not model.training
+    curve = few_shot_curve(
+        pretrained,
+        _digits(20, 0),
+        _digits(10, 1),
+        per_class=np.int64(1),
+        seeds=(np.int64(0),),
+        steps=np.int64(1),
+        modes=("frozen",),
+        lr=np.float32(3e-3),
+    )
+    assert curve["frozen"].shape == (1, 1) and 0 <= curve["frozen"][0, 0] <= 1

@@ -10,13 +10,12 @@ import torch
 
 from dlhelpers.data.sequences import make_reversal
 from dlhelpers.train import fit
+from dlhelpers.train.char_model import sequence_loss
 from dlhelpers.train.transformer import (
     TinyTransformer,
     antidiagonal_share,
-    sequence_loss,
     sinusoidal_positions,
     token_accuracy,
-    token_hits,
 )
 
 
@@ -38,8 +37,8 @@ def test_shapes_and_attention_rows_sum_to_one(positions):
     assert maps.shape == (2, 3, 4, 5, 5) and maps.dtype == np.float64
     np.testing.assert_allclose(maps.sum(axis=-1), 1, atol=1e-5)
     assert (maps >= 0).all()
-    # fit hands the model a float copy of the ids: same logits
-    torch.testing.assert_close(model(x.float()), model(x))
+    # fit hands the model the integer ids as they are; int32 ids work as int64 ones
+    torch.testing.assert_close(model(x.int()), model(x))
 
 
 def test_untrained_loss_is_about_ln_vocab():
@@ -109,9 +108,9 @@ def test_reversal_is_learned_through_fit_and_reads_the_anti_diagonal():
         batch_size=64,
         optimizer=torch.optim.Adam(model.parameters(), 3e-3),
         loss_fn=sequence_loss,
-        metrics=(token_hits,),
+        metrics=("token_accuracy",),
     )
-    assert 0 < history.history["token_hits"][0] <= 1
+    assert 0 < history.history["token_accuracy"][0] <= 1
     assert token_accuracy(model, X_test, Y_test) > 0.95
     model(torch.as_tensor(X_test[:100]))
     assert antidiagonal_share(model.attention_maps().mean(axis=2)) > 0.4  # 1/8 if uniform
@@ -122,9 +121,9 @@ def test_reversal_is_learned_through_fit_and_reads_the_anti_diagonal():
     "kwargs, match",
     [
         ({"d_model": 10, "n_heads": 4}, "divisible"),
-        ({"vocab": 0}, "vocab must be a positive integer"),
+        ({"vocab": 0}, "vocab=0 must be at least 1"),
         ({"n_layers": 0}, "n_layers"),
-        ({"n_heads": 2.0}, "n_heads"),
+        ({"n_heads": 2.5}, "n_heads"),
         ({"positions": "rotary"}, "positions"),
         ({"max_len": -1}, "max_len"),
         ({"dim_feedforward": 0}, "dim_feedforward"),
@@ -143,6 +142,14 @@ def test_bad_calls_are_refused():
         model(torch.zeros(1, 5, dtype=torch.long))
     with pytest.raises(ValueError, match=r"\(B, T\)"):
         model(torch.zeros(5, dtype=torch.long))
+    with pytest.raises(ValueError, match="integer token ids"):
+        model(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match="batch_size=0 must be at least 1"):
+        token_accuracy(model, np.zeros((2, 3), int), np.zeros((2, 3), int), batch_size=0)
+    assert (
+        token_accuracy(model, np.zeros((2, 3), int), np.zeros((2, 3), int), batch_size=np.int64(1))
+        >= 0
+    )
     with pytest.raises(ValueError, match="one shape"):
         token_accuracy(model, np.zeros((2, 3), int), np.zeros((2, 4), int))
     with pytest.raises(ValueError, match="do not match"):

@@ -6,18 +6,25 @@ stopping and learning-rate schedules are callbacks.
 """
 
 from dlhelpers.train.batches import shuffle_split
-from dlhelpers.train.callback import Callback, TrainState
-from dlhelpers.train.callbacks import EarlyStopping, LiveCurves, ProgressBar
+from dlhelpers.train.callbacks import Callback, EarlyStopping, LiveCurves, ProgressBar, TrainState
 from dlhelpers.train.evaluate import evaluate, predict, predict_proba
 from dlhelpers.train.fit import fit
 from dlhelpers.train.history import History
-from dlhelpers.train.metrics import accuracy, confusion_matrix, misclassified
+from dlhelpers.train.metrics import (
+    METRICS,
+    accuracy,
+    class_hits,
+    confusion_matrix,
+    misclassified,
+    token_hits,
+)
 from dlhelpers.train.models import lenet, primer_mlp
 from dlhelpers.train.schedules import ScheduleStep, scheduled_learning_rates
 
 __all__ = [
     "lenet",
     "primer_mlp",
+    "METRICS",
     "Callback",
     "EarlyStopping",
     "History",
@@ -26,6 +33,7 @@ __all__ = [
     "ScheduleStep",
     "TrainState",
     "accuracy",
+    "class_hits",
     "confusion_matrix",
     "evaluate",
     "fit",
@@ -34,4 +42,5 @@ __all__ = [
     "predict_proba",
     "scheduled_learning_rates",
     "shuffle_split",
+    "token_hits",
 ]

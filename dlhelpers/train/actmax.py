@@ -22,8 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.batches import model_dtype_device
 from dlhelpers.train.frozen import frozen
+from dlhelpers.validate import check_finite_array, check_int, check_number
 
 __all__ = ["class_probabilities", "maximise", "starting_noise", "unit_activation"]
 
@@ -31,29 +32,13 @@ __all__ = ["class_probabilities", "maximise", "starting_noise", "unit_activation
 BLUR_EVERY = 4
 
 
-def _int(name: str, value, low: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    if low is not None and value < low:
-        raise ValueError(f"{name} must be at least {low}, not {value}")
-    return int(value)
-
-
-def _nonneg(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, not {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
-    return float(value)
-
-
 def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
     """Check ``model``, ``layer`` and ``unit``; return them and the conv module to hook (or None)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    layer = _int("layer", layer)
+    layer = check_int("layer", layer, low=-1)
     if layer == -1:
-        dtype, device = _model_dtype_device(model)
+        dtype, device = model_dtype_device(model)
         was_training = model.training
         model.eval()
         with torch.no_grad():
@@ -73,7 +58,7 @@ def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
             )
         module = model[layer]
         n_units = module.out_channels
-    unit = _int("unit", unit)
+    unit = check_int("unit", unit)
     if not 0 <= unit < n_units:
         raise ValueError(f"unit={unit} is out of range for layer {layer}: 0..{n_units - 1}")
     return unit, layer, module
@@ -105,7 +90,7 @@ def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 def starting_noise(seed: int = 0) -> np.ndarray:
     """The small seeded noise that :func:`maximise` starts from: (28, 28), float32, in [0, 0.1]."""
-    gen = torch.Generator().manual_seed(_int("seed", seed))
+    gen = torch.Generator().manual_seed(check_int("seed", seed, low=0))
     return (0.1 * torch.rand(28, 28, generator=gen)).numpy()
 
 
@@ -153,33 +138,39 @@ def maximise(
         Pixels in [0, 1].
     """
     unit, layer, module = _target(model, unit, layer)
-    steps, jitter, seed = _int("steps", steps, 0), _int("jitter", jitter, 0), _int("seed", seed)
-    blur, l2, lr = _nonneg("blur", blur), _nonneg("l2", l2), _nonneg("lr", lr)
-    if lr == 0:
-        raise ValueError("lr must be > 0")
-    dtype, device = _model_dtype_device(model)
+    steps, jitter = check_int("steps", steps, low=0), check_int("jitter", jitter, low=0)
+    seed, lr = check_int("seed", seed, low=0), check_number("lr", lr, low=0, low_open=True)
+    blur, l2 = check_number("blur", blur, low=0), check_number("l2", l2, low=0)
+    dtype, device = model_dtype_device(model)
     x = torch.as_tensor(starting_noise(seed), dtype=dtype, device=device)[None, None]
     x.requires_grad_(True)  # (1, 1, 28, 28)
     gen = torch.Generator().manual_seed(seed + 1)
     shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=gen).tolist()
-    opt = torch.optim.Adam([x], lr=lr, maximize=True)
     with frozen(model):  # only d activation / d x is wanted
-        for step, (dy, dx) in enumerate(shifts):
-            seen = torch.roll(x, (dy, dx), dims=(2, 3)) if jitter else x
-            objective = _activation(model, seen, unit, module).sum() - l2 * (x**2).sum()
-            opt.zero_grad(set_to_none=True)
-            objective.backward()
-            opt.step()
-            with torch.no_grad():
-                if blur and (step + 1) % BLUR_EVERY == 0:
-                    x.copy_(_blur(x, blur))
-                x.clamp_(0.0, 1.0)
+        _ascend(model, x, unit, module, shifts, lr=lr, blur=blur, l2=l2)
     return x.detach()[0, 0].cpu().numpy().astype(np.float32)
 
 
+def _ascend(model, x, unit, module, shifts, *, lr: float, blur: float, l2: float) -> None:
+    """Adam steps on ``x`` in place, one per ``(dy, dx)`` jitter: the loop of :func:`maximise`."""
+    opt = torch.optim.Adam([x], lr=lr, maximize=True)
+    for step, (dy, dx) in enumerate(shifts):
+        seen = torch.roll(x, (dy, dx), dims=(2, 3)) if dy or dx else x
+        objective = _activation(model, seen, unit, module).sum() - l2 * (x**2).sum()
+        opt.zero_grad(set_to_none=True)
+        objective.backward()
+        opt.step()
+        with torch.no_grad():
+            if blur and (step + 1) % BLUR_EVERY == 0:
+                x.copy_(_blur(x, blur))
+            x.clamp_(0.0, 1.0)
+
+
 def _image(model: nn.Module, x) -> torch.Tensor:
-    dtype, device = _model_dtype_device(model)
-    x = torch.as_tensor(np.asarray(x, dtype=np.float32), dtype=dtype, device=device)
+    """``x`` as a (N, 1, 28, 28) batch in the model's dtype; NaN or inf refused."""
+    dtype, device = model_dtype_device(model)
+    x = check_finite_array("x", x.detach().cpu() if isinstance(x, torch.Tensor) else x)
+    x = torch.as_tensor(x, dtype=dtype, device=device)
     if x.shape == (28, 28):
         x = x[None, None]
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28):

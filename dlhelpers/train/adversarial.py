@@ -18,24 +18,17 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.batches import model_dtype_device
 from dlhelpers.train.frozen import frozen
+from dlhelpers.validate import check_int, check_number, check_positive_int, check_probability
 
 __all__ = ["adversarial_finetune", "fgsm", "flip_rate"]
-
-
-def _eps(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"eps must be a number in [0, 1], not {value!r}")
-    if not 0 <= value <= 1:
-        raise ValueError(f"eps must be in [0, 1] (pixels are in [0, 1]), not {value!r}")
-    return float(value)
 
 
 def _data(model: nn.Module, X, y) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    dtype, device = _model_dtype_device(model)
+    dtype, device = model_dtype_device(model)
     X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X.detach())
     y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y.detach())
     if X.ndim != 4 or len(X) == 0:
@@ -43,7 +36,9 @@ def _data(model: nn.Module, X, y) -> tuple[torch.Tensor, torch.Tensor]:
     if y.shape != (len(X),) or y.dtype.is_floating_point or y.dtype == torch.bool:
         raise ValueError(f"y must be {len(X)} integer labels, not shape {tuple(y.shape)}")
     X = X.to(device=device, dtype=dtype)
-    if not torch.isfinite(X).all() or X.min() < 0 or X.max() > 1:
+    if not torch.isfinite(X).all():
+        raise ValueError("X holds NaN or inf values: clean the images first")
+    if X.min() < 0 or X.max() > 1:
         raise ValueError("X must hold pixels in [0, 1] (scale uint8 images by 1/255 first)")
     return X, y.to(device=device, dtype=torch.long)
 
@@ -75,7 +70,7 @@ def fgsm(model: nn.Module, x, y, eps: float) -> torch.Tensor:
     Tensor of shape (N, 1, 28, 28)
         Each pixel moved by at most ``eps`` and kept in [0, 1].
     """
-    eps = _eps(eps)
+    eps = check_probability("eps", eps)
     x, y = _data(model, x, y)
     with frozen(model):
         return _step(model, x, y, eps)
@@ -96,15 +91,13 @@ def flip_rate(
     ndarray of shape (len(eps_values),), float64
         In [0, 1]; NaN where no image was classified correctly.
     """
-    eps_values = [_eps(e) for e in np.atleast_1d(np.asarray(eps_values, dtype=object)).tolist()]
+    eps_values = [
+        check_probability("eps", e)
+        for e in np.atleast_1d(np.asarray(eps_values, dtype=object)).tolist()
+    ]
     if not eps_values:
         raise ValueError("eps_values is empty: give at least one eps")
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, (int, np.integer))
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+    batch_size = check_positive_int("batch_size", batch_size)
     X, y = _data(model, X, y)
     was_training = model.training
     model.eval()
@@ -146,20 +139,18 @@ def adversarial_finetune(
     nn.Module
         The trained copy, in eval mode; ``model`` itself is unchanged.
     """
-    eps = _eps(eps)
+    eps = check_probability("eps", eps)
+    epochs, batch_size = (
+        check_positive_int("epochs", epochs),
+        check_positive_int("batch_size", batch_size),
+    )
+    lr, seed = check_number("lr", lr, low=0, low_open=True), check_int("seed", seed, low=0)
     X, y = _data(model, X, y)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, not {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, not {lr!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, not {seed!r}")
     net = copy.deepcopy(model)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(int(seed))
-    for _ in range(int(epochs)):
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
         order = torch.randperm(len(X), generator=gen).to(X.device)
         for i in range(0, len(X), batch_size):
             xb, yb = X[order[i : i + batch_size]], y[order[i : i + batch_size]]

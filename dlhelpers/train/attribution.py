@@ -24,8 +24,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.train.batches import _model_dtype_device
+from dlhelpers.train.batches import model_dtype_device
 from dlhelpers.train.frozen import frozen
+from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int
 
 __all__ = [
     "integrated_gradients",
@@ -39,17 +40,11 @@ __all__ = [
 METHODS = ("riemann_trapezoid", "gausslegendre")
 
 
-def _positive_int(name: str, value, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
-    return int(value)
-
-
 def _inputs(model: nn.Module, x, target) -> tuple[torch.Tensor, torch.Tensor]:
     """Checked copies of ``x`` (model dtype, no grad history) and ``target`` (int64)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
-    dtype, device = _model_dtype_device(model)
+    dtype, device = model_dtype_device(model)
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x.detach())
     if x.ndim != 4 or len(x) == 0:
         raise ValueError(f"x must have shape (N, C, H, W) with N >= 1, not {tuple(x.shape)}")
@@ -123,12 +118,8 @@ def smoothgrad(
     ndarray of shape (N, 1, 28, 28), float64
     """
     x, t = _inputs(model, x, target)
-    n = _positive_int("n", n)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma >= 0:
-        raise ValueError(f"sigma must be a number >= 0, not {sigma!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, not {seed!r}")
-    gen = torch.Generator(device=x.device).manual_seed(int(seed))
+    n, sigma = check_positive_int("n", n), check_number("sigma", sigma, low=0)
+    gen = torch.Generator(device=x.device).manual_seed(check_int("seed", seed, low=0))
     noisy = x.repeat_interleave(n, dim=0)  # (N * n, C, H, W): image 0 n times, then image 1...
     noise = torch.randn(noisy.shape, generator=gen, device=x.device, dtype=x.dtype)
     with frozen(model):
@@ -178,9 +169,8 @@ def integrated_gradients(
         ``f`` the target logit: near 0 when ``steps`` is large enough.
     """
     x, t = _inputs(model, x, target)
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is not one of {', '.join(METHODS)}")
-    steps = _positive_int("steps", steps, 2 if method == "riemann_trapezoid" else 1)
+    method = check_choice("method", method, METHODS)
+    steps = check_int("steps", steps, low=2 if method == "riemann_trapezoid" else 1)
     if baseline is None:
         base = torch.zeros_like(x)
     else:
@@ -222,18 +212,12 @@ def occlusion(
     """
     x, t = _inputs(model, x, target)
     H, W = x.shape[-2:]
-    window = _positive_int("window", window)
-    stride = _positive_int("stride", stride)
+    window, stride = check_positive_int("window", window), check_positive_int("stride", stride)
     if window > min(H, W):
         raise ValueError(f"window={window} is larger than the {H}x{W} images")
     if stride > window:
         raise ValueError(f"stride={stride} > window={window} would leave pixels never hidden")
-    if (
-        isinstance(baseline, bool)
-        or not isinstance(baseline, (int, float))
-        or not np.isfinite(baseline)
-    ):
-        raise ValueError(f"baseline must be a finite number, not {baseline!r}")
+    baseline = check_number("baseline", baseline)
     total, count = torch.zeros_like(x), torch.zeros_like(x)
     with frozen(model), torch.no_grad():
         clean = _target_logits(model, x, t)  # (N,)
@@ -257,11 +241,10 @@ def randomize_weights(model: nn.Module, seed: int = 0) -> nn.Module:
     that draws the same map for the random copy is showing the input, not the model.
     The input model is not changed.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, not {seed!r}")
+    seed = check_int("seed", seed, low=0)
     clone = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+        torch.manual_seed(seed)
         for layer in clone.modules():
             if hasattr(layer, "reset_parameters"):
                 layer.reset_parameters()

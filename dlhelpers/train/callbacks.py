@@ -1,10 +1,16 @@
-"""Callbacks for :func:`dlhelpers.training.fit`: the hooks, and the standard ones.
+"""Callbacks of :func:`dlhelpers.train.fit`: the state they see, the hooks, and the standard ones.
 
 A callback sees a :class:`TrainState` at each step of the loop and may ask it
 to stop. Live curves (:class:`LiveCurves`), a progress bar
 (:class:`ProgressBar`) and early stopping (:class:`EarlyStopping`) are all
-callbacks, so the loop itself knows nothing about plotting or printing.
-Taught in notebook 05; :mod:`dlhelpers.training` re-exports every name here.
+callbacks, so the loop itself knows nothing about plotting or printing, nor
+about which callback keeps which weights: when the loss diverges the loop puts
+back the last good weights and then calls every callback's
+:meth:`Callback.on_divergence`, where one that keeps better weights (an
+:class:`EarlyStopping` with ``restore_best``) puts them back itself.
+:class:`CallbackList` calls only the hooks a callback overrides, so a
+callback that does nothing per batch costs nothing per batch. Taught in
+notebook 05.
 """
 
 from __future__ import annotations
@@ -12,17 +18,126 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+import torch
+from torch import nn
 
-from dlhelpers.train.callback import Callback, TrainState
+from dlhelpers.train.history import History
+from dlhelpers.validate import check_choice, check_int, check_number
 
-if TYPE_CHECKING:
-    pass
+__all__ = [
+    "HOOKS",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "LiveCurves",
+    "ProgressBar",
+    "TrainState",
+]
 
-__all__ = ["EarlyStopping", "LiveCurves", "ProgressBar"]
+
+@dataclass
+class TrainState:
+    """What a callback sees: the model, where the loop is, and the logs so far.
+
+    ``epoch`` and ``batch`` count from 1. ``batch_loss`` is the latest loss
+    read back from the model: ``fit`` reads losses every ``check_every``
+    batches (one read, not one per batch), so it and
+    ``history.batch_losses`` may lag the running batch by that many; ``logs``
+    holds the metrics of the epoch that just ended (in ``on_epoch_end``).
+    ``restored`` says which weights the model holds after a divergence (set by
+    the loop, then by any callback that puts back weights of its own). A
+    callback ends training after the current step with :meth:`stop`.
+    """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    history: History
+    epochs: int
+    batches: int
+    n_train: int
+    n_val: int
+    epoch: int = 0
+    batch: int = 0
+    batch_loss: float = float("nan")
+    logs: dict[str, float] = field(default_factory=dict)
+    stop_training: bool = False
+    restored: str = ""
+
+    def stop(self, reason: str) -> None:
+        """Ask the loop to stop after the current step, with a one-line ``reason``."""
+        self.stop_training = True
+        if self.history.stop_reason is None:
+            self.history.stop_reason = reason
+
+
+class Callback:
+    """Base class: override the hooks you need; each receives the :class:`TrainState`.
+
+    ``on_divergence`` runs when the loss turned NaN, infinite or 1000x its
+    first value: the loop has already put back the last good weights (and says
+    which in ``state.restored``); a callback that keeps weights it prefers puts
+    them back here and updates ``state.restored``.
+    """
+
+    def on_train_begin(self, state: TrainState) -> None: ...
+
+    def on_epoch_begin(self, state: TrainState) -> None: ...
+
+    def on_batch_end(self, state: TrainState) -> None: ...
+
+    def on_epoch_end(self, state: TrainState) -> None: ...
+
+    def on_divergence(self, state: TrainState) -> None: ...
+
+    def on_train_end(self, state: TrainState) -> None: ...
+
+
+#: The hooks of :class:`Callback`, in the order a run calls them.
+HOOKS = (
+    "on_train_begin",
+    "on_epoch_begin",
+    "on_batch_end",
+    "on_epoch_end",
+    "on_divergence",
+    "on_train_end",
+)
+
+
+class CallbackList:
+    """Calls one hook on every callback that overrides it; a no-op hook costs nothing per batch.
+
+    Attributes
+    ----------
+    hooks : dict of str to list of callables
+        For each name of :data:`HOOKS`, the bound methods that override :class:`Callback`'s.
+    """
+
+    def __init__(self, callbacks: Sequence[Callback]):
+        self.hooks: dict[str, list[Callable]] = {}
+        for hook in HOOKS:
+            base = getattr(Callback, hook)
+            self.hooks[hook] = [
+                getattr(cb, hook) for cb in callbacks if getattr(type(cb), hook, base) is not base
+            ]
+
+    def __call__(self, hook: str, state: TrainState) -> None:
+        """Run ``hook`` of every callback that has one, in order."""
+        for method in self.hooks[hook]:
+            method(state)
+
+    def end(self, state: TrainState) -> BaseException | None:
+        """Run every ``on_train_end`` even if one fails (a bar must close); return the first error."""
+        first = None
+        for method in self.hooks["on_train_end"]:
+            try:
+                method(state)
+            except Exception as err:  # noqa: BLE001 - fit re-raises it
+                first = first or err
+        return first
 
 
 class EarlyStopping(Callback):
@@ -51,12 +166,14 @@ class EarlyStopping(Callback):
         restore_best: bool = True,
         mode: str = "auto",
     ):
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor must be a key of the history (a str), not {monitor!r}")
+        mode = check_choice("mode", mode, ("auto", "min", "max"))
         if mode == "auto":
             mode = "min" if "loss" in monitor else "max"
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', not {mode!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
-        self.restore_best, self.mode = restore_best, mode
+        self.monitor, self.mode, self.restore_best = monitor, mode, bool(restore_best)
+        self.patience = check_int("patience", patience, low=0)
+        self.min_delta = abs(check_number("min_delta", min_delta))
 
     def on_train_begin(self, state: TrainState) -> None:
         self.best, self.best_epoch, self.wait = None, 0, 0
@@ -101,6 +218,12 @@ class EarlyStopping(Callback):
                 f"for {self.patience} epochs, {best}{restored}"
             )
 
+    def on_divergence(self, state: TrainState) -> None:
+        """Put back the best epoch's weights (with ``restore_best``): better than the last finite ones."""
+        if self.restore_best and self.best_weights is not None:
+            state.model.load_state_dict(self.best_weights)
+            state.restored = f"the best weights (epoch {self.best_epoch})"
+
 
 class ProgressBar(Callback):
     """A tqdm progress bar over all batches, with the loss and metrics as a postfix.
@@ -111,7 +234,8 @@ class ProgressBar(Callback):
     """
 
     def __init__(self, *, quiet: bool = False, file=None, mininterval: float = 0.5):
-        self.quiet, self.file, self.mininterval = quiet, file, mininterval
+        self.quiet, self.file = quiet, file
+        self.mininterval = check_number("mininterval", mininterval, low=0)
         self.bar = None
 
     def on_train_begin(self, state: TrainState) -> None:
@@ -158,7 +282,7 @@ class LiveCurves(Callback):
     One panel per metric (``"loss"``, ``"accuracy"``...), training and
     validation per epoch, plus the loss of every batch (a faint running mean)
     so that the first epoch is not a blank plot. Redraws are throttled to one
-    every ``min_interval`` seconds through :class:`dlhelpers.live.LiveFigure`,
+    every ``min_interval`` seconds through :class:`dlhelpers.viz.live.LiveFigure`,
     and the final state is always drawn, so it is what a saved notebook shows.
 
     Attributes

@@ -1,17 +1,18 @@
 """A character-level language model (notebook 08), trained with the course's one :func:`fit`.
 
 :class:`CharLSTM` maps character ids ``(B, T)`` to next-character logits
-``(B, T, V)``. ``fit`` expects ``model(x) -> logits`` and a ``loss_fn``, so
-the notebook trains it through :class:`ForFit` (drops the state, turns the
-float batch ``fit`` makes back into ids) on windows cut by :func:`windows`,
-with :func:`sequence_loss`, which flattens ``(B, T, V)`` and ``(B, T)``::
+``(B, T, V)`` (and its state, on request: :func:`sample` carries it from one
+character to the next). ``fit`` trains it as it is, on windows cut by
+:func:`windows` (integer ids, which ``fit`` keeps as they are), with
+:func:`sequence_loss`, which flattens ``(B, T, V)`` and ``(B, T)``, and the
+``"token_accuracy"`` metric::
 
     corpus = load_text()
     train_ids, val_ids = corpus.split(0.9)
     model = CharLSTM(corpus.vocab_size)
-    fit(ForFit(model), windows(train_ids, 64, 32 * 400, seed=0), epochs=1,
+    fit(model, windows(train_ids, 64, 32 * 400, seed=0), epochs=1,
         optimizer=torch.optim.Adam(model.parameters(), 3e-3), loss_fn=sequence_loss,
-        val=windows(val_ids, 64, 1024, seed=1), metrics=(char_accuracy,))
+        val=windows(val_ids, 64, 1024, seed=1), metrics=("token_accuracy",))
     sample(model, corpus, "The ", 200, temperature=0.5)
 
 :func:`sample` and :func:`next_char_logits` feed the temperature explorer
@@ -20,19 +21,16 @@ with :func:`sequence_loss`, which flattens ``(B, T, V)`` and ``(B, T)``::
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from dlhelpers.data.text import Corpus, random_windows
+from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int
 
 __all__ = [
     "CharLSTM",
-    "ForFit",
-    "char_accuracy",
     "next_char_logits",
     "sample",
     "sequence_loss",
@@ -40,12 +38,6 @@ __all__ = [
 ]
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class CharLSTM(nn.Module):
@@ -66,39 +58,27 @@ class CharLSTM(nn.Module):
         self, vocab_size: int, embed_dim: int = 48, hidden_size: int = 128, cell: str = "lstm"
     ):
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell={cell!r} is not one of the choices: {', '.join(CELLS)}")
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.cell = cell
-        self.embed = nn.Embedding(vocab_size, _positive_int("embed_dim", embed_dim))
-        self.rnn = CELLS[cell](
-            embed_dim, _positive_int("hidden_size", hidden_size), batch_first=True
-        )
-        self.head = nn.Linear(hidden_size, vocab_size)
+        self.cell = check_choice("cell", cell, CELLS)
+        self.vocab_size = check_positive_int("vocab_size", vocab_size)
+        embed_dim = check_positive_int("embed_dim", embed_dim)
+        hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.embed = nn.Embedding(self.vocab_size, embed_dim)
+        self.rnn = CELLS[self.cell](embed_dim, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, self.vocab_size)
 
-    def forward(self, x: torch.Tensor, state=None):
-        """``x`` : int64 tensor of shape (B, T) -> ``(logits (B, T, V), state)``.
+    def forward(self, x: torch.Tensor, state=None, *, return_state: bool = False):
+        """``x`` : integer ids of shape (B, T) -> logits (B, T, V), or ``(logits, state)``.
 
-        ``state`` is what the last call returned (``(h, c)`` for the LSTM,
-        ``h`` for the GRU, each (1, B, hidden)); ``None`` starts from zeros.
+        ``state`` is what the last call returned with ``return_state=True``
+        (``(h, c)`` for the LSTM, ``h`` for the GRU, each (1, B, hidden));
+        ``None`` starts from zeros. Without ``return_state`` the model is what
+        :func:`~dlhelpers.train.fit` wants: ids in, logits out.
         """
+        if x.is_floating_point():
+            raise TypeError(f"x holds {x.dtype} values: give integer character ids")
         out, state = self.rnn(self.embed(x), state)  # (B, T, H)
-        return self.head(out), state  # (B, T, V)
-
-
-class ForFit(nn.Module):
-    """``model(x) -> logits`` for :func:`~dlhelpers.train.fit`: drops the state, casts the ids.
-
-    ``fit`` converts ``X`` to the model's float dtype; ids below 2**24 come
-    back exactly with ``.long()``. Shares its parameters with ``model``.
-    """
-
-    def __init__(self, model: CharLSTM):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x.long())[0]  # (B, T, V)
+        logits = self.head(out)  # (B, T, V)
+        return (logits, state) if return_state else logits
 
 
 def sequence_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -111,33 +91,25 @@ def sequence_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).long())
 
 
-def char_accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """A ``fit`` metric: per window, the fraction of next characters guessed (summed over the batch).
-
-    ``fit`` divides the sum by the number of windows, so the history holds
-    the mean per-character accuracy.
-    """
-    return (logits.argmax(dim=-1) == y).float().mean(dim=-1).sum()
-
-
 def windows(ids, seq_len: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random windows of ``ids`` and their shifted targets, for ``fit``.
 
     Returns ``X, Y``, ndarrays of shape (n, seq_len), int64, from
     :func:`~dlhelpers.data.text.random_windows` with ``seed``.
     """
-    return random_windows(ids, _positive_int("n", n), seq_len, seed)
+    n, seq_len = check_positive_int("n", n), check_positive_int("seq_len", seq_len)
+    return random_windows(ids, n, seq_len, check_int("seed", seed, low=0))
 
 
-def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)):
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
-    if not (math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be finite and > 0, got {temperature}")
-    return float(temperature)
-
-
-def _prompt_ids(corpus: Corpus, prompt: str) -> torch.Tensor:
+def _prompt_ids(model: CharLSTM, corpus: Corpus, prompt: str) -> torch.Tensor:
+    """The prompt's ids (1, len(prompt)), after checking that model and corpus share a vocabulary."""
+    if not isinstance(model, CharLSTM):
+        raise TypeError(f"model must be a CharLSTM, not {type(model).__name__}")
+    if model.vocab_size != corpus.vocab_size:
+        raise ValueError(
+            f"the model reads {model.vocab_size} characters but the corpus has "
+            f"{corpus.vocab_size}: sample with the corpus the model was trained on"
+        )
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a str, not {type(prompt).__name__}")
     try:
@@ -156,7 +128,7 @@ def _read(model: CharLSTM, ids: torch.Tensor):
     """Run the prompt through; return the last logits (V,) and the state (zeros if no prompt)."""
     if ids.shape[1] == 0:  # no prompt: the zero state, every first character equally likely
         return torch.zeros(model.vocab_size, device=_device(model)), None
-    logits, state = model(ids.to(_device(model)))  # (1, T, V)
+    logits, state = model(ids.to(_device(model)), return_state=True)  # (1, T, V)
     return logits[0, -1], state
 
 
@@ -168,7 +140,7 @@ def next_char_logits(model: CharLSTM, corpus: Corpus, prompt: str) -> np.ndarray
     was_training = model.training
     model.eval()
     try:
-        logits, _ = _read(model, _prompt_ids(corpus, prompt))
+        logits, _ = _read(model, _prompt_ids(model, corpus, prompt))
     finally:
         model.train(was_training)
     return logits.double().cpu().numpy()
@@ -194,26 +166,26 @@ def sample(
     Raises
     ------
     ValueError
-        On a prompt character outside the vocabulary, ``temperature`` <= 0 or
-        not finite, or ``length`` < 0.
+        On a prompt character outside the vocabulary, a corpus whose
+        vocabulary is not the model's, ``temperature`` <= 0 or not finite, or
+        ``length`` < 0.
     """
-    temperature = _check_temperature(temperature)
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be an integer >= 0, got {length!r}")
-    ids = _prompt_ids(corpus, prompt)
-    generator = torch.Generator().manual_seed(int(seed))
+    temperature = check_number("temperature", temperature, low=0, low_open=True)
+    length = check_int("length", length, low=0)
+    ids = _prompt_ids(model, corpus, prompt)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, low=0))
     was_training = model.training
     model.eval()
     out: list[int] = []
     try:
         with torch.no_grad():
             logits, state = _read(model, ids)  # (V,)
-            for _ in range(int(length)):
+            for _ in range(length):
                 probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
                 nxt = int(torch.multinomial(probs, 1, generator=generator))
                 out.append(nxt)
                 step = torch.tensor([[nxt]], device=_device(model))  # (1, 1)
-                logits, state = model(step, state)
+                logits, state = model(step, state, return_state=True)
                 logits = logits[0, -1]
     finally:
         model.train(was_training)

@@ -12,7 +12,9 @@ runs the same loop in this process, for the timing.
 
 The parent waits at most ``timeout`` seconds for the rendezvous and again for
 the training; past that, or when a rank fails, it kills every rank and raises
-(gloo with the loopback down would otherwise hang until its own timeout).
+(gloo with the loopback down would otherwise hang until its own timeout). A
+``KeyboardInterrupt`` (Ctrl-C, Jupyter's stop button) reaches only the parent:
+it too kills every rank still running before it propagates.
 Call it from a notebook or from under ``if __name__ == "__main__":`` in a
 script: ``spawn`` re-runs a script's unguarded top level in every child.
 
@@ -39,6 +41,13 @@ from torch import nn
 
 from dlhelpers.data.mnist import load_mnist
 from dlhelpers.train.ddp_worker import MODELS, full_batch_grad, train_loop, worker
+from dlhelpers.validate import (
+    check_choice,
+    check_finite_array,
+    check_int,
+    check_number,
+    check_positive_int,
+)
 
 __all__ = ["allreduce_bytes", "free_port", "train_data_parallel", "train_single_process"]
 
@@ -56,21 +65,15 @@ def free_port() -> int:
 
 
 def _config(epochs, batch_size, seed, timeout, model, lr, threads) -> dict:
-    for name, value in [("epochs", epochs), ("batch_size", batch_size), ("threads", threads)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e6:
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    if model not in MODELS:
-        raise ValueError(f"model={model!r} is not one of: {', '.join(MODELS)}")
+    """The settings every rank gets, checked."""
     return dict(
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=int(seed),
-        timeout=timeout,
-        model=model,
-        lr=lr,
-        threads=threads,
+        epochs=check_positive_int("epochs", epochs),
+        batch_size=check_positive_int("batch_size", batch_size),
+        seed=check_int("seed", seed, low=0),
+        timeout=check_number("timeout", timeout, low=0, high=1e6, low_open=True),
+        model=check_choice("model", model, MODELS),
+        lr=check_number("lr", lr, low=0, low_open=True),
+        threads=check_positive_int("threads", threads),
     )
 
 
@@ -80,17 +83,19 @@ def _tensors(data) -> tuple[torch.Tensor, torch.Tensor]:
         mnist = load_mnist(offline=True, verbose=False)
         data = (mnist.x_train, mnist.y_train)
     X, y = (np.asarray(a) for a in data)
-    if len(X) != len(y) or len(X) == 0 or X[0].size != 784:
+    if X.ndim == 0 or y.ndim != 1 or len(X) != len(y) or len(X) == 0 or X[0].size != 784:
         raise ValueError(
             f"data must be (X, y) with 28 x 28 images and one label each, got {X.shape}, {y.shape}"
         )
-    X = torch.as_tensor(X.reshape(-1, 1, 28, 28), dtype=torch.float32)
-    if X.max() > 1:
+    byte_levels = X.dtype == np.uint8
+    X = torch.as_tensor(check_finite_array("X", X).reshape(-1, 1, 28, 28), dtype=torch.float32)
+    if byte_levels or X.max() > 1:  # grey levels 0..255
         X = X / 255
     return X, torch.as_tensor(y, dtype=torch.long)
 
 
 def _kill(context) -> None:
+    """Kill every rank still running and reap it."""
     for p in context.processes:
         if p.is_alive():
             p.kill()
@@ -153,26 +158,21 @@ def train_data_parallel(
         slowest rank), ``"init_seconds"`` (rendezvous), ``"ddp_seconds"``
         (``DDP(model)``), ``"total_seconds"``.
     """
-    if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
-        raise ValueError(f"world_size must be a positive integer, got {world_size!r}")
+    world_size = check_positive_int("world_size", world_size)
     cfg = _config(epochs, batch_size, seed, timeout, model, lr, threads)
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="ddp-") as folder:
-        out = Path(folder)
-        torch.save(_tensors(data), out / "data.pt")
-        cfg["t0"] = time.time()
-        args = (world_size, free_port(), cfg, folder)
-        context = mp.start_processes(
-            worker, args, nprocs=world_size, join=False, start_method="spawn"
-        )
-        ready = [out / f"rank{r}.ready" for r in range(world_size)]
-        _wait(context, lambda: all(p.exists() for p in ready), timeout, "the rendezvous")
-        _wait(context, lambda: False, timeout, "the training")
-        results = [torch.load(out / f"rank{r}.pt") for r in range(world_size)]
+        torch.save(_tensors(data), Path(folder) / "data.pt")
+        results = _run_ranks(world_size, cfg, folder)
+    return _summary(results, cfg["model"], time.time() - t0)
+
+
+def _summary(results: list[dict], model: str, seconds: float) -> dict:
+    """What :func:`train_data_parallel` returns, from every rank's result."""
     weights = [r["state_dict"] for r in results]
     first = weights[0]
     return {
-        "world_size": world_size,
+        "world_size": len(results),
         "weights": weights,
         "max_weight_diff": max(
             float((w[k] - first[k]).abs().max()) for w in weights for k in first
@@ -184,8 +184,23 @@ def train_data_parallel(
         "start_seconds": max(r["start_seconds"] for r in results),
         "init_seconds": max(r["init_seconds"] for r in results),
         "ddp_seconds": max(r["ddp_seconds"] for r in results),
-        "total_seconds": time.time() - t0,
+        "total_seconds": seconds,
     }
+
+
+def _run_ranks(world_size: int, cfg: dict, folder: str) -> list[dict]:
+    """Spawn the ranks, wait for them (bounded), read their results; no rank outlives this call."""
+    out = Path(folder)
+    cfg["t0"] = time.time()
+    args = (world_size, free_port(), cfg, folder)
+    context = mp.start_processes(worker, args, nprocs=world_size, join=False, start_method="spawn")
+    try:
+        ready = [out / f"rank{r}.ready" for r in range(world_size)]
+        _wait(context, lambda: all(p.exists() for p in ready), cfg["timeout"], "the rendezvous")
+        _wait(context, lambda: False, cfg["timeout"], "the training")
+        return [torch.load(out / f"rank{r}.pt") for r in range(world_size)]
+    finally:  # Ctrl-C reaches only this process: end the ranks, or they train on unseen
+        _kill(context)
 
 
 def train_single_process(

@@ -40,6 +40,7 @@ from dlhelpers.train.gan import Discriminator, Generator
 from dlhelpers.train.gan_digits import DigitDiscriminator, DigitGenerator
 from dlhelpers.train.models import lenet, primer_mlp
 from dlhelpers.train.transformer import TinyTransformer
+from dlhelpers.validate import check_choice, check_number, check_positive_int
 
 __all__ = [
     "achieved_gflops",
@@ -48,6 +49,7 @@ __all__ = [
     "course_networks",
     "formula_flops",
     "matmul_peak",
+    "SCALING_CONFIG",
     "scaling",
     "time_per_step",
 ]
@@ -117,7 +119,8 @@ def formula_flops(model: nn.Module, input_shape) -> int:
         example = input_shape
     elif _is_shape(input_shape):
         ids = any(isinstance(m, nn.Embedding) for m in model.modules())
-        example = torch.zeros(tuple(input_shape), dtype=torch.long if ids else torch.float32)
+        shape = tuple(int(v) for v in input_shape)
+        example = torch.zeros(shape, dtype=torch.long if ids else torch.float32)
     else:
         raise TypeError(
             f"input_shape must be a tuple of positive ints or a tensor: {input_shape!r}"
@@ -152,10 +155,13 @@ def formula_flops(model: nn.Module, input_shape) -> int:
 
 
 def _is_shape(value) -> bool:
+    """A non-empty tuple or list of positive whole numbers (NumPy integers too)."""
     return (
         isinstance(value, tuple | list)
         and len(value) > 0
-        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        and all(
+            isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0 for v in value
+        )
     )
 
 
@@ -218,8 +224,7 @@ def time_per_step(
     warm-up step, at torch's current thread count. ``loss=None`` takes the mean
     square of the output (of its first element for a tuple): any scalar will do.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = check_positive_int("steps", steps)
     loss = _default_loss if loss is None else loss
     args = example_input if isinstance(example_input, tuple) else (example_input,)
     clone = copy.deepcopy(model).train()
@@ -243,14 +248,15 @@ def achieved_gflops(model: nn.Module, example_input, seconds: float | None = Non
     elementwise FLOPs per parameter are left out. ``seconds=None`` measures
     :func:`time_per_step` (``kw`` go there).
     """
-    seconds = time_per_step(model, example_input, **kw) if seconds is None else seconds
+    if seconds is None:
+        seconds = time_per_step(model, example_input, **kw)
+    seconds = check_number("seconds", seconds, low=0, low_open=True)
     return 3 * count_flops(model, example_input) / seconds / 1e9
 
 
 def matmul_peak(n: int = 512, repeats: int = 10) -> float:
     """Best float32 GFLOP/s of an ``n x n`` matmul at torch's current threads: the roof to compare with."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or repeats < 1:
-        raise ValueError(f"n and repeats must be positive integers, got {n!r}, {repeats!r}")
+    n, repeats = check_positive_int("n", n), check_positive_int("repeats", repeats)
     a, b = torch.randn(n, n), torch.randn(n, n)
     torch.matmul(a, b)  # warm up
     best = float("inf")
@@ -259,6 +265,13 @@ def matmul_peak(n: int = 512, repeats: int = 10) -> float:
         torch.matmul(a, b)
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
+
+
+#: The settings :func:`scaling` reads for each kind of network, with their defaults.
+SCALING_CONFIG = {
+    "mlp": {"n_in": 784, "n_out": 10, "width": 64, "depth": 2},
+    "transformer": {"d_model": 64, "n_layers": 1, "vocab": 103, "dim_feedforward": None},
+}
 
 
 def scaling(parameter: str, values: Sequence[int], **config) -> dict[str, np.ndarray]:
@@ -272,25 +285,54 @@ def scaling(parameter: str, values: Sequence[int], **config) -> dict[str, np.nda
         :class:`TinyTransformer` (config ``d_model=64, n_layers=1, vocab=103``,
         ``dim_feedforward=4 * d_model``), whose attention term grows as ``T**2``.
     values : sequence of positive int
+    **config : int
+        The other sizes, named as above (see :data:`SCALING_CONFIG`); an
+        unknown name is refused with the choices.
 
     Returns
     -------
     dict of str to ndarray of shape (len(values),), int64
         ``"total"``; for ``"seq_len"`` also ``"linear"`` (projections, MLP, head)
-        and ``"attention"`` (``Q K^T`` and ``weights @ V``).
+        and ``"attention"`` (``Q K^T`` and ``weights @ V``). Computed exactly
+        with Python integers; a count past int64 is refused, never wrapped.
     """
-    v = np.asarray(values, dtype=np.int64)
-    if v.ndim != 1 or len(v) == 0 or (v < 1).any():
+    parameter = check_choice("parameter", parameter, ("width", "depth", "seq_len"))
+    if np.ndim(values) != 1 or len(values) == 0:
         raise ValueError(f"values must be a non-empty sequence of positive ints, got {values!r}")
-    if parameter in ("width", "depth"):
-        n_in, n_out = config.get("n_in", 784), config.get("n_out", 10)
-        w = v if parameter == "width" else np.full_like(v, config.get("width", 64))
-        d = v if parameter == "depth" else np.full_like(v, config.get("depth", 2))
-        return {"total": 2 * (n_in * w + (d - 1) * w * w + w * n_out)}
-    if parameter == "seq_len":
-        c, layers = config.get("d_model", 64), config.get("n_layers", 1)
-        ff, vocab = config.get("dim_feedforward", 4 * c), config.get("vocab", 103)
-        linear = layers * (2 * v * 4 * c * c + 2 * v * 2 * c * ff) + 2 * v * c * vocab
-        attention = layers * 2 * (2 * v * v * c)
-        return {"total": linear + attention, "linear": linear, "attention": attention}
-    raise ValueError(f"parameter={parameter!r} is not one of: width, depth, seq_len")
+    v = [check_positive_int("values", x) for x in values]
+    kind = "transformer" if parameter == "seq_len" else "mlp"
+    for name in config:
+        check_choice("config name", name, SCALING_CONFIG[kind])
+    cfg = {**SCALING_CONFIG[kind], **{k: check_positive_int(k, x) for k, x in config.items()}}
+    if kind == "mlp":
+        cfg.pop(parameter)
+        rows = [_mlp_flops(**cfg, **{parameter: x}) for x in v]
+        return {"total": _int64("total", rows)}
+    c = cfg["d_model"]
+    ff = 4 * c if cfg["dim_feedforward"] is None else cfg["dim_feedforward"]
+    linear = [
+        cfg["n_layers"] * (2 * t * 4 * c * c + 2 * t * 2 * c * ff) + 2 * t * c * cfg["vocab"]
+        for t in v
+    ]
+    attention = [cfg["n_layers"] * 2 * (2 * t * t * c) for t in v]
+    total = [a + b for a, b in zip(linear, attention, strict=True)]
+    return {
+        "total": _int64("total", total),
+        "linear": _int64("linear", linear),
+        "attention": _int64("attention", attention),
+    }
+
+
+def _mlp_flops(n_in: int, n_out: int, width: int, depth: int) -> int:
+    """Forward FLOPs per example of an MLP ``n_in -> width x depth -> n_out``, a Python int."""
+    return 2 * (n_in * width + (depth - 1) * width * width + width * n_out)
+
+
+def _int64(name: str, counts: list[int]) -> np.ndarray:
+    """Exact Python counts as int64, refused rather than wrapped when one does not fit."""
+    biggest = max(counts)
+    if biggest > np.iinfo(np.int64).max:
+        raise OverflowError(
+            f"{name} FLOPs reach {biggest:.3e}, past int64 (9.2e18): choose smaller sizes"
+        )
+    return np.array(counts, dtype=np.int64)

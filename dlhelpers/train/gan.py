@@ -5,7 +5,10 @@
 :class:`Discriminator`, their Adam optimizers and a pool of real points from
 :func:`dlhelpers.data.targets2d.sample_target`, trains a few iterations per
 :meth:`~GanTrainer.step`, and measures itself (modes covered, a Jensen-Shannon
-estimate). It draws nothing. The digit GAN is in :mod:`dlhelpers.train.gan_digits`.
+estimate). It draws nothing. When a loss or the generated points turn NaN or
+infinite it stops training and says so in :attr:`~GanTrainer.diverged`; its
+measures then read NaN, never a finite number. The digit GAN is in
+:mod:`dlhelpers.train.gan_digits`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from dlhelpers.data.targets2d import (
     js_divergence,
     mode_centres,
     sample_target,
+)
+from dlhelpers.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_probability,
 )
 
 __all__ = ["GAN_LOSSES", "Discriminator", "GanTrainer", "Generator"]
@@ -62,13 +72,6 @@ class Discriminator(nn.Module):
         return self.net(x).squeeze(1)  # (B,)
 
 
-def _positive(name: str, value, *, integer: bool = False) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not np.isfinite(value) or value <= 0 or (integer and value != int(value)):
-        kind = "a whole number >= 1" if integer else "a number above 0"
-        raise ValueError(f"{name}={value!r} must be {kind}")
-
-
 class GanTrainer:
     """A 2-D GAN that trains a few iterations at a time.
 
@@ -97,6 +100,10 @@ class GanTrainer:
     history : dict of str to list
         ``"iteration"``, ``"d_loss"`` and ``"g_loss"`` (each the loss its
         network minimises), one entry per generator step.
+    diverged : str or None
+        None while training is sound; once a loss or the generated points
+        turn NaN or infinite, one line saying where (and :meth:`step` no
+        longer trains until :meth:`reset`).
     """
 
     def __init__(
@@ -114,20 +121,22 @@ class GanTrainer:
         batch: int = 256,
         seed: int = 0,
     ):
-        if target not in TARGETS:
-            raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
-        if loss not in GAN_LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(GAN_LOSSES)}")
-        for name, value in [("noise_dim", noise_dim), ("g_width", g_width), ("d_width", d_width)]:
-            _positive(name, value, integer=True)
-        _positive("depth", depth, integer=True)
-        _positive("d_steps", d_steps, integer=True)
-        _positive("batch", batch, integer=True)
-        _positive("g_lr", g_lr)
-        _positive("d_lr", d_lr)
-        self.target, self.loss, self.seed = target, loss, seed
-        self.noise_dim, self.g_width, self.d_width, self.depth = noise_dim, g_width, d_width, depth
-        self.g_lr, self.d_lr, self.d_steps, self.batch = g_lr, d_lr, d_steps, batch
+        self.target = check_choice("target", target, TARGETS)
+        self.loss = check_choice("loss", loss, GAN_LOSSES)
+        self.seed = check_int("seed", seed, low=0)
+        self.noise_dim, self.g_width, self.d_width, self.depth, self.d_steps, self.batch = (
+            check_positive_int(name, value)
+            for name, value in [
+                ("noise_dim", noise_dim),
+                ("g_width", g_width),
+                ("d_width", d_width),
+                ("depth", depth),
+                ("d_steps", d_steps),
+                ("batch", batch),
+            ]
+        )
+        self.g_lr = check_number("g_lr", g_lr, low=0, low_open=True)
+        self.d_lr = check_number("d_lr", d_lr, low=0, low_open=True)
         self.real = sample_target(target, 20_000, seed=seed)
         self._real = torch.as_tensor(self.real, dtype=torch.float32)
         self._real_hist = histogram2d(self.real)
@@ -146,6 +155,7 @@ class GanTrainer:
         self._fixed_noise = self.noise(2000, generator=torch.Generator().manual_seed(self.seed + 1))
         self.iteration = 0
         self.history: dict[str, list] = {"iteration": [], "d_loss": [], "g_loss": []}
+        self.diverged: str | None = None
 
     def noise(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` noise vectors, uniform on [-1, 1]^noise_dim; shape (n, noise_dim)."""
@@ -178,8 +188,15 @@ class GanTrainer:
         return loss.item()
 
     def step(self, n: int = 1) -> float:
-        """``n`` generator iterations, each after ``d_steps`` discriminator steps; the last G loss."""
-        for _ in range(n):
+        """``n`` generator iterations, each after ``d_steps`` discriminator steps; the last G loss.
+
+        Stops early, with :attr:`diverged` set, when a loss turns NaN or
+        infinite; after that it trains no more (NaN weights stay NaN) and
+        returns NaN until :meth:`reset`.
+        """
+        for _ in range(check_positive_int("n", n)):
+            if self.diverged is not None:
+                return float("nan")
             for _ in range(self.d_steps):
                 d_loss = self._d_step()
             g_loss = self._g_step()
@@ -187,15 +204,19 @@ class GanTrainer:
             self.history["iteration"].append(self.iteration)
             self.history["d_loss"].append(d_loss)
             self.history["g_loss"].append(g_loss)
-        return self.history["g_loss"][-1] if self.history["g_loss"] else float("nan")
+            if not (np.isfinite(d_loss) and np.isfinite(g_loss)):
+                self.diverged = (
+                    f"the GAN diverged at iteration {self.iteration} (D loss {d_loss:.3g}, "
+                    f"G loss {g_loss:.3g}): lower the learning rates and reset"
+                )
+        return self.history["g_loss"][-1]
 
     # --- looking at it ---------------------------------------------------------------
 
     @torch.no_grad()
     def samples(self, n: int = 500) -> np.ndarray:
         """The generator's points for the first ``n`` (<= 2000) of a fixed set of noise; (n, 2)."""
-        if not 1 <= n <= len(self._fixed_noise):
-            raise ValueError(f"n must be between 1 and {len(self._fixed_noise)}, not {n}")
+        n = check_int("n", n, low=1, high=len(self._fixed_noise))
         return self.generator(self._fixed_noise[:n]).numpy().astype(float)
 
     @torch.no_grad()
@@ -215,6 +236,7 @@ class GanTrainer:
         Row ``i`` and column ``j`` of the result, drawn as lines, are the
         warped grid of GAN Lab.
         """
+        n = check_int("n", n, low=2)
         t = torch.linspace(-1, 1, n)
         z = torch.zeros(n, n, self.noise_dim)
         z[..., 0] = t[None, :]
@@ -229,6 +251,7 @@ class GanTrainer:
         """
         if self.target not in MODE_STD:
             return None
+        threshold = check_probability("threshold", threshold)
         centres = mode_centres(self.target)
         return count_modes(self.samples(2000), centres, MODE_STD[self.target], threshold)
 
@@ -242,5 +265,14 @@ class GanTrainer:
         Estimated from 30 x 30 histograms over [-3, 3]^2 of 20,000 real points
         and 2,000 generated ones; 0 is a perfect match, 1 no overlap at all.
         With 2,000 points even a perfect generator scores about 0.05 to 0.1.
+        NaN when the generator has diverged (a point is NaN or infinite):
+        a histogram would drop those points and score the rest.
         """
-        return js_divergence(self._real_hist, histogram2d(self.samples(2000), extent=EXTENT))
+        fake = self.samples(2000)
+        if not np.isfinite(fake).all():
+            if self.diverged is None:
+                self.diverged = (
+                    f"the generator's points are NaN or infinite at iteration {self.iteration}"
+                )
+            return float("nan")
+        return js_divergence(self._real_hist, histogram2d(fake, extent=EXTENT))

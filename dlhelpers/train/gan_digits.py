@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlhelpers.validate import check_int, check_number, check_positive_int
+
 __all__ = ["DigitDiscriminator", "DigitGenerator", "interpolate", "train_digit_gan"]
 
 
@@ -25,7 +27,7 @@ class DigitGenerator(nn.Module):
 
     def __init__(self, noise_dim: int = 64, hidden: Sequence[int] = (256,)):
         super().__init__()
-        self.noise_dim = noise_dim
+        self.noise_dim = check_positive_int("noise_dim", noise_dim)
         sizes = [noise_dim, *hidden]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:], strict=True):
@@ -77,88 +79,112 @@ def train_digit_gan(
     Parameters
     ----------
     images : ndarray of shape (N, 28, 28), uint8
-        The real digits (pixels 0..255), scaled here to [-1, 1].
-    iterations : int
-        Generator steps, each after one discriminator step.
-    batch : int
-        Real and fake images per step.
-    lr : float
-        Adam's step size for both networks.
-    seed : int
-        Seeds the weights, the batches and the noise: same seed, same run
-        (at the same thread count).
+        The real digits (pixels 0..255), scaled here to [-1, 1]; other dtypes
+        are refused (floats in [0, 1] would be scaled wrong).
+    iterations, batch, n_samples, noise_dim : int, at least 1
+        Generator steps (each after one discriminator step), real and fake images per
+        step, images per snapshot, length of the generator's Gaussian noise.
+    lr, seed : float, int
+        Adam's step size for both networks; seeds the weights, the batches and the
+        noise (same seed and thread count, same run).
     snapshots : sequence of int
         Iterations (0 = untrained) at which to keep samples from a fixed noise.
-    n_samples : int
-        Images per snapshot.
-    noise_dim : int
-        Length of the generator's Gaussian noise.
     g_hidden, d_hidden : sequence of int
         Hidden layer widths of the generator and the discriminator.
 
     Returns
     -------
-    generator : DigitGenerator
-        In eval mode.
+    generator : DigitGenerator, in eval mode
     snapshots : dict of int to ndarray of shape (n_samples, 28, 28)
         Samples from the same noise at each requested iteration, pixels in [0, 1].
     history : dict of str to list
         ``"iteration"``, ``"d_loss"``, ``"g_loss"``, and ``"d_real"``,
-        ``"d_fake"`` (D's mean probability of "real" on each batch).
+        ``"d_fake"`` (D's mean probability of "real" on each batch). If a loss
+        turns NaN or infinite, training stops there (one printed line says
+        so): the history ends with that NaN, and no later snapshot is kept.
     """
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) < 1:
-        raise ValueError(f"images must have shape (N, 28, 28), not {images.shape}")
-    for name, value in [("iterations", iterations), ("batch", batch), ("n_samples", n_samples)]:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a whole number >= 1")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr={lr!r} must be a number above 0")
-    wanted = sorted({int(s) for s in snapshots})
+    real = torch.as_tensor(_check_images(images), dtype=torch.float32) / 127.5 - 1  # in [-1, 1]
+    counts = dict(iterations=iterations, batch=batch, n_samples=n_samples, noise_dim=noise_dim)
+    iterations, batch, n_samples, noise_dim = (check_positive_int(*kv) for kv in counts.items())
+    lr, seed = check_number("lr", lr, low=0, low_open=True), check_int("seed", seed, low=0)
+    wanted = sorted({check_int("snapshots", s) for s in snapshots})
     if wanted and not 0 <= wanted[0] <= wanted[-1] <= iterations:
         raise ValueError(f"snapshots must lie in 0..{iterations}, not {list(snapshots)}")
-
-    real = torch.as_tensor(images, dtype=torch.float32) / 127.5 - 1  # (N, 28, 28) in [-1, 1]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         G, D = DigitGenerator(noise_dim, g_hidden), DigitDiscriminator(d_hidden)
-    g_opt = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    rng = torch.Generator().manual_seed(seed)
     fixed = torch.randn(n_samples, noise_dim, generator=torch.Generator().manual_seed(seed + 1))
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
-    kept: dict[int, np.ndarray] = {}
-    history: dict[str, list] = {
-        k: [] for k in ("iteration", "d_loss", "g_loss", "d_real", "d_fake")
-    }
+    kept, history = _Game(G, D, lr, batch, seed).run(real, iterations, wanted, fixed)
+    return G.eval(), kept, history
 
-    def keep(i: int) -> None:
-        if i in wanted:
-            with torch.no_grad():
-                kept[i] = _to_unit(G(fixed))
 
-    keep(0)
-    for i in range(1, iterations + 1):
-        x = real[torch.randint(len(real), (batch,), generator=rng)]  # (B, 28, 28)
-        fake = G(torch.randn(batch, noise_dim, generator=rng))  # (B, 28, 28)
+def _check_images(images) -> np.ndarray:
+    """``images`` as (N, 28, 28) uint8: floats would be scaled as if they were 0..255."""
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) < 1:
+        raise ValueError(f"images must have shape (N, 28, 28), not {images.shape}")
+    if images.dtype != np.uint8:
+        raise TypeError(
+            f"images must be uint8 grey levels 0..255 (as load_mnist gives them), not "
+            f"{images.dtype}: convert floats in [0, 1] with (255 * images).round().astype(np.uint8)"
+        )
+    return images
+
+
+class _Game:
+    """One round of the GAN game on digits: a D step on real and fake images, then a G step."""
+
+    KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, G, D, lr: float, batch: int, seed: int):
+        self.G, self.D, self.batch = G, D, batch
+        self.rng = torch.Generator().manual_seed(seed)  # the batches and the noise
+        self.g_opt = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.d_opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.ones, self.zeros = torch.ones(batch), torch.zeros(batch)
+
+    def run(self, real: torch.Tensor, iterations: int, wanted: list[int], fixed: torch.Tensor):
+        """``iterations`` rounds, samples of ``fixed`` noise at the ``wanted`` ones; stops at a NaN loss."""
+        kept: dict[int, np.ndarray] = {}
+        history: dict[str, list] = {k: [] for k in ("iteration", *self.KEYS)}
+        for i in range(iterations + 1):
+            if i:
+                history["iteration"].append(i)
+                for key, value in self.play(real).items():
+                    history[key].append(value)
+                if not (np.isfinite(history["d_loss"][-1]) and np.isfinite(history["g_loss"][-1])):
+                    print(
+                        f"the GAN diverged at iteration {i}: its losses became NaN or infinite; "
+                        "stopped there (lower lr)"
+                    )
+                    break
+            if i in wanted:
+                with torch.no_grad():
+                    kept[i] = _to_unit(self.G(fixed))
+        return kept, history
+
+    def play(self, real: torch.Tensor) -> dict[str, float]:
+        """One iteration; the losses and D's mean probability of "real" on each batch."""
+        G, D, batch = self.G, self.D, self.batch
+        x = real[torch.randint(len(real), (batch,), generator=self.rng)]  # (B, 28, 28)
+        fake = G(torch.randn(batch, G.noise_dim, generator=self.rng))  # (B, 28, 28)
         real_logits, fake_logits = D(x), D(fake.detach())
         d_loss = F.binary_cross_entropy_with_logits(
-            real_logits, ones
-        ) + F.binary_cross_entropy_with_logits(fake_logits, zeros)
-        d_opt.zero_grad()
+            real_logits, self.ones
+        ) + F.binary_cross_entropy_with_logits(fake_logits, self.zeros)
+        self.d_opt.zero_grad()
         d_loss.backward()
-        d_opt.step()
+        self.d_opt.step()
         g_loss = F.softplus(-D(fake)).mean()  # non-saturating: -log D(G(z))
-        g_opt.zero_grad()
+        self.g_opt.zero_grad()
         g_loss.backward()
-        g_opt.step()
-        history["iteration"].append(i)
-        history["d_loss"].append(d_loss.item())
-        history["g_loss"].append(g_loss.item())
-        history["d_real"].append(torch.sigmoid(real_logits).mean().item())
-        history["d_fake"].append(torch.sigmoid(fake_logits).mean().item())
-        keep(i)
-    return G.eval(), kept, history
+        self.g_opt.step()
+        return {
+            "d_loss": d_loss.item(),
+            "g_loss": g_loss.item(),
+            "d_real": torch.sigmoid(real_logits).mean().item(),
+            "d_fake": torch.sigmoid(fake_logits).mean().item(),
+        }
 
 
 @torch.no_grad()
@@ -170,7 +196,6 @@ def interpolate(generator: DigitGenerator, z0, z1, steps: int = 8) -> np.ndarray
         raise ValueError(
             f"z0 and z1 must both have {generator.noise_dim} numbers, not {len(z0)} and {len(z1)}"
         )
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps={steps!r} must be a whole number >= 2")
+    steps = check_int("steps", steps, low=2)
     t = torch.linspace(0, 1, steps)[:, None]  # (steps, 1)
     return _to_unit(generator((1 - t) * z0 + t * z1))

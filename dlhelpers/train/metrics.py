@@ -1,13 +1,30 @@
-"""Classification metrics on NumPy arrays: accuracy, confusion matrix, the misclassified examples.
+"""Metrics: on NumPy labels (accuracy, confusion matrix, the misclassified examples), and per batch for ``fit``.
 
-Taught in notebook 05; they take labels and predictions, so they work for
-any model (torch or NumPy)."""
+The NumPy ones (notebook 05) take labels and predictions, so they work for any
+model (torch or NumPy). The batch metrics (:func:`class_hits`,
+:func:`token_hits`, known to :func:`~dlhelpers.train.fit` by the names in
+:data:`METRICS`) take a batch's logits and targets and return the number of
+hits, a tensor, so the loop reads them back once per epoch.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-__all__ = ["accuracy", "confusion_matrix", "misclassified"]
+import numpy as np
+import torch
+
+from dlhelpers.validate import check_choice
+
+__all__ = [
+    "METRICS",
+    "accuracy",
+    "class_hits",
+    "confusion_matrix",
+    "metric_functions",
+    "misclassified",
+    "token_hits",
+]
 
 
 def accuracy(y_true, y_pred) -> float:
@@ -66,3 +83,88 @@ def misclassified(y_true, y_pred, proba=None, *, limit: int | None = None) -> np
         confidence = np.asarray(proba)[wrong, y_pred[wrong]]
         wrong = wrong[np.argsort(-confidence, kind="stable")]
     return wrong[:limit]
+
+
+# --- batch metrics for fit and evaluate ---------------------------------------------------
+
+
+def class_hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The ``"accuracy"`` of :func:`~dlhelpers.train.fit`: how many of a batch's labels the argmax hits.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (B, n_classes)
+    y : int Tensor of shape (B,)
+
+    Returns
+    -------
+    0-d Tensor
+        The count, left on the tensor side (the loop sums it and reads it once per epoch).
+
+    Raises
+    ------
+    ValueError
+        On logits it cannot read as one row of class scores per sample (sequence logits
+        ``(B, T, V)``, one logit per sample, float targets): it names the metric to use.
+    """
+    if logits.ndim != 2 or y.ndim != 1 or logits.shape[1] < 2 or y.is_floating_point():
+        hint = (
+            "for sequences use metrics=('token_accuracy',)"
+            if logits.ndim == 3
+            else "pass metrics=() or a function (logits, y) -> hits"
+        )
+        raise ValueError(
+            f"the 'accuracy' metric reads logits (B, n_classes) against integer labels (B,), "
+            f"not logits {tuple(logits.shape)} against {y.dtype} targets {tuple(y.shape)}: {hint}"
+        )
+    return (logits.argmax(dim=1) == y).sum()
+
+
+def token_hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The ``"token_accuracy"`` of :func:`~dlhelpers.train.fit`: per sequence, the share of tokens right, summed.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (B, T, V)
+    y : int Tensor of shape (B, T)
+
+    Returns
+    -------
+    0-d Tensor
+        The sum over the batch of each sequence's fraction of correct next tokens; ``fit``
+        divides by the number of sequences, so the history holds the mean token accuracy.
+    """
+    if logits.ndim != 3 or logits.shape[:2] != y.shape:
+        raise ValueError(
+            f"the 'token_accuracy' metric reads logits (B, T, V) against targets (B, T), "
+            f"not {tuple(logits.shape)} against {tuple(y.shape)}"
+        )
+    return (logits.argmax(dim=-1) == y).float().mean(dim=-1).sum()
+
+
+#: The metrics :func:`~dlhelpers.train.fit` and :func:`~dlhelpers.train.evaluate` know by name.
+METRICS: dict[str, Callable] = {"accuracy": class_hits, "token_accuracy": token_hits}
+
+
+def metric_functions(metrics) -> dict[str, Callable]:
+    """``{name: f(logits, y) -> hits}`` for ``metrics``: names of :data:`METRICS` or functions.
+
+    A single name or function is one metric (not a sequence of characters); a
+    function is keyed by its ``__name__``.
+
+    Raises
+    ------
+    ValueError
+        On a name :data:`METRICS` does not hold (the choices are named) or a
+        value that is neither a name nor a function.
+    """
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    fns: dict[str, Callable] = {}
+    for metric in metrics or ():
+        if callable(metric):
+            fns[metric.__name__] = metric
+        else:
+            name = check_choice("metric", metric, METRICS)
+            fns[name] = METRICS[name]
+    return fns

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from dlhelpers.train.callback import Callback
+from dlhelpers.train.callbacks import Callback
+from dlhelpers.validate import check_number, check_positive_int
 
 __all__ = ["ScheduleStep", "scheduled_learning_rates"]
 
@@ -45,7 +46,7 @@ def scheduled_learning_rates(make_scheduler: Callable, *, lr: float, epochs: int
     list of float, length ``epochs``
         Entry ``k`` is the rate used in epoch ``k + 1`` (after ``k`` calls to ``step``).
     """
-
+    lr, epochs = check_number("lr", lr, low=0, low_open=True), check_positive_int("epochs", epochs)
     param = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.SGD([param], lr=lr)
     scheduler = make_scheduler(optimizer)

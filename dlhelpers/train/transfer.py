@@ -27,6 +27,13 @@ from dlhelpers.data.small_digits import few_labels
 from dlhelpers.train.evaluate import evaluate
 from dlhelpers.train.fit import fit
 from dlhelpers.train.models import lenet
+from dlhelpers.validate import (
+    check_choice,
+    check_finite_array,
+    check_int,
+    check_number,
+    check_positive_int,
+)
 
 __all__ = ["FREEZE", "MODES", "Adapted", "adapt", "few_shot_curve", "pretrain", "train_steps"]
 
@@ -47,28 +54,39 @@ class Adapted(NamedTuple):
 
 
 def _as_images(images) -> torch.Tensor:
-    X = torch.as_tensor(np.asarray(images))
-    if X.dtype == torch.uint8:
-        X = X.float() / 255.0  # MNIST's grey levels 0..255 -> 0..1, like the small digits
-    X = X.float()
+    """(N, 1, 28, 28) float32 about [0, 1]: uint8 grey levels are scaled; NaN and 0..255 floats refused."""
+    X = np.asarray(images.detach().cpu() if isinstance(images, torch.Tensor) else images)
+    if X.dtype == np.uint8:
+        X = X.astype(np.float32) / 255.0  # MNIST's grey levels -> 0..1, like the small digits
+    else:
+        X = check_finite_array("images", X, allow_empty=True).astype(np.float32)
+        if X.size and X.max() > 2:  # a little noise above 1 is fine; 0..255 is not
+            raise ValueError(
+                f"images reach {X.max():g}: they look like grey levels 0..255 stored as floats; "
+                "give floats in [0, 1] (divide by 255) or uint8"
+            )
+    X = torch.from_numpy(X)
     if X.ndim == 3:
         X = X[:, None]  # (N, 28, 28) -> (N, 1, 28, 28)
-    if X.ndim != 4 or tuple(X.shape[1:]) != (1, 28, 28):
+    if X.ndim != 4 or tuple(X.shape[1:]) != (1, 28, 28) or len(X) == 0:
         raise ValueError(
-            f"images must have shape (N, 28, 28) or (N, 1, 28, 28), not {tuple(X.shape)}"
+            f"images must have shape (N, 28, 28) or (N, 1, 28, 28), N >= 1, not {tuple(X.shape)}"
         )
     return X
 
 
 def _as_data(data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(X, y)`` as images (:func:`_as_images`) and int64 labels of the same length."""
     try:
         X, y = data
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a pair (X, y)") from None
-    X, y = _as_images(X), torch.as_tensor(np.asarray(y)).long()
+    X, y = _as_images(X), torch.as_tensor(np.asarray(y))
+    if y.is_floating_point() and not torch.equal(y, y.round()):
+        raise ValueError(f"{name}: y must hold integer class labels")
     if len(X) != len(y):
         raise ValueError(f"{name}: X and y must have the same length, not {len(X)} and {len(y)}")
-    return X, y
+    return X, y.long()
 
 
 def pretrain(images, labels, *, epochs: int = 5, seed: int = 0) -> nn.Sequential:
@@ -89,8 +107,7 @@ def pretrain(images, labels, *, epochs: int = 5, seed: int = 0) -> nn.Sequential
     nn.Sequential
         The trained network, in eval mode.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, not {epochs!r}")
+    epochs, seed = check_positive_int("epochs", epochs), check_int("seed", seed, low=0)
     X, y = _as_data((images, labels), "pretrain data")
     torch.manual_seed(seed)
     model = lenet()
@@ -98,7 +115,7 @@ def pretrain(images, labels, *, epochs: int = 5, seed: int = 0) -> nn.Sequential
     fit(
         model,
         (X, y),
-        epochs=int(epochs),
+        epochs=epochs,
         optimizer=optimizer,
         loss_fn=nn.CrossEntropyLoss(),
         batch_size=64,
@@ -146,34 +163,36 @@ def adapt(
     Adapted
         ``(model, optimizer)``; the model is in train mode.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
-    freeze = _DEFAULT_FREEZE[mode] if freeze_up_to is None else freeze_up_to
-    if freeze not in FREEZE:
-        raise ValueError(f"freeze_up_to={freeze!r} is not one of {', '.join(map(repr, FREEZE))}")
+    mode = check_choice("mode", mode, MODES)
+    freeze = check_choice(
+        "freeze_up_to", _DEFAULT_FREEZE[mode] if freeze_up_to is None else freeze_up_to, FREEZE
+    )
     if mode == "scratch" and freeze != "none":
         raise ValueError("a model trained from scratch has nothing pretrained to freeze")
-    for name, value in (("lr", lr), ("body_lr_scale", body_lr_scale)):
-        if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-            raise ValueError(f"{name} must be a positive number, not {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, not {seed!r}")
+    lr = check_number("lr", lr, low=0, low_open=True)
+    body_lr_scale = check_number("body_lr_scale", body_lr_scale, low=0, low_open=True)
+    seed = check_int("seed", seed, low=0)
     if not isinstance(pretrained, nn.Sequential) or len(pretrained) != _HEAD + 1:
         raise TypeError("pretrained must be a lenet() nn.Sequential (12 layers)")
-    torch.manual_seed(int(seed))
+    torch.manual_seed(seed)
     if mode == "scratch":
         model = lenet()
         return Adapted(model.train(), torch.optim.Adam(model.parameters(), lr=lr))
+    body_lr = lr * body_lr_scale if mode == "finetune" else lr
+    return _reuse(pretrained, FREEZE[freeze], lr, body_lr)
+
+
+def _reuse(pretrained: nn.Sequential, last: int, lr: float, body_lr: float) -> Adapted:
+    """A copy of ``pretrained`` with a new head, layers up to ``last`` frozen, two learning rates."""
     model = copy.deepcopy(pretrained)
-    model[_HEAD] = nn.Linear(model[_HEAD].in_features, 10)  # a new head, seeded above
-    last = FREEZE[freeze]
+    model[_HEAD] = nn.Linear(model[_HEAD].in_features, 10)  # a new head, seeded by the caller
     body: list[nn.Parameter] = []
     for index, layer in enumerate(model[:_HEAD]):
         layer.requires_grad_(index > last)
         body += [p for p in layer.parameters() if p.requires_grad]
     groups = [{"params": list(model[_HEAD].parameters()), "lr": lr}]
     if body:
-        groups.append({"params": body, "lr": lr * body_lr_scale if mode == "finetune" else lr})
+        groups.append({"params": body, "lr": body_lr})
     return Adapted(model.train(), torch.optim.Adam(groups))
 
 
@@ -190,10 +209,16 @@ def train_steps(
 
     Each step uses all of (X, y) when it holds at most ``batch_size``
     examples, else a random batch of ``batch_size`` (drawn with ``seed``).
+    ``X`` as in :func:`pretrain` (NaN refused); ``steps`` and ``batch_size`` at least 1.
     """
     model, optimizer = adapted
+    steps, batch_size = (
+        check_positive_int("steps", steps),
+        check_positive_int("batch_size", batch_size),
+    )
+    X, y = _as_data((X, y), "the labelled examples")
     loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator().manual_seed(check_int("seed", seed, low=0))
     model.train()
     for _ in range(steps):
         xb, yb = X, y
@@ -206,15 +231,12 @@ def train_steps(
     return model.eval()
 
 
-def _int_tuple(name: str, values, low: int) -> tuple[int, ...]:
-    values = (values,) if isinstance(values, (int, np.integer)) else tuple(values)
-    if not values or any(
-        isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values
-    ):
-        raise ValueError(f"{name} must be a non-empty sequence of integers, not {values!r}")
-    if min(values) < low:
-        raise ValueError(f"{name} must be at least {low}, not {min(values)}")
-    return tuple(int(v) for v in values)
+def _ints(name: str, values, low: int) -> tuple[int, ...]:
+    """A non-empty tuple of whole numbers of at least ``low`` (one number is a tuple of one)."""
+    values = (values,) if np.ndim(values) == 0 else tuple(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one value")
+    return tuple(check_int(name, v, low=low) for v in values)
 
 
 def few_shot_curve(
@@ -244,46 +266,59 @@ def few_shot_curve(
     pretrained : nn.Sequential
     pool, held_out : (X, y)
         Images of shape (n, 1, 28, 28) in [0, 1] and int labels of shape (n,).
-    per_class : sequence of int, default (2, 5, 10)
-    seeds : sequence of int, default (0, 1, 2)
+    per_class, seeds : sequence of int, default (2, 5, 10) and (0, 1, 2)
     steps : int, default 50
     modes : sequence of str, default :data:`MODES`
     freeze : str, optional
         ``freeze_up_to`` of the ``"frozen"`` mode (default ``"all but head"``).
-    lr, body_lr_scale : float
-        As in :func:`adapt`.
-    batch_size : int, default 64
-        As in :func:`train_steps`.
+    lr, body_lr_scale, batch_size : float, float, int
+        As in :func:`adapt` and :func:`train_steps`.
 
     Returns
     -------
     dict of str to ndarray of shape (len(per_class), len(seeds))
         Accuracies in [0, 1], one array per mode.
     """
-    per_class, seeds = _int_tuple("per_class", per_class, 1), _int_tuple("seeds", seeds, 0)
-    (steps,) = _int_tuple("steps", steps, 1)
-    (batch_size,) = _int_tuple("batch_size", batch_size, 1)
-    modes = (modes,) if isinstance(modes, str) else tuple(modes)
-    if not modes or len(set(modes)) != len(modes) or any(m not in MODES for m in modes):
-        raise ValueError(f"modes must be distinct names among {', '.join(MODES)}, not {modes!r}")
+    per_class, seeds = _ints("per_class", per_class, 1), _ints("seeds", seeds, 0)
+    steps, batch_size = (
+        check_positive_int("steps", steps),
+        check_positive_int("batch_size", batch_size),
+    )
+    modes = _modes(modes)
     X_pool, y_pool = _as_data(pool, "pool")
-    X_test, y_test = _as_data(held_out, "held_out")
+    test = _as_data(held_out, "held_out")
+    settings = dict(
+        freeze=freeze, lr=lr, body_lr_scale=body_lr_scale, steps=steps, batch_size=batch_size
+    )
     out = {mode: np.zeros((len(per_class), len(seeds))) for mode in modes}
     for i, k in enumerate(per_class):
         for j, seed in enumerate(seeds):
             index = torch.as_tensor(few_labels(y_pool.numpy(), k, seed))
-            X, y = X_pool[index], y_pool[index]  # (10 k, 1, 28, 28), (10 k,)
+            labelled = X_pool[index], y_pool[index]  # (10 k, 1, 28, 28), (10 k,)
             for mode in modes:
-                chosen = freeze if mode == "frozen" else None
-                adapted = adapt(
-                    pretrained,
-                    mode,
-                    seed=seed,
-                    freeze_up_to=chosen,
-                    lr=lr,
-                    body_lr_scale=body_lr_scale,
-                )
-                model = train_steps(adapted, X, y, steps, batch_size=batch_size, seed=seed)
-                score = evaluate(model, (X_test, y_test), nn.CrossEntropyLoss(), batch_size=1000)
-                out[mode][i, j] = score["accuracy"]
+                out[mode][i, j] = _few_shot_run(pretrained, mode, seed, labelled, test, settings)
     return out
+
+
+def _modes(modes) -> tuple[str, ...]:
+    """Distinct names of :data:`MODES` (one name is a tuple of one)."""
+    modes = (modes,) if isinstance(modes, str) else tuple(modes)
+    if not modes or len(set(modes)) != len(modes):
+        raise ValueError(f"modes must be distinct names among {', '.join(MODES)}, not {modes!r}")
+    return tuple(check_choice("modes", m, MODES) for m in modes)
+
+
+def _few_shot_run(pretrained, mode: str, seed: int, labelled, test, settings: dict) -> float:
+    """One point of the curve: adapt, train ``steps`` steps on ``labelled``, score on ``test``."""
+    adapted = adapt(
+        pretrained,
+        mode,
+        seed=seed,
+        freeze_up_to=settings["freeze"] if mode == "frozen" else None,
+        lr=settings["lr"],
+        body_lr_scale=settings["body_lr_scale"],
+    )
+    model = train_steps(
+        adapted, *labelled, settings["steps"], batch_size=settings["batch_size"], seed=seed
+    )
+    return evaluate(model, test, nn.CrossEntropyLoss(), batch_size=1000)["accuracy"]

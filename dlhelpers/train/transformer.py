@@ -7,16 +7,17 @@ a final LayerNorm and a linear head. Each block is ``torch.nn.MultiheadAttention
 (its NumPy twin: :class:`~dlhelpers.scratch.attention.MultiheadAttention`) and
 keeps the per-head weights of its last forward: :meth:`TinyTransformer.attention_maps`.
 
-``fit`` works as it is: it hands the model a float copy of the ids (the model
-casts them back), :func:`sequence_loss` flattens ``(B, T, V)`` against
-``(B, T)``, and :func:`token_hits` replaces the ``"accuracy"`` metric (which
-takes the argmax over dim 1, the wrong axis for ``(B, T, V)``)::
+``fit`` trains it as it is: it hands the model the integer ids,
+:func:`~dlhelpers.train.char_model.sequence_loss` flattens ``(B, T, V)``
+against ``(B, T)``, and the ``"token_accuracy"`` metric
+(:func:`~dlhelpers.train.metrics.token_hits`) reads the argmax over the last
+axis (the ``"accuracy"`` metric refuses ``(B, T, V)`` logits)::
 
     torch.set_num_threads(1)
     X, Y = make_reversal(64 * 300, seed=0)
     torch.manual_seed(0)
     model = TinyTransformer(10, d_model=64, n_heads=4)
-    fit(model, (X, Y), epochs=1, batch_size=64, loss_fn=sequence_loss, metrics=(token_hits,),
+    fit(model, (X, Y), epochs=1, batch_size=64, loss_fn=sequence_loss, metrics="token_accuracy",
         optimizer=torch.optim.Adam(model.parameters(), 3e-3))
     token_accuracy(model, *make_reversal(1000, seed=1))       # > 0.99
     model(torch.as_tensor(X[:1])); maps = model.attention_maps()  # (1, 1, 4, 8, 8)
@@ -29,25 +30,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlhelpers.train.char_model import sequence_loss
+from dlhelpers.train.metrics import token_hits
+from dlhelpers.validate import check_choice, check_positive_int
 
 __all__ = [
     "POSITIONS",
     "TinyTransformer",
     "antidiagonal_share",
-    "sequence_loss",
     "sinusoidal_positions",
     "token_accuracy",
-    "token_hits",
 ]
 
 POSITIONS = ("sinusoidal", "learned", "none")
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def sinusoidal_positions(length: int, dim: int) -> np.ndarray:
@@ -68,7 +62,7 @@ def sinusoidal_positions(length: int, dim: int) -> np.ndarray:
     -------
     ndarray of shape (length, dim), float64
     """
-    length, dim = _positive_int("length", length), _positive_int("dim", dim)
+    length, dim = check_positive_int("length", length), check_positive_int("dim", dim)
     pos = np.arange(length)[:, None]  # (length, 1)
     i = np.arange(dim)[None, :]  # (1, dim)
     angle = pos / 10000.0 ** (2 * (i // 2) / dim)  # (length, dim)
@@ -134,16 +128,18 @@ class TinyTransformer(nn.Module):
         dim_feedforward: int | None = None,
     ):
         super().__init__()
-        self.vocab = _positive_int("vocab", vocab)
-        d_model, n_heads = _positive_int("d_model", d_model), _positive_int("n_heads", n_heads)
+        self.vocab = check_positive_int("vocab", vocab)
+        d_model, n_heads = (
+            check_positive_int("d_model", d_model),
+            check_positive_int("n_heads", n_heads),
+        )
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-        if positions not in POSITIONS:
-            raise ValueError(f"positions={positions!r} is not one of: {', '.join(POSITIONS)}")
-        self.n_layers = _positive_int("n_layers", n_layers)
-        self.max_len = _positive_int("max_len", max_len)
+        positions = check_choice("positions", positions, POSITIONS)
+        self.n_layers = check_positive_int("n_layers", n_layers)
+        self.max_len = check_positive_int("max_len", max_len)
         ff = 4 * d_model if dim_feedforward is None else dim_feedforward
-        ff = _positive_int("dim_feedforward", ff)
+        ff = check_positive_int("dim_feedforward", ff)
         self.d_model, self.n_heads, self.causal, self.positions = (
             d_model,
             n_heads,
@@ -163,13 +159,15 @@ class TinyTransformer(nn.Module):
         self.head = nn.Linear(d_model, self.vocab)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` : ids of shape (B, T) (int, or the float copy ``fit`` makes) -> logits (B, T, V)."""
-        if x.ndim != 2:
-            raise ValueError(f"expected token ids of shape (B, T), got shape {tuple(x.shape)}")
+        """``x`` : integer ids of shape (B, T) -> logits (B, T, V)."""
+        if x.ndim != 2 or x.is_floating_point():
+            raise ValueError(
+                f"expected integer token ids of shape (B, T), got {x.dtype} of shape {tuple(x.shape)}"
+            )
         T = x.shape[1]
         if T > self.max_len:
             raise ValueError(f"sequence length {T} is longer than max_len={self.max_len}")
-        h = self.embed(x.long())  # (B, T, C); fit's float ids come back exactly
+        h = self.embed(x)  # (B, T, C)
         if self.positions == "learned":
             h = h + self.pos(torch.arange(T, device=x.device))  # (T, C) broadcast
         elif self.positions == "sinusoidal":
@@ -196,15 +194,6 @@ class TinyTransformer(nn.Module):
         return np.stack([b.weights.double().cpu().numpy() for b in self.blocks])
 
 
-def token_hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """A ``fit`` metric: per sequence, the fraction of tokens right (summed over the batch).
-
-    ``fit`` divides the sum by the number of sequences, so the history holds
-    the mean token accuracy.
-    """
-    return (logits.argmax(dim=-1) == y).float().mean(dim=-1).sum()
-
-
 @torch.no_grad()
 def token_accuracy(model: nn.Module, X, Y, *, batch_size: int = 1024) -> float:
     """Fraction of output tokens equal to the targets (``argmax`` of the logits).
@@ -214,28 +203,31 @@ def token_accuracy(model: nn.Module, X, Y, *, batch_size: int = 1024) -> float:
     model : nn.Module
         ``model(ids (B, T)) -> logits (B, T, V)``; run in eval mode, its mode put back.
     X, Y : array_like of shape (n, T), int
+    batch_size : int, default 1024
+
+    Returns
+    -------
+    float
+        The mean over sequences of :func:`~dlhelpers.train.metrics.token_hits` (every
+        sequence has ``T`` tokens, so also the share of all tokens).
     """
+    batch_size = check_positive_int("batch_size", batch_size)
     X, Y = torch.as_tensor(np.asarray(X)), torch.as_tensor(np.asarray(Y))
-    if X.shape != Y.shape or X.ndim != 2:
+    if X.shape != Y.shape or X.ndim != 2 or len(X) == 0:
         raise ValueError(
-            f"X and Y must have one shape (n, T), got {tuple(X.shape)}, {tuple(Y.shape)}"
+            f"X and Y must have one shape (n, T) with n >= 1, got {tuple(X.shape)}, {tuple(Y.shape)}"
         )
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
         hits = sum(
-            int(
-                (
-                    model(X[i : i + batch_size].to(device)).argmax(-1).cpu()
-                    == Y[i : i + batch_size]
-                ).sum()
-            )
+            float(token_hits(model(X[i : i + batch_size].to(device)).cpu(), Y[i : i + batch_size]))
             for i in range(0, len(X), batch_size)
         )
     finally:
         model.train(was_training)
-    return hits / Y.numel()
+    return hits / len(X)
 
 
 def antidiagonal_share(maps) -> float:
