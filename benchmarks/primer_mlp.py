@@ -168,7 +168,7 @@ def main() -> None:
         ("achieved rate", f"{achieved:.1f} GFLOP/s", "matrix products only"),
         ("matmul peak", f"{peak:.1f} GFLOP/s", "2048 x 2048 float32 torch.matmul"),
         ("achieved / peak", f"{achieved / peak:.1%}", "small layers, batch 32"),
-        ("torch, per epoch", f"{torch_epoch:.2f} s", "best epoch of dlhelpers.training.fit"),
+        ("torch, per epoch", f"{torch_epoch:.2f} s", "best epoch of dlhelpers.train.fit"),
         ("NumPy twin, per epoch", f"{numpy_epoch:.2f} s", "best of 2, dlhelpers.scratch, float32"),
         ("NumPy / torch", f"{numpy_epoch / torch_epoch:.2f}x", "per epoch"),
     ]

@@ -1,4 +1,4 @@
-"""Layout and drawing of computational graphs (dlhelpers.graph) and the backprop widget."""
+"""Layout and drawing of computational graphs (dlhelpers.viz.graph) and the backprop widget."""
 
 from __future__ import annotations
 
