@@ -227,8 +227,10 @@ def test_plot_batch_comparison_draws_one_line_per_run():
     import matplotlib.pyplot as plt
 
     result = compare_batch_sizes(steps=30)
-    ax_w, ax_loss = plot_batch_comparison(result)
-    assert len(ax_loss.get_lines()) == len(result.losses)
+    drawn = plot_batch_comparison(result)
+    ax_w, ax_loss = drawn["paths"][0].axes, drawn["losses"][0].axes
+    assert len(drawn["paths"]) == len(drawn["losses"]) == len(result.losses)
+    assert ax_loss.get_lines() == drawn["losses"]
     floor = result.loss(result.w_best)
     np.testing.assert_allclose(
         ax_loss.get_lines()[0].get_ydata(),
@@ -280,12 +282,14 @@ def test_exercise_cross_entropy():
     )
 
 
-def test_plot_batch_comparison_draws_on_a_given_figure():
+def test_plot_batch_comparison_draws_on_given_axes():
     from matplotlib.figure import Figure
 
     fig = Figure()
-    ax_w, ax_loss = plot_batch_comparison(compare_batch_sizes(n=64, steps=5), fig=fig)
-    assert fig.axes[0] is ax_w and fig.axes[1] is ax_loss and len(ax_loss.lines) == 3
+    ax_w, ax_loss = fig.subplots(1, 2)
+    drawn = plot_batch_comparison(compare_batch_sizes(n=64, steps=5), ax=(ax_w, ax_loss))
+    assert len(fig.axes) == 2 and len(ax_loss.lines) == 3
+    assert all(line.axes is ax_w for line in drawn["paths"])
 
 
 def test_descent_explorer_bad_surface_names_the_choices():

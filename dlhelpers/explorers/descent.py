@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from dlhelpers.explorers.base import Explorer
 from dlhelpers.explorers.settings import Settings, controls_from, setting
@@ -277,9 +278,8 @@ def build_descent_explorer(settings: DescentSettings | None = None, **overrides)
 def plot_batch_comparison(
     result: BatchComparison,
     *,
-    fig: Figure | None = None,
-    axes: Sequence[Axes] | None = None,
-):
+    ax: Sequence[Axes] | None = None,
+) -> dict[str, list[Line2D]]:
     """Left: each run's weights over the full loss's contours. Right: loss per update.
 
     The loss is drawn as the excess over the lowest possible loss, on a log
@@ -288,20 +288,18 @@ def plot_batch_comparison(
     Parameters
     ----------
     result : BatchComparison
-    fig : matplotlib Figure, optional
-        Draw the two panels on this figure; by default a new one is made.
-    axes : pair of Axes, optional
-        Or draw on these two axes.
+    ax : pair of Axes, optional
+        The weights' panel and the loss panel; by default a new figure with both.
 
     Returns
     -------
-    pair of Axes
+    dict
+        ``"paths"`` and ``"losses"``: one line per run in each panel, in the order of ``result.paths``.
     """
-    if axes is None:
-        if fig is None:
-            fig = plt.figure(figsize=(8, 3.2), layout="constrained")
-        axes = fig.subplots(1, 2)
-    ax_w, ax_loss = axes
+    if ax is None:
+        ax = plt.figure(figsize=(8, 3.2), layout="constrained").subplots(1, 2)
+    ax_w, ax_loss = ax
+    drawn: dict[str, list[Line2D]] = {"paths": [], "losses": []}
     paths = np.concatenate(list(result.paths.values()))
     low, high = paths.min(axis=0) - 0.3, paths.max(axis=0) + 0.3
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], 80), np.linspace(low[1], high[1], 80))
@@ -310,8 +308,10 @@ def plot_batch_comparison(
     ax_w.contour(gx, gy, F, levels=np.geomspace(0.01, F.max(), 10), colors="0.6", linewidths=0.6)
     ax_w.plot(*result.w_best, "*", ms=12, color="gold", mec="k", zorder=4)
     for i, (label, path) in enumerate(result.paths.items()):
-        ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)
-        ax_loss.plot(log_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label)
+        drawn["paths"] += ax_w.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.2, label=label)
+        drawn["losses"] += ax_loss.plot(
+            log_floor(result.losses[label] - floor), color=f"C{i}", lw=1.2, label=label
+        )
     ax_w.set_xlabel("$w_1$")
     ax_w.set_ylabel("$w_2$")
     ax_w.set_title("the weights' path", fontsize=9)
@@ -321,4 +321,4 @@ def plot_batch_comparison(
     ax_loss.set_title("loss after each update", fontsize=9)
     ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=8)
-    return axes
+    return drawn
