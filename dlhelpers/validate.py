@@ -33,6 +33,7 @@ __all__ = [
     "check_number",
     "check_positive_int",
     "check_probability",
+    "check_real_array",
     "check_seed",
     "show_value",
 ]
@@ -181,6 +182,23 @@ def check_choice(name: str, value: Any, options: Iterable) -> Any:
     )
 
 
+def check_real_array(name: str, x: Any) -> np.ndarray:
+    """``x`` as an ndarray of booleans, integers or floats, its dtype kept.
+
+    Raises
+    ------
+    ArgumentTypeError
+        Text, objects or complex numbers (torch has no real twin for them).
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        kind = {"c": "complex numbers", "U": "text", "S": "text", "O": "objects"}
+        raise ArgumentTypeError(
+            f"{name} holds {kind.get(arr.dtype.kind, arr.dtype)}; give real numbers"
+        )
+    return arr
+
+
 def check_finite_array(name: str, x: Any, *, allow_empty: bool = False) -> np.ndarray:
     """``x`` as a float ndarray with no NaN or infinity (and at least one element, by default).
 
@@ -191,12 +209,7 @@ def check_finite_array(name: str, x: Any, *, allow_empty: bool = False) -> np.nd
     ValueError
         NaN or infinite entries (counted, with the first one's index), or empty.
     """
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        kind = {"c": "complex numbers", "U": "text", "S": "text", "O": "objects"}
-        raise ArgumentTypeError(
-            f"{name} holds {kind.get(arr.dtype.kind, arr.dtype)}; give real numbers"
-        )
+    arr = check_real_array(name, x)
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} is empty: give at least one value")
     arr = arr.astype(np.float64) if arr.dtype.kind in "biu" else arr

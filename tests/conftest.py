@@ -28,3 +28,14 @@ os.environ.setdefault("DLHELPERS_DATA", tempfile.mkdtemp(prefix="dlhelpers-test-
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test: tiny models run fastest so, and a busy machine's other jobs do not slow them."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -19,14 +19,7 @@ from dlhelpers.train.char_model import (
 )
 
 CORPUS = Corpus("hello world, " * 40)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -35,13 +35,7 @@ from dlhelpers.train.schedules import scheduled_learning_rates  # noqa: E402
 from dlhelpers.train.transfer import adapt, few_shot_curve, pretrain, train_steps  # noqa: E402
 from dlhelpers.train.transformer import TinyTransformer, token_accuracy  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def net():

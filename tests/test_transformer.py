@@ -18,13 +18,7 @@ from dlhelpers.train.transformer import (
     token_accuracy,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.mark.parametrize("positions", ["sinusoidal", "learned", "none"])

@@ -16,6 +16,7 @@ from dlhelpers.validate import (
     check_number,
     check_positive_int,
     check_probability,
+    check_real_array,
     check_seed,
 )
 
@@ -115,3 +116,11 @@ def test_finite_array_counts_nan_and_inf_and_refuses_empty_complex_and_text():
     for bad, what in (([1j], "complex"), (["1"], "text"), ([object()], "objects")):
         with pytest.raises(ArgumentTypeError, match=what):
             check_finite_array("X", bad)
+
+
+def test_real_array_keeps_the_dtype_and_refuses_complex_text_and_objects():
+    assert check_real_array("x", np.zeros(2, np.float16)).dtype == np.float16
+    assert check_real_array("x", [True]).dtype == np.bool_
+    for bad, what in (([1j], "x holds complex"), (["1"], "x holds text"), ([None], "objects")):
+        with pytest.raises(ArgumentTypeError, match=what):
+            check_real_array("x", bad)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dlhelpers.validate import ArgumentTypeError
+from dlhelpers.validate import check_real_array
 
 __all__ = [
     "as_floating",
@@ -53,12 +53,7 @@ def as_floating(x: ArrayLike) -> np.ndarray:
     -------
     ndarray of the same shape
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        kind = {"c": "complex numbers", "U": "text", "S": "text", "O": "objects"}
-        raise ArgumentTypeError(
-            f"got an array of {kind.get(x.dtype.kind, x.dtype)}; give real numbers"
-        )
+    x = check_real_array("the array", x)
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
