@@ -3,8 +3,10 @@
     OMP_NUM_THREADS=1 python benchmarks/redraw.py            # about a minute
     OMP_NUM_THREADS=1 python benchmarks/redraw.py --moves 5  # a quick look
 
-Builds each explorer on notebook-sized data (the toy sets of
-:mod:`dlhelpers.data`, the MNIST sample offline for the prediction explorer),
+Builds every explorer of the course with the settings and data sizes its
+notebook uses (the toy sets of :mod:`dlhelpers.data`, the MNIST sample and
+the photographs offline; the networks untrained, which redraw as fast as
+trained ones),
 moves each control ``--moves`` times through valid values, and prints a
 markdown table of the median and worst kernel-side redraw time per explorer
 and control. The target is a median under 100 ms (on 2 cores): a slider that
@@ -25,14 +27,6 @@ def _explorers() -> dict:
     import torch
 
     from dlhelpers.data import load_mnist, make_blobs, make_line
-    from dlhelpers.explorers.activation import build_activation_explorer
-    from dlhelpers.explorers.backprop import build_backprop_explorer
-    from dlhelpers.explorers.descent import build_descent_explorer
-    from dlhelpers.explorers.fitting import build_fit_explorer
-    from dlhelpers.explorers.line import build_line_explorer
-    from dlhelpers.explorers.neuron import build_neuron_explorer
-    from dlhelpers.explorers.playground import build_playground
-    from dlhelpers.explorers.predictions import build_prediction_explorer
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     x, y = make_line(20, slope=2.0, intercept=-1.0, seed=0)
@@ -45,6 +39,20 @@ def _explorers() -> dict:
     logits = -((images.reshape(len(images), -1)[:, None] / 255.0 - means) ** 2).sum(-1)
     proba = np.exp(logits - logits.max(1, keepdims=True))
     proba /= proba.sum(1, keepdims=True)
+    return {**_first_half(x, y, X, Y, images, mnist.y_test[:1000], proba), **_second_half(mnist)}
+
+
+def _first_half(x, y, X, Y, images, labels, proba) -> dict:
+    """Notebooks 00-06."""
+    from dlhelpers.explorers.activation import build_activation_explorer
+    from dlhelpers.explorers.backprop import build_backprop_explorer
+    from dlhelpers.explorers.descent import build_descent_explorer
+    from dlhelpers.explorers.fitting import build_fit_explorer
+    from dlhelpers.explorers.line import build_line_explorer
+    from dlhelpers.explorers.neuron import build_neuron_explorer
+    from dlhelpers.explorers.playground import build_playground
+    from dlhelpers.explorers.predictions import build_prediction_explorer
+
     return {
         "line": lambda: build_line_explorer(x, y),
         "activation": lambda: build_activation_explorer(activation="sigmoid"),
@@ -52,8 +60,58 @@ def _explorers() -> dict:
         "fitting": lambda: build_fit_explorer(target="bump", n_hidden=3),
         "descent": lambda: build_descent_explorer(surface="bowl"),
         "backprop": lambda: build_backprop_explorer(),
-        "predictions": lambda: build_prediction_explorer(images, mnist.y_test[:1000], proba),
+        "predictions": lambda: build_prediction_explorer(images, labels, proba),
         "playground": lambda: build_playground(dataset="circle"),
+    }
+
+
+def _second_half(mnist) -> dict:
+    """Notebooks 07-12, with the arguments their notebooks give."""
+    import torch
+
+    from dlhelpers.data.images import load_photo
+    from dlhelpers.data.small_digits import load_small_digits, split_small_digits
+    from dlhelpers.data.text import load_text
+    from dlhelpers.explorers.actmax import build_actmax_explorer
+    from dlhelpers.explorers.attention_map import build_attention_explorer
+    from dlhelpers.explorers.conv_geometry import build_conv_geometry_explorer
+    from dlhelpers.explorers.few_labels import build_transfer_explorer
+    from dlhelpers.explorers.fgsm import build_fgsm_explorer
+    from dlhelpers.explorers.filters import build_filter_explorer
+    from dlhelpers.explorers.gan_lab import build_gan_lab
+    from dlhelpers.explorers.gradient_flow import build_gradient_flow_explorer
+    from dlhelpers.explorers.temperature import build_temperature_explorer
+    from dlhelpers.train.char_model import CharLSTM, next_char_logits, sample
+    from dlhelpers.train.models import lenet
+
+    digit = mnist.x_test[0] / 255.0
+    photos = {"camera": load_photo("camera", size=128), "digit": digit}
+    corpus = load_text(verbose=False)
+    torch.manual_seed(0)
+    lm, cnn = CharLSTM(corpus.vocab_size).eval(), lenet().eval()
+    rng = np.random.default_rng(0)
+    maps = rng.random((2, 4, 8, 8))
+    maps /= maps.sum(-1, keepdims=True)  # (layers, heads, queries, keys), rows sum to 1
+    pool, held_out = split_small_digits(*load_small_digits(), n_pool=1000, seed=0)
+    fgsm_images = mnist.x_test[:50, None].astype(np.float32) / 255
+    return {
+        "filters": lambda: build_filter_explorer(photos, kernel="sharpen"),
+        "conv_geometry": lambda: build_conv_geometry_explorer(digit[::2, ::2], stride=2, padding=1),
+        "gradient_flow": lambda: build_gradient_flow_explorer(scale=1.0, length=60),
+        "temperature": lambda: build_temperature_explorer(
+            lambda t, n, seed: sample(lm, corpus, "The ", n, temperature=t, seed=seed),
+            next_char_logits(lm, corpus, "The "),
+            corpus.vocab,
+            temperature=0.7,
+            prompt="The ",
+        ),
+        "attention_map": lambda: build_attention_explorer(maps, list("01234567")),
+        "gan_lab": lambda: build_gan_lab(target="ring", seed=0),
+        "few_labels": lambda: build_transfer_explorer(
+            cnn, pool, held_out, per_class=5, freeze="conv", seeds=(0, 1), steps=50
+        ),
+        "actmax": lambda: build_actmax_explorer(cnn, layer="class", unit=3),
+        "fgsm": lambda: build_fgsm_explorer(cnn, fgsm_images, mnist.y_test[:50], eps=0.1),
     }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -80,18 +78,6 @@ def test_regularisers_change_the_result_and_seeds_repeat(trained):
     smooth = np.abs(np.diff(on, axis=1)).mean()
     assert smooth < rough
     np.testing.assert_allclose(maximise(trained, 4, steps=0), starting_noise())
-
-
-def test_a_hundred_steps_take_under_half_a_second(trained):
-    times = []
-    for unit in (0, 5, 9):
-        start = time.perf_counter()
-        maximise(trained, unit)
-        times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    maximise(trained, 3, layer=3)
-    times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.5
 
 
 def test_unit_activation_takes_a_batch(trained):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -59,16 +57,6 @@ def test_the_unit_range_follows_the_layer(model):
     assert ex.status.value.startswith("conv2 filter 12: ")
     ex.controls["layer"].value = "class"
     assert ex.controls["unit"].max == 9 and ex.controls["unit"].value == 9
-
-
-def test_a_redraw_is_fast(model):
-    ex = build_actmax_explorer(model)
-    times = []
-    for unit in (1, 2, 3, 4, 5):
-        start = time.perf_counter()
-        ex.controls["unit"].value = unit
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.6
 
 
 @pytest.mark.parametrize(

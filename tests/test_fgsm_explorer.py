@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -49,16 +47,6 @@ def test_eps_zero_keeps_the_prediction(model):
     np.testing.assert_allclose(data.before, data.after, atol=1e-6)
     b = int(data.before.argmax())
     assert f"predicted {b} ({data.before[b]:.2f}) -> {b} " in ex.status.value
-
-
-def test_a_redraw_is_fast(model):
-    ex = build_fgsm_explorer(model, IMAGES, LABELS)
-    times = []
-    for eps in (0.05, 0.1, 0.15, 0.2, 0.3):
-        start = time.perf_counter()
-        ex.controls["eps"].value = eps
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.15
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -100,15 +98,6 @@ def test_exploding_shows_in_the_status_and_stays_on_the_plot():
     assert "(exploded)" in ex.status.value
     assert np.isfinite(ex.view.rnn.get_ydata()).all()
     assert ex.view.rnn.get_ydata().max() <= 1e13
-
-
-def test_redraw_is_fast():
-    ex = build_gradient_flow_explorer(length=100)
-    start = time.perf_counter()
-    for scale in (0.6, 0.9, 1.2, 1.5, 1.8):
-        ex.controls["scale"].value = scale
-    per_redraw = (time.perf_counter() - start) / 5
-    assert per_redraw < 0.5  # about 0.05 s on a quiet core; loose for a busy CI machine
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -104,11 +103,3 @@ def test_the_sample_is_html_escaped_in_a_pre():
     assert "a &lt; b &amp; c:" in status and "<b>&lt;p&gt;</b>" in status
     assert "<pre" in status and "pre-wrap" in status
     assert "'<p>'" in ex.view.title.get_text()
-
-
-def test_redraw_is_quick():
-    ex = build_temperature_explorer(fake_generate, LOGITS, VOCAB)
-    start = time.perf_counter()
-    for t in (0.5, 2.0, 1.0):
-        ex.controls["temperature"].value = t
-    assert (time.perf_counter() - start) / 3 < 0.5
