@@ -55,11 +55,13 @@ __all__ = [
     "exercise",
     "float_array",
     "function_matches",
+    "hint",
     "is_stub",
     "load_exercises",
     "not_numbers",
     "number_close",
     "refuse_module",
+    "solution",
 ]
 
 # How a notebook's check cell starts: ``check("key", answer)``; group 1 is the key.
@@ -89,27 +91,38 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its key, what it asks, and a judge.
+    """One exercise: its key, what it asks, a judge, a hint and a worked solution.
 
     ``judge(answer)`` returns the praise to show when the answer is right and
     raises :class:`Wrong` (with a hint) or :class:`NotAttempted` otherwise.
+    ``hint`` points at the idea without giving the code; ``solution`` is the
+    whole text of the exercise's stub cell, filled in as a learner who followed
+    the notebook would write it (the tests judge it: it must be correct).
     """
 
     key: str
     prompt: str
     judge: Callable[[Any], str]
+    hint: str = ""
+    solution: str = ""
 
 
 _REGISTRY: dict[str, Exercise] = {}
 
+# Keys the learner has answered with something other than a stub in this kernel:
+# a worked solution is shown only after a first attempt.
+_ATTEMPTED: set[str] = set()
 
-def exercise(key: str, prompt: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
-    """Decorator that registers a judge under ``key``."""
+
+def exercise(
+    key: str, prompt: str, *, hint: str = "", solution: str = ""
+) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Decorator that registers a judge under ``key``, with its hint and worked solution."""
 
     def register(judge: Callable[[Any], str]) -> Callable[[Any], str]:
         if key in _REGISTRY:
             raise ValueError(f"exercise {key!r} is registered twice")
-        _REGISTRY[key] = Exercise(key, prompt, judge)
+        _REGISTRY[key] = Exercise(key, prompt, judge, hint.strip(), solution.strip() + "\n")
         return judge
 
     return register
@@ -131,16 +144,14 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
     instance), passed on to the judge: ``check("key", answer, y_train)``.
     A stub (``None`` or ``...``) is answered here, so a judge never sees one.
     """
-    exercises = load_exercises()
-    if key not in exercises:
-        known = ", ".join(sorted(exercises))
-        raise KeyError(f"no exercise called {key!r}; known exercises: {known}")
+    found = _known(key)
     if is_stub(answer):
         return Feedback(
             key, "not attempted", "replace the `...` with your answer, then run this cell again."
         )
+    _ATTEMPTED.add(key)
     try:
-        praise = exercises[key].judge(answer, *given)
+        praise = found.judge(answer, *given)
     except NotAttempted as stub:
         return Feedback(key, "not attempted", str(stub) or "fill in the exercise first.")
     except Wrong as hint:
@@ -150,6 +161,62 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
     except Exception as err:  # the learner's code crashed: say how, keep going
         return Feedback(key, "not yet", f"your answer raised {type(err).__name__}: {err}")
     return Feedback(key, "correct", praise)
+
+
+def _known(key: str) -> Exercise:
+    exercises = load_exercises()
+    if key not in exercises:
+        raise KeyError(
+            f"no exercise called {key!r}; known exercises: {', '.join(sorted(exercises))}"
+        )
+    return exercises[key]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A worked solution, shown as code; what :func:`solution` returns once it may be shown."""
+
+    key: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"💡 [{self.key}] one way to write it (compare it with yours, then run it):\n\n{self.code}"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
+    def _repr_markdown_(self) -> str:
+        return f"💡 **[{self.key}]** one way to write it (compare it with yours):\n\n```python\n{self.code}```"
+
+
+def hint(key: str) -> Feedback:
+    """A hint for exercise ``key``: the idea to use, never the code.
+
+    A wrong answer's check already says what is wrong with it; this hint is for
+    a learner who does not know where to start.
+    """
+    found = _known(key)
+    text = found.hint or "re-read the section above the exercise; the check says what is wrong."
+    return Feedback(key, "not attempted", f"hint: {text}")
+
+
+def solution(key: str) -> Feedback | Solution:
+    """The worked solution of exercise ``key``, once the learner has tried it.
+
+    Before a first attempt (a :func:`check` of something other than the stub,
+    in this kernel) it says so and shows nothing; a stored notebook never calls it.
+    """
+    found = _known(key)
+    if key not in _ATTEMPTED:
+        return Feedback(
+            key,
+            "not attempted",
+            "try it first: write your answer and run its check cell; "
+            f'then `solution("{key}")` shows a worked solution (and `hint("{key}")` helps before that).',
+        )
+    if not found.solution.strip():
+        raise LookupError(f"exercise {key!r} has no worked solution")
+    return Solution(key, found.solution)
 
 
 # --- what an answer is ------------------------------------------------------------

@@ -1,6 +1,10 @@
 """A wrong answer, an answer of the wrong type and the right answer for every exercise.
 
-Each source is the whole new text of the exercise's stub cell (the code cell
+The right answer of each is the exercise's worked solution, registered with
+its judge in :mod:`dlhelpers.exercises` (what ``solution("key")`` shows a
+learner); it is added to ``ANSWERS`` below, so that every test that judges
+the right answer also proves the solution the course shows. Each source is
+the whole new text of the exercise's stub cell (the code cell
 just above its ``check("key", ...)`` cell). ``test_walkthrough.py`` types them
 into the notebooks in JupyterLab; ``test_learner_time.py`` checks that
 every exercise of the course has its three answers here. The right answers are
@@ -9,23 +13,18 @@ written as a learner who followed the notebook would write them.
 
 from __future__ import annotations
 
+from dlhelpers.checks import load_exercises
+
 ANSWERS: dict[str, dict[str, str]] = {
     # 00_welcome
     "welcome-fit": {
         "wrong": "my_line = (1.0, 0.0)  # (w, b), for example (1.5, 0.5)",
         "wrong_type": 'my_line = "2, -1"  # (w, b), for example (1.5, 0.5)',
-        "right": "my_line = (2.0, -1.0)  # (w, b), for example (1.5, 0.5)",
     },
     # 01_neurons_and_activations
     "neuron-output": {
         "wrong": "neuron_output = scratch.sigmoid(np.array([0.5, -0.25]) @ np.array([1.0, 2.0]))",
         "wrong_type": 'neuron_output = "sigmoid(0.1)"',
-        "right": """\
-x = np.array([1.0, 2.0])
-w = np.array([0.5, -0.25])
-b = 0.1
-neuron_output = scratch.sigmoid(w @ x + b)
-""",
     },
     "leaky-relu": {
         "wrong": """\
@@ -36,10 +35,6 @@ def my_leaky_relu(x):
 def my_leaky_relu(x):
     return "x if x > 0 else 0.1 * x"
 """,
-        "right": """\
-def my_leaky_relu(x):
-    return np.where(x > 0, x, 0.1 * x)
-""",
     },
     "tanh-derivative": {
         "wrong": """\
@@ -47,36 +42,27 @@ def my_tanh_derivative(x):
     return 1 - np.tanh(x)
 """,
         "wrong_type": "my_tanh_derivative = 1 - np.tanh(0.0) ** 2",
-        "right": """\
-def my_tanh_derivative(x):
-    return 1 - np.tanh(x) ** 2
-""",
     },
     "sigmoid-slope-max": {
         "wrong": "sigmoid_slope_max = 0.5  # a number",
         "wrong_type": 'sigmoid_slope_max = "0.25"  # a number',
-        "right": "sigmoid_slope_max = 0.5 * (1 - 0.5)  # s(0) (1 - s(0))",
     },
     "separate-blobs": {
         "wrong": "separating_neuron = (1.0, -1.0, 0.0)  # (w1, w2, b)",
         "wrong_type": 'separating_neuron = "1, 1, 0"  # (w1, w2, b)',
-        "right": "separating_neuron = (1.0, 1.0, 0.0)  # (w1, w2, b)",
     },
     # 02_networks_and_forward_propagation
     "networks-param-count": {
         "wrong": "n_parameters = 784 * 128 + 128 * 10  # a number",
         "wrong_type": 'n_parameters = "784 * 128 + 128 + 128 * 10 + 10"  # a number',
-        "right": "n_parameters = (784 * 128 + 128) + (128 * 10 + 10)  # a number",
     },
     "networks-weight-shape": {
         "wrong": "weight_shape = (784, 64)  # a tuple, e.g. (3, 4)",
         "wrong_type": 'weight_shape = "64 by 784"  # a tuple, e.g. (3, 4)',
-        "right": "weight_shape = (64, 784)  # a tuple, e.g. (3, 4)",
     },
     "networks-output-shape": {
         "wrong": "second_layer_shape = (16, 64)  # a tuple",
         "wrong_type": "second_layer_shape = 32  # a tuple",
-        "right": "second_layer_shape = (16, 32)  # a tuple",
     },
     "networks-dense-forward": {
         "wrong": """\
@@ -87,10 +73,6 @@ def dense_forward(X, W, b):
 def dense_forward(X, W, b):
     return "relu(X @ W.T + b)"
 """,
-        "right": """\
-def dense_forward(X, W, b):
-    return relu(X @ W.T + b)
-""",
     },
     # 03_loss_and_gradient_descent
     "descent-cross-entropy": {
@@ -99,20 +81,14 @@ z = np.array([2.0, 1.0, -1.0])
 ce_by_hand = np.exp(z[1]) / np.exp(z).sum()  # a number
 """,
         "wrong_type": 'ce_by_hand = "-log(softmax(z)[1])"  # a number',
-        "right": """\
-z = np.array([2.0, 1.0, -1.0])
-ce_by_hand = -np.log(np.exp(z[1]) / np.exp(z).sum())  # a number
-""",
     },
     "descent-gradient": {
         "wrong": "gradient_at_point = (2 * 1, 3 * 1 + 4 * -2)  # (df/dx, df/dy)",
         "wrong_type": 'gradient_at_point = "2x + 3y, 3x + 4y"  # (df/dx, df/dy)',
-        "right": "gradient_at_point = (2 * 1 + 3 * -2, 3 * 1 + 4 * -2)  # (df/dx, df/dy)",
     },
     "descent-max-lr": {
         "wrong": "largest_lr = 1 / 6  # a number",
         "wrong_type": 'largest_lr = "2 / 6"  # a number',
-        "right": "largest_lr = 2 / 6  # a number: 2 / f'' with f'' = 6",
     },
     "descent-sgd-step": {
         "wrong": """\
@@ -125,23 +101,15 @@ def sgd_step(w, v, grad, lr, momentum):
 def sgd_step(w, v, grad, lr, momentum):
     return "w - lr * (momentum * v + grad)"
 """,
-        "right": """\
-def sgd_step(w, v, grad, lr, momentum):
-    new_v = momentum * v + grad
-    new_w = w - lr * new_v
-    return new_w, new_v
-""",
     },
     # 04_backpropagation
     "backprop-chain-rule": {
         "wrong": "dL_db = 3.0  # a number",
         "wrong_type": 'dL_db = "a * f"  # a number',
-        "right": "dL_db = -1.5 * 1 * 3  # dL/dd * dd/de * de/db = f * 1 * a",
     },
     "backprop-two-paths": {
         "wrong": "dy_dx = 2 + 1  # a number",
         "wrong_type": 'dy_dx = "2x + 1"  # a number',
-        "right": "dy_dx = (2 + 1) + 2 * 1  # left factor's path + path through (x + 1)",
     },
     "backprop-div-backward": {
         "wrong": """\
@@ -153,11 +121,6 @@ def div_backward(a, b, out_grad):
 def div_backward(a, b, out_grad):
     # return (grad_a, grad_b)
     return "1 / b, -a / b**2"
-""",
-        "right": """\
-def div_backward(a, b, out_grad):
-    # return (grad_a, grad_b)
-    return out_grad / b, -a / b**2 * out_grad
 """,
     },
     "backprop-linear-backward": {
@@ -171,22 +134,15 @@ def linear_backward(x, weight, grad_out):
     # return (grad_x, grad_weight, grad_bias)
     return "grad_out @ weight", "grad_out.T @ x", "grad_out.sum(0)"
 """,
-        "right": """\
-def linear_backward(x, weight, grad_out):
-    # return (grad_x, grad_weight, grad_bias)
-    return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
-""",
     },
     # 05_first_network_in_pytorch
     "pytorch-param-count": {
         "wrong": "n_params = len(list(model.parameters()))  # one line: add up p.numel()",
         "wrong_type": "n_params = [p.numel() for p in model.parameters()]",
-        "right": "n_params = sum(p.numel() for p in model.parameters())",
     },
     "pytorch-logits-loss": {
         "wrong": "loss_choice = nn.NLLLoss()",
         "wrong_type": 'loss_choice = "CrossEntropyLoss"',
-        "right": "loss_choice = nn.CrossEntropyLoss()",
     },
     "pytorch-accuracy": {
         "wrong": '''\
@@ -200,43 +156,32 @@ def my_accuracy(logits, y):
     accuracy = (logits.argmax(axis=1) == y).mean()
     return f"{accuracy:.1%}"
 ''',
-        "right": '''\
-def my_accuracy(logits, y):
-    """logits: ndarray (N, 10); y: int ndarray (N,) -> the fraction of images classified right."""
-    return float((logits.argmax(axis=1) == y).mean())
-''',
     },
     "pytorch-validation-split": {
         "wrong": "n_digits_trained_on = 10",
         "wrong_type": 'n_digits_trained_on = "0 to 8"',
-        "right": "n_digits_trained_on = len(np.unique(np.sort(y_train)[: len(y_train) - len(y_train) // 5]))",
     },
     # 06_training_well
     "training-well-which-overfits": {
         "wrong": 'which_overfits = "C"  # "A", "B" or "C"',
         "wrong_type": "which_overfits = 2  # the second run",
-        "right": 'which_overfits = "B"  # "A", "B" or "C"',
     },
     "training-well-steplr": {
         "wrong": "lr_epoch_26 = 0.2 * 0.5**3  # epochs 10, 20 and 30",
         "wrong_type": 'lr_epoch_26 = "0.05"',
-        "right": "lr_epoch_26 = 0.2 * 0.5 ** (25 // 10)",
     },
     "training-well-early-stop": {
         "wrong": "stop_and_restore = (7, 4)  # (stop_epoch, restored_epoch)",
         "wrong_type": 'stop_and_restore = "stop at 9, restore 6"',
-        "right": "stop_and_restore = (9, 6)  # (stop_epoch, restored_epoch)",
     },
     "training-well-weight-decay": {
         "wrong": "weight_decay = 1e-3",
         "wrong_type": 'weight_decay = "3e-2"',
-        "right": "weight_decay = 3e-2  # 1e-2 is borderline, 1e-1 underfits",
     },
     # 07_convolutional_networks
     "cnn-horizontal-edges": {
         "wrong": "horizontal_kernel = kernel  # Sobel x",
         "wrong_type": 'horizontal_kernel = "sobel y"',
-        "right": "horizontal_kernel = kernel.T  # Sobel y: the row below minus the row above",
     },
     "cnn-conv-loops": {
         "wrong": '''\
@@ -257,18 +202,6 @@ def conv2d_loops(image, kernel):
     kH, kW = kernel.shape
     return f"output of shape ({image.shape[0] - kH + 1}, {image.shape[1] - kW + 1})"
 ''',
-        "right": '''\
-def conv2d_loops(image, kernel):
-    """image: (H, W); kernel: (kH, kW) -> ndarray of shape (H - kH + 1, W - kW + 1)."""
-    kH, kW = kernel.shape
-    out = np.zeros((image.shape[0] - kH + 1, image.shape[1] - kW + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            for a in range(kH):
-                for b in range(kW):
-                    out[i, j] += image[i + a, j + b] * kernel[a, b]
-    return out
-''',
     },
     "cnn-output-size": {
         "wrong": '''\
@@ -282,26 +215,14 @@ def output_size(n, k, stride=1, padding=0, dilation=1):
     side = (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
     return f"{side}x{side}"
 ''',
-        "right": '''\
-def output_size(n, k, stride=1, padding=0, dilation=1):
-    """The side of a conv2d output: an int."""
-    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-''',
     },
     "cnn-conv-params": {
         "wrong": "conv_params = 16 * 6 * 5 * 5  # a number",
         "wrong_type": 'conv_params = "16 x 6 x 5 x 5 + 16"',
-        "right": "conv_params = 16 * 6 * 5 * 5 + 16  # weight (16, 6, 5, 5) and a bias per filter",
     },
     "cnn-receptive-field": {
         "wrong": "receptive_field = 1 + 2 + 2 + 1 + 2  # each layer adds k - 1",
         "wrong_type": 'receptive_field = "10x10"',
-        "right": """\
-field, jump = 1, 1
-for size, step in [(3, 1), (3, 1), (2, 2), (3, 1)]:  # (kernel, stride) per layer
-    field, jump = field + (size - 1) * jump, jump * step
-receptive_field = field  # a number of pixels
-""",
     },
     # 08_recurrent_networks
     "rnn-step": {
@@ -315,16 +236,10 @@ def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
     """One step of torch's tanh RNN: returns the new hidden state, shape (B, H)."""
     return {"h": np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)}
 ''',
-        "right": '''\
-def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
-    """One step of torch's tanh RNN: returns the new hidden state, shape (B, H)."""
-    return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
-''',
     },
     "rnn-param-count": {
         "wrong": "rnn_params = 20 * 10 + 20 * 20 + 20  # W_ih, W_hh and the bias",
         "wrong_type": 'rnn_params = "840"',
-        "right": "rnn_params = 20 * 10 + 20 * 20 + 20 + 20  # W_ih, W_hh, b_ih, b_hh",
     },
     "rnn-linear-gradient": {
         "wrong": '''\
@@ -337,16 +252,10 @@ def grad_back(w, k):
     """d h_T / d h_{T-k} for h_t = w * h_{t-1} + x_t."""
     return f"w^{k}"
 ''',
-        "right": '''\
-def grad_back(w, k):
-    """d h_T / d h_{T-k} for h_t = w * h_{t-1} + x_t."""
-    return w**k
-''',
     },
     "rnn-lstm-param-count": {
         "wrong": "lstm_params = 3 * (20 * 10 + 20 * 20 + 20 + 20)  # three gates",
         "wrong_type": "lstm_params = nn.LSTM(input_size=10, hidden_size=20)",
-        "right": "lstm_params = 4 * (20 * 10 + 20 * 20 + 20 + 20)  # four gates, each an RNN cell",
     },
     "rnn-temperature": {
         "wrong": """\
@@ -361,13 +270,6 @@ def with_temperature(logits, T):
     z = logits / T
     e = np.exp(z - z.max())
     return np.random.choice(len(logits), p=e / e.sum())
-""",
-        "right": """\
-def with_temperature(logits, T):
-    "logits: ndarray (V,); T > 0 -> probabilities (V,) that add up to 1."
-    z = logits / T
-    e = np.exp(z - z.max())
-    return e / e.sum()
 """,
     },
     # 09_transformers
@@ -384,18 +286,10 @@ def attention_weights(Q, K):
     "Q: (L, d), K: (S, d) -> weights (L, S), each row a softmax over the keys."
     return "softmax(Q K^T / sqrt(d))"
 """,
-        "right": """\
-def attention_weights(Q, K):
-    "Q: (L, d), K: (S, d) -> weights (L, S), each row a softmax over the keys."
-    scores = Q @ K.T / np.sqrt(Q.shape[1])
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-""",
     },
     "attn-score-spread": {
         "wrong": "score_std = 64  # a number",
         "wrong_type": 'score_std = "sqrt(64)"  # a number',
-        "right": "score_std = np.sqrt(64)  # a number",
     },
     "attn-causal-mask": {
         "wrong": """\
@@ -408,16 +302,10 @@ def causal_mask(T):
     "A (T, T) boolean array: True where query i may attend to key j."
     return "lower triangle"
 """,
-        "right": """\
-def causal_mask(T):
-    "A (T, T) boolean array: True where query i may attend to key j."
-    return np.tril(np.ones((T, T), dtype=bool))
-""",
     },
     "attn-mha-params": {
         "wrong": "mha_params = 3 * 64 * 64 + 3 * 64  # a number",
         "wrong_type": 'mha_params = "4 E^2 + 4 E"  # a number',
-        "right": "mha_params = sum(p.numel() for p in nn.MultiheadAttention(64, 4).parameters())",
     },
     "attn-positions": {
         "wrong": """\
@@ -434,15 +322,6 @@ def positional_encoding(T, d):
     "The (T, d) sinusoidal positional encoding."
     return f"sin and cos for {T} positions and {d} columns"
 """,
-        "right": """\
-def positional_encoding(T, d):
-    "The (T, d) sinusoidal positional encoding."
-    angles = np.arange(T)[:, None] / 10000 ** (np.arange(0, d, 2) / d)
-    pe = np.zeros((T, d))
-    pe[:, 0::2] = np.sin(angles)
-    pe[:, 1::2] = np.cos(angles)
-    return pe
-""",
     },
     # 10_generative_adversarial_networks
     "gan-generator-gradient": {
@@ -458,13 +337,6 @@ def generator_gradient(d, kind):
     "d loss / d logit for one generated sample with D(G(z)) = d."
     return f"the {kind} gradient at D = {d}"
 """,
-        "right": """\
-def generator_gradient(d, kind):
-    "d loss / d logit for one generated sample with D(G(z)) = d."
-    if kind == "saturating":
-        return -d  # d/ds log(1 - sigmoid(s)) = -sigmoid(s)
-    return -(1 - d)  # d/ds -log(sigmoid(s)) = -(1 - sigmoid(s))
-""",
     },
     "gan-optimal-d": {
         "wrong": """\
@@ -477,16 +349,10 @@ def optimal_discriminator(p_data, p_g):
     "D*(x) from the densities p_data(x) and p_g(x), arrays of the same shape."
     return "p_data / (p_data + p_g)"
 """,
-        "right": """\
-def optimal_discriminator(p_data, p_g):
-    "D*(x) from the densities p_data(x) and p_g(x), arrays of the same shape."
-    return p_data / (p_data + p_g)
-""",
     },
     "gan-equilibrium-loss": {
         "wrong": "equilibrium_loss = np.log(2)  # a number",
         "wrong_type": 'equilibrium_loss = "2 ln 2"  # a number',
-        "right": "equilibrium_loss = -np.log(0.5) - np.log(1 - 0.5)  # a number",
     },
     "gan-mode-count": {
         "wrong": """\
@@ -501,18 +367,11 @@ def modes_covered(samples, centres, radius):
     dist = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)  # (n, k)
     return dist.min(axis=0) <= radius  # which centres, not how many
 """,
-        "right": """\
-def modes_covered(samples, centres, radius):
-    "How many of the k centres have a sample within radius."
-    dist = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)  # (n, k)
-    return int((dist.min(axis=0) <= radius).sum())
-""",
     },
     # 11_transfer_learning
     "transfer-trainable": {
         "wrong": "trainable = (6 * 1 * 5 * 5 + 6) + (16 * 6 * 5 * 5 + 16)  # a number",
         "wrong_type": 'trainable = "61,706 minus the conv layers"  # a number',
-        "right": "trainable = 61_706 - (6 * 1 * 5 * 5 + 6) - (16 * 6 * 5 * 5 + 16)  # a number",
     },
     "transfer-freeze": {
         "wrong": """\
@@ -521,12 +380,6 @@ def freeze(module):
     module.requires_grad = False  # sets an attribute of the module, not of its parameters
 """,
         "wrong_type": "freeze = False  # instead of a function",
-        "right": """\
-def freeze(module):
-    "Set requires_grad to False for every parameter of module."
-    for p in module.parameters():
-        p.requires_grad_(False)
-""",
     },
     "transfer-new-head": {
         "wrong": """\
@@ -536,12 +389,6 @@ def new_head(model, n_classes):
     return model
 """,
         "wrong_type": 'new_head = "torch.nn.Linear(model[-1].in_features, n_classes)"',
-        "right": """\
-def new_head(model, n_classes):
-    "Replace model[-1] with a new nn.Linear(model[-1].in_features, n_classes); return model."
-    model[-1] = torch.nn.Linear(model[-1].in_features, n_classes)
-    return model
-""",
     },
     "transfer-param-groups": {
         "wrong": """\
@@ -562,16 +409,6 @@ def make_optimizer(model, body_lr, head_lr):
         {"params": model[-1].parameters(), "lr": head_lr},
     ]
 """,
-        "right": """\
-def make_optimizer(model, body_lr, head_lr):
-    "Adam with two parameter groups: model[:-1] at body_lr, model[-1] at head_lr."
-    return torch.optim.Adam(
-        [
-            {"params": model[:-1].parameters(), "lr": body_lr},
-            {"params": model[-1].parameters(), "lr": head_lr},
-        ]
-    )
-""",
     },
     # 12_inside_the_black_box
     "bb-fgsm-step": {
@@ -585,25 +422,20 @@ def fgsm_step(x, grad, eps):
     "x: image (values in [0, 1]); grad: dL/dx; eps: the step. Returns the adversarial image."
     return f"x moved by {eps}"
 """,
-        "right": """\
-def fgsm_step(x, grad, eps):
-    "x: image (values in [0, 1]); grad: dL/dx; eps: the step. Returns the adversarial image."
-    return np.clip(x + eps * np.sign(grad), 0, 1)
-""",
     },
     "bb-linear-flops": {
         "wrong": "linear_flops = 32 * 784 * 64  # a number",
         "wrong_type": 'linear_flops = "2 x 32 x 784 x 64"  # a number',
-        "right": "linear_flops = 2 * 32 * 784 * 64  # a number",
     },
     "bb-conv-flops": {
         "wrong": "conv_flops = 2 * 6 * 5 * 5  # a number",
         "wrong_type": "conv_flops = [6, 28, 28, 25]  # a number",
-        "right": "conv_flops = 2 * (6 * 28 * 28) * (1 * 5 * 5)  # a number",
     },
     "bb-allreduce-bytes": {
         "wrong": "allreduce = 52_650  # a number of bytes",
         "wrong_type": 'allreduce = "52,650 x 4 bytes"  # a number of bytes',
-        "right": "allreduce = 4 * 52_650  # a number of bytes",
     },
 }
+
+for _key, _exercise in load_exercises().items():
+    ANSWERS.setdefault(_key, {})["right"] = _exercise.solution

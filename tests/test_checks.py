@@ -242,3 +242,33 @@ def test_the_array_reader_refuses_complex_booleans_and_text_and_reads_tensors():
     grad = torch.tensor([1.0, 2.0], requires_grad=True)
     assert float_array(grad).tolist() == [1.0, 2.0]
     compare_arrays(grad, np.array([1.0, 2.0]), what="your output")
+
+
+def test_a_solution_is_shown_only_after_a_first_attempt(monkeypatch):
+    from dlhelpers import checks
+
+    monkeypatch.setattr(checks, "_ATTEMPTED", set())
+    before = checks.solution("leaky-relu")
+    assert isinstance(before, Feedback) and before.status == "not attempted"
+    assert "try it first" in str(before) and "0.1" not in str(before)
+    # a stub is not an attempt
+    check("leaky-relu", ...)
+    assert isinstance(checks.solution("leaky-relu"), Feedback)
+    check("leaky-relu", lambda x: x)  # a wrong attempt counts
+    shown = checks.solution("leaky-relu")
+    assert isinstance(shown, checks.Solution)
+    assert "def my_leaky_relu" in str(shown) and "```python" in shown._repr_markdown_()
+    with pytest.raises(KeyError, match="known exercises"):
+        checks.solution("no-such-exercise")
+
+
+def test_every_solution_is_code_that_parses_and_a_hint_never_reads_as_correct():
+    import ast
+
+    from dlhelpers import checks
+
+    for key, found in load_exercises().items():
+        assert found.solution.strip(), f"{key} has no worked solution"
+        ast.parse(found.solution)  # a SyntaxError names the exercise's code
+        given = checks.hint(key)
+        assert not given and "hint:" in str(given), key

@@ -96,3 +96,27 @@ def test_no_cell_hides_its_output_with_a_semicolon(path):
         if cell.cell_type == "code" and cell.source.strip():
             last = cell.source.strip().splitlines()[-1].split("#")[0].rstrip()
             assert not last.endswith(";"), f"{path.name}: write `_ = ...` instead of a trailing ';'"
+
+
+def _outputs_text(nb) -> str:
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", ""))
+            for kind, value in out.get("data", {}).items():
+                if kind.startswith("text/"):
+                    texts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_stored_notebook_shows_a_worked_solution(path):
+    from dlhelpers.checks import load_exercises
+
+    nb = nbformat.read(path, as_version=4)
+    assert not re.search(r"^\s*solution\(", _source(nb, "code"), flags=re.M)
+    shown = _outputs_text(nb)
+    for key, found in load_exercises().items():
+        # the solution's longest line is specific to it; it appears in no stored output
+        line = max(found.solution.splitlines(), key=len).strip()
+        assert len(line) < 12 or line not in shown, f"{path.name} shows the solution of {key}"

@@ -23,6 +23,8 @@ __all__ = []
 @exercise(
     "backprop-chain-rule",
     "L = (a*b + c) * f with a=3, b=-2, c=4, f=-1.5: find dL/db by the chain rule.",
+    solution=r"""dL_db = -1.5 * 1 * 3  # dL/dd * dd/de * de/db = f * 1 * a
+""",
 )
 def _chain_rule(answer):
     a, f = 3.0, -1.5  # b = -2 and c = 4 do not enter dL/db
@@ -41,7 +43,12 @@ def _chain_rule(answer):
     return "dL/db = dL/dd · dd/de · de/db: one local gradient per node, multiplied."
 
 
-@exercise("backprop-two-paths", "y = x * (x + 1) at x = 2: find dy/dx.")
+@exercise(
+    "backprop-two-paths",
+    "y = x * (x + 1) at x = 2: find dy/dx.",
+    solution=r"""dy_dx = (2 + 1) + 2 * 1  # left factor's path + path through (x + 1)
+""",
+)
 def _two_paths(answer):
     x = 2.0
     value = as_number(answer)
@@ -73,6 +80,10 @@ def _div_reference(a, b, out_grad):
 @exercise(
     "backprop-div-backward",
     "Write div_backward(a, b, out_grad) -> (grad_a, grad_b) for out = a / b.",
+    solution=r"""def div_backward(a, b, out_grad):
+    # return (grad_a, grad_b)
+    return out_grad / b, -a / b**2 * out_grad
+""",
 )
 def _div_backward(fn):
     cases = [(6.0, 3.0, 1.0), (-1.5, 0.5, 2.0), (2.0, -4.0, -0.5), (0.0, 2.5, 3.0)]
@@ -116,6 +127,10 @@ def _linear_reference(x, weight, grad_out):
     "backprop-linear-backward",
     "Write linear_backward(x, weight, grad_out) -> (grad_x, grad_weight, grad_bias) "
     "for out = x @ weight.T + bias.",
+    solution=r"""def linear_backward(x, weight, grad_out):
+    # return (grad_x, grad_weight, grad_bias)
+    return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
+""",
 )
 def _linear_backward(fn):
     rng = np.random.default_rng(4)

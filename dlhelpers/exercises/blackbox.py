@@ -23,6 +23,10 @@ __all__ = []
 @exercise(
     "bb-fgsm-step",
     "Write fgsm_step(x, grad, eps): x moved by eps along the sign of the loss gradient, kept in [0, 1].",
+    solution=r"""def fgsm_step(x, grad, eps):
+    "x: image (values in [0, 1]); grad: dL/dx; eps: the step. Returns the adversarial image."
+    return np.clip(x + eps * np.sign(grad), 0, 1)
+""",
 )
 def _fgsm_step(fn):
     rng = np.random.default_rng(12)
@@ -52,6 +56,8 @@ def _fgsm_step(fn):
 @exercise(
     "bb-linear-flops",
     "FLOPs of nn.Linear(784, 64) on a batch of 32 (forward, a multiply-add = 2 FLOPs, no bias)?",
+    solution=r"""linear_flops = 2 * 32 * 784 * 64  # a number
+""",
 )
 def _linear_flops(answer):
     value = as_count(answer)
@@ -68,6 +74,8 @@ def _linear_flops(answer):
 @exercise(
     "bb-conv-flops",
     "FLOPs of nn.Conv2d(1, 6, 5, padding=2) on one 28x28 image (forward, multiply-add = 2, no bias)?",
+    solution=r"""conv_flops = 2 * (6 * 28 * 28) * (1 * 5 * 5)  # a number
+""",
 )
 def _conv_flops(answer):
     value = as_count(answer)
@@ -87,6 +95,8 @@ def _conv_flops(answer):
 @exercise(
     "bb-allreduce-bytes",
     "Data-parallel training of the primer's MLP (52,650 float32 parameters): bytes all-reduced per step?",
+    solution=r"""allreduce = 4 * 52_650  # a number of bytes
+""",
 )
 def _allreduce(answer):
     value = as_count(answer)

@@ -40,6 +40,10 @@ _SIZE_CASES = [
 @exercise(
     "cnn-output-size",
     "Write output_size(n, k, stride, padding, dilation): the side of conv2d's output.",
+    solution=r'''def output_size(n, k, stride=1, padding=0, dilation=1):
+    """The side of a conv2d output: an int."""
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+''',
 )
 def _output_size(fn):
     for n, k, s, p, d in _SIZE_CASES:
@@ -94,6 +98,8 @@ def _kernel(answer) -> np.ndarray:
 @exercise(
     "cnn-horizontal-edges",
     "Make a 3x3 kernel that responds to horizontal edges, not to vertical ones or flat areas.",
+    solution=r"""horizontal_kernel = kernel.T  # Sobel y: the row below minus the row above
+""",
 )
 def _horizontal_edges(answer):
     k = _kernel(answer)
@@ -123,6 +129,8 @@ def _horizontal_edges(answer):
 @exercise(
     "cnn-conv-params",
     "How many parameters does nn.Conv2d(6, 16, kernel_size=5) have?",
+    solution=r"""conv_params = 16 * 6 * 5 * 5 + 16  # weight (16, 6, 5, 5) and a bias per filter
+""",
 )
 def _conv_params(answer):
     value = as_count(answer)
@@ -143,6 +151,11 @@ def _conv_params(answer):
 @exercise(
     "cnn-receptive-field",
     "conv 3x3 -> conv 3x3 -> max-pool 2x2 (stride 2) -> conv 3x3: how wide is the receptive field?",
+    solution=r"""field, jump = 1, 1
+for size, step in [(3, 1), (3, 1), (2, 2), (3, 1)]:  # (kernel, stride) per layer
+    field, jump = field + (size - 1) * jump, jump * step
+receptive_field = field  # a number of pixels
+""",
 )
 def _receptive_field(answer):
     value = as_count(answer)
@@ -164,6 +177,17 @@ def _receptive_field(answer):
 @exercise(
     "cnn-conv-loops",
     "Write conv2d_loops(image, kernel): a valid, stride-1 cross-correlation with four loops.",
+    solution=r'''def conv2d_loops(image, kernel):
+    """image: (H, W); kernel: (kH, kW) -> ndarray of shape (H - kH + 1, W - kW + 1)."""
+    kH, kW = kernel.shape
+    out = np.zeros((image.shape[0] - kH + 1, image.shape[1] - kW + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            for a in range(kH):
+                for b in range(kW):
+                    out[i, j] += image[i + a, j + b] * kernel[a, b]
+    return out
+''',
 )
 def _conv_loops(fn):
     rng = np.random.default_rng(7)

@@ -28,6 +28,8 @@ _TARGET = 1
 @exercise(
     "descent-gradient",
     "The gradient (df/dx, df/dy) of f(x, y) = x^2 + 3xy + 2y^2 at the point (1, -2).",
+    solution=r"""gradient_at_point = (2 * 1 + 3 * -2, 3 * 1 + 4 * -2)  # (df/dx, df/dy)
+""",
 )
 def _(answer):
     if isinstance(answer, np.ndarray) and answer.size == 2:
@@ -46,7 +48,10 @@ def _(answer):
 
 
 @exercise(
-    "descent-max-lr", "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges."
+    "descent-max-lr",
+    "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges.",
+    solution=r"""largest_lr = 2 / 6  # a number: 2 / f'' with f'' = 6
+""",
 )
 def _(answer):
     curvature = 6.0  # f''(w)
@@ -115,6 +120,11 @@ def _weight_slips(w, v, g, lr, momentum):
 @exercise(
     "descent-sgd-step",
     "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.",
+    solution=r"""def sgd_step(w, v, grad, lr, momentum):
+    new_v = momentum * v + grad
+    new_w = w - lr * new_v
+    return new_w, new_v
+""",
 )
 def _(fn):
     rng = np.random.default_rng(3)
@@ -159,6 +169,9 @@ def _(fn):
 @exercise(
     "descent-cross-entropy",
     "Cross-entropy of the logits (2.0, 1.0, -1.0) when the true class is 1 (natural log).",
+    solution=r"""z = np.array([2.0, 1.0, -1.0])
+ce_by_hand = -np.log(np.exp(z[1]) / np.exp(z).sum())  # a number
+""",
 )
 def _(answer):
     logp = _LOGITS - np.log(np.exp(_LOGITS).sum())

@@ -24,6 +24,10 @@ __all__ = []
 @exercise(
     "gan-optimal-d",
     "Write optimal_discriminator(p_data, p_g): the best D(x) for densities p_data(x) and p_g(x).",
+    solution=r"""def optimal_discriminator(p_data, p_g):
+    "D*(x) from the densities p_data(x) and p_g(x), arrays of the same shape."
+    return p_data / (p_data + p_g)
+""",
 )
 def _optimal(fn):
     rng = np.random.default_rng(10)
@@ -49,6 +53,8 @@ def _optimal(fn):
 @exercise(
     "gan-equilibrium-loss",
     "At the end of the game D(x) = 1/2 for every x. What is the discriminator's loss -log D(x) - log(1 - D(G(z)))?",
+    solution=r"""equilibrium_loss = -np.log(0.5) - np.log(1 - 0.5)  # a number
+""",
 )
 def _equilibrium(answer):
     value = as_number(answer)
@@ -69,6 +75,12 @@ def _equilibrium(answer):
 @exercise(
     "gan-generator-gradient",
     "Write generator_gradient(d, kind): d loss / d logit for the generator, given D(G(z)) = d.",
+    solution=r"""def generator_gradient(d, kind):
+    "d loss / d logit for one generated sample with D(G(z)) = d."
+    if kind == "saturating":
+        return -d  # d/ds log(1 - sigmoid(s)) = -sigmoid(s)
+    return -(1 - d)  # d/ds -log(sigmoid(s)) = -(1 - sigmoid(s))
+""",
 )
 def _generator_gradient(fn):
     for d in (0.01, 0.3, 0.5, 0.9):
@@ -101,6 +113,11 @@ def _covered(samples, centres, radius):
 @exercise(
     "gan-mode-count",
     "Write modes_covered(samples, centres, radius): how many centres have a sample within radius.",
+    solution=r"""def modes_covered(samples, centres, radius):
+    "How many of the k centres have a sample within radius."
+    dist = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)  # (n, k)
+    return int((dist.min(axis=0) <= radius).sum())
+""",
 )
 def _mode_count(fn):
     rng = np.random.default_rng(4)

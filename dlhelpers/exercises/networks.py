@@ -46,6 +46,8 @@ def _shape(answer, what: str) -> tuple[int, ...]:
 @exercise(
     "networks-param-count",
     "Count the parameters of Dense(128, relu, input 784) -> Dense(10, softmax).",
+    solution=r"""n_parameters = (784 * 128 + 128) + (128 * 10 + 10)  # a number
+""",
 )
 def _param_count(answer):
     value = as_count(answer)
@@ -60,7 +62,12 @@ def _param_count(answer):
     return "weights plus biases, layer by layer. Almost all of them sit in the first layer."
 
 
-@exercise("networks-weight-shape", "What is the shape of torch.nn.Linear(784, 64).weight?")
+@exercise(
+    "networks-weight-shape",
+    "What is the shape of torch.nn.Linear(784, 64).weight?",
+    solution=r"""weight_shape = (64, 784)  # a tuple, e.g. (3, 4)
+""",
+)
 def _weight_shape(answer):
     shape = _shape(answer, "the shape")
     if shape == (784, 64):
@@ -77,6 +84,8 @@ def _weight_shape(answer):
     "networks-output-shape",
     "A batch of 16 images (784 pixels each) goes through 784-64-32-10: "
     "what shape leaves the second layer?",
+    solution=r"""second_layer_shape = (16, 32)  # a tuple
+""",
 )
 def _output_shape(answer):
     shape = _shape(answer, "the shape")
@@ -101,6 +110,9 @@ def _dense_relu(X, W, b):
 @exercise(
     "networks-dense-forward",
     "Write dense_forward(X, W, b) = relu(X W^T + b) for a batch X of shape (N, in).",
+    solution=r"""def dense_forward(X, W, b):
+    return relu(X @ W.T + b)
+""",
 )
 def _dense_forward(fn):
     rng = np.random.default_rng(2)

@@ -28,7 +28,15 @@ _INPUTS = [
 SEPARABLE_BLOBS = {"n_samples": 120, "noise": 0.55, "seed": 3}
 
 
-@exercise("neuron-output", "Compute sigmoid(w·x + b) for x=(1, 2), w=(0.5, -0.25), b=0.1.")
+@exercise(
+    "neuron-output",
+    "Compute sigmoid(w·x + b) for x=(1, 2), w=(0.5, -0.25), b=0.1.",
+    solution=r"""x = np.array([1.0, 2.0])
+w = np.array([0.5, -0.25])
+b = 0.1
+neuron_output = scratch.sigmoid(w @ x + b)
+""",
+)
 def _neuron_output(answer):
     number_close(
         answer,
@@ -39,7 +47,13 @@ def _neuron_output(answer):
     return "weighted sum, then activation: that is all a neuron does."
 
 
-@exercise("leaky-relu", "Write leaky_relu(x) with a slope of 0.1 for negative inputs.")
+@exercise(
+    "leaky-relu",
+    "Write leaky_relu(x) with a slope of 0.1 for negative inputs.",
+    solution=r"""def my_leaky_relu(x):
+    return np.where(x > 0, x, 0.1 * x)
+""",
+)
 def _leaky_relu(fn):
     function_matches(
         fn,
@@ -51,7 +65,13 @@ def _leaky_relu(fn):
     return "leaky ReLU keeps a small slope for x < 0, so a neuron never goes fully silent."
 
 
-@exercise("tanh-derivative", "Write the derivative of tanh using only np.tanh.")
+@exercise(
+    "tanh-derivative",
+    "Write the derivative of tanh using only np.tanh.",
+    solution=r"""def my_tanh_derivative(x):
+    return 1 - np.tanh(x) ** 2
+""",
+)
 def _tanh_derivative(fn):
     function_matches(
         fn,
@@ -64,7 +84,12 @@ def _tanh_derivative(fn):
     return "the slope is 1 at x = 0 and vanishes for large |x|: tanh saturates."
 
 
-@exercise("sigmoid-slope-max", "What is the largest value the sigmoid's derivative takes?")
+@exercise(
+    "sigmoid-slope-max",
+    "What is the largest value the sigmoid's derivative takes?",
+    solution=r"""sigmoid_slope_max = 0.5 * (1 - 0.5)  # s(0) (1 - s(0))
+""",
+)
 def _sigmoid_slope_max(answer):
     number_close(
         answer,
@@ -76,7 +101,12 @@ def _sigmoid_slope_max(answer):
     return "at most 0.25: every sigmoid layer shrinks the gradient by 4 or more."
 
 
-@exercise("separate-blobs", "Choose (w1, w2, b) so that the neuron classifies every blob point.")
+@exercise(
+    "separate-blobs",
+    "Choose (w1, w2, b) so that the neuron classifies every blob point.",
+    solution=r"""separating_neuron = (1.0, 1.0, 0.0)  # (w1, w2, b)
+""",
+)
 def _separate_blobs(answer):
     w1, w2, b = as_numbers(answer, 3, example="(w1, w2, b)")
     if (w1, w2) == (0.0, 0.0):

@@ -24,6 +24,8 @@ __all__ = []
     "pytorch-param-count",
     "Count the parameters of the PyTorch model with one line of code "
     "(sum of numel over model.parameters()).",
+    solution=r"""n_params = sum(p.numel() for p in model.parameters())
+""",
 )
 def _param_count(answer):
     value = as_count(answer)  # also a 0-d tensor, e.g. torch.tensor([...]).sum()
@@ -43,6 +45,8 @@ def _param_count(answer):
 @exercise(
     "pytorch-logits-loss",
     "The model ends in nn.Linear(32, 10) with no softmax. Which loss goes with it?",
+    solution=r"""loss_choice = nn.CrossEntropyLoss()
+""",
 )
 def _logits_loss(answer):
     import torch.nn as nn
@@ -102,6 +106,10 @@ def _reference_accuracy(logits, y) -> float:
 @exercise(
     "pytorch-accuracy",
     "Write accuracy(logits, y): the fraction of rows whose largest logit is at the true class.",
+    solution=r'''def my_accuracy(logits, y):
+    """logits: ndarray (N, 10); y: int ndarray (N,) -> the fraction of images classified right."""
+    return float((logits.argmax(axis=1) == y).mean())
+''',
 )
 def _accuracy(fn):
     rng = np.random.default_rng(5)
@@ -145,6 +153,8 @@ def _accuracy(fn):
     "pytorch-validation-split",
     "Sort the training images by digit and hold out the last 20 %, as Keras' validation_split "
     "does. How many different digits are left to train on?",
+    solution=r"""n_digits_trained_on = len(np.unique(np.sort(y_train)[: len(y_train) - len(y_train) // 5]))
+""",
 )
 def _validation_split(answer, y_train=None):
     # The answer depends on the data: on the offline sample (4,000 images) the two highest

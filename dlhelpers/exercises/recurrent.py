@@ -21,7 +21,12 @@ __all__ = []
 # real-valued, compared with a tolerance.
 
 
-@exercise("rnn-param-count", "How many parameters does nn.RNN(input_size=10, hidden_size=20) have?")
+@exercise(
+    "rnn-param-count",
+    "How many parameters does nn.RNN(input_size=10, hidden_size=20) have?",
+    solution=r"""rnn_params = 20 * 10 + 20 * 20 + 20 + 20  # W_ih, W_hh, b_ih, b_hh
+""",
+)
 def _rnn_params(answer):
     value = as_count(answer)
     if value == 20 * 10 + 20 * 20 + 20:
@@ -37,7 +42,10 @@ def _rnn_params(answer):
 
 
 @exercise(
-    "rnn-lstm-param-count", "How many parameters does nn.LSTM(input_size=10, hidden_size=20) have?"
+    "rnn-lstm-param-count",
+    "How many parameters does nn.LSTM(input_size=10, hidden_size=20) have?",
+    solution=r"""lstm_params = 4 * (20 * 10 + 20 * 20 + 20 + 20)  # four gates, each an RNN cell
+""",
 )
 def _lstm_params(answer):
     value = as_count(answer)
@@ -59,6 +67,10 @@ def _lstm_params(answer):
 @exercise(
     "rnn-linear-gradient",
     "For h_t = w h_{t-1} + x_t, write grad_back(w, k) = d h_T / d h_{T-k}.",
+    solution=r'''def grad_back(w, k):
+    """d h_T / d h_{T-k} for h_t = w * h_{t-1} + x_t."""
+    return w**k
+''',
 )
 def _linear_gradient(fn):
     cases = [(0.9, 20), (1.1, 30), (0.5, 1), (2.0, 0), (-0.8, 5), (1.0, 50)]
@@ -109,6 +121,10 @@ def _step_slips(got_arr, x, h, W_ih, W_hh, b_ih, b_hh) -> None:
 @exercise(
     "rnn-step",
     "Write rnn_step(x, h, W_ih, W_hh, b_ih, b_hh): one step of torch's tanh RNN for a batch.",
+    solution=r'''def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    """One step of torch's tanh RNN: returns the new hidden state, shape (B, H)."""
+    return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+''',
 )
 def _step(fn):
     rng = np.random.default_rng(8)
@@ -142,6 +158,12 @@ def _step(fn):
 @exercise(
     "rnn-temperature",
     "Write with_temperature(logits, T): the sampling probabilities softmax(logits / T).",
+    solution=r"""def with_temperature(logits, T):
+    "logits: ndarray (V,); T > 0 -> probabilities (V,) that add up to 1."
+    z = logits / T
+    e = np.exp(z - z.max())
+    return e / e.sum()
+""",
 )
 def _temperature(fn):
     first = np.array([2.0, 1.0, 0.5, -1.0, 0.0])

@@ -45,6 +45,8 @@ def overfitting_quiz_runs(epochs: int = 60) -> dict[str, dict[str, list[float]]]
 @exercise(
     "training-well-which-overfits",
     "Of the runs A, B and C, which one overfits? Answer with its letter.",
+    solution=r"""which_overfits = "B"  # "A", "B" or "C"
+""",
 )
 def _(answer):
     if not isinstance(answer, str):  # 2 for "the second run" is not a letter
@@ -72,6 +74,8 @@ def _(answer):
     "training-well-steplr",
     "StepLR(step_size=10, gamma=0.5) on a starting learning rate of 0.2: the learning rate "
     "of epoch 26, after 25 calls to scheduler.step().",
+    solution=r"""lr_epoch_26 = 0.2 * 0.5 ** (25 // 10)
+""",
 )
 def _(answer):
     value = as_number(answer)  # a str is refused here; a 0-d tensor counts as its number
@@ -94,6 +98,8 @@ def _(answer):
     "training-well-early-stop",
     "EarlyStopping(monitor='val_loss', patience=3, restore_best=True) sees QUIZ_VAL_LOSSES: "
     "(the epoch where it stops, the epoch whose weights it restores), epochs counted from 1.",
+    solution=r"""stop_and_restore = (9, 6)  # (stop_epoch, restored_epoch)
+""",
 )
 def _(answer):
     # a str is refused (not read character by character); each item must be a whole number
@@ -149,6 +155,8 @@ def _train_xor(weight_decay: float) -> tuple[dict, dict]:
     "training-well-weight-decay",
     "A weight decay for Adam (lr 0.01, 200 epochs) that makes the wide network on 40 xor "
     "points generalise: validation loss below 0.45 and validation accuracy at least 80%.",
+    solution=r"""weight_decay = 3e-2  # 1e-2 is borderline, 1e-1 underfits
+""",
 )
 def _(answer):
     weight_decay = as_number(answer)

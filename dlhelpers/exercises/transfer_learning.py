@@ -70,6 +70,8 @@ def _small(hidden: int = 16, seed: int = 0):
 @exercise(
     "transfer-trainable",
     "LeNet (61,706 parameters) with both conv layers frozen: how many parameters still train?",
+    solution=r"""trainable = 61_706 - (6 * 1 * 5 * 5 + 6) - (16 * 6 * 5 * 5 + 16)  # a number
+""",
 )
 def _trainable(answer):
     value = as_count(answer)
@@ -85,7 +87,15 @@ def _trainable(answer):
     return "freezing the convolutions saves little compute here: most parameters sit in the dense layers."
 
 
-@exercise("transfer-freeze", "Write freeze(module): stop every parameter of module from training.")
+@exercise(
+    "transfer-freeze",
+    "Write freeze(module): stop every parameter of module from training.",
+    solution=r"""def freeze(module):
+    "Set requires_grad to False for every parameter of module."
+    for p in module.parameters():
+        p.requires_grad_(False)
+""",
+)
 def _freeze(fn):
     fn = _function(fn)
     for index in (0, 3, 5):  # a conv layer, then two Linear layers: each call a new module
@@ -138,6 +148,11 @@ def _check_head(model, old, before, n_classes: int, hidden: int) -> None:
 @exercise(
     "transfer-new-head",
     "Write new_head(model, n_classes): replace model's last Linear layer with a fresh one of n_classes outputs.",
+    solution=r"""def new_head(model, n_classes):
+    "Replace model[-1] with a new nn.Linear(model[-1].in_features, n_classes); return model."
+    model[-1] = torch.nn.Linear(model[-1].in_features, n_classes)
+    return model
+""",
 )
 def _new_head(fn):
     _, nn = _torch()
@@ -190,6 +205,15 @@ def _optimizer_of(fn, model, body_lr: float, head_lr: float):
 @exercise(
     "transfer-param-groups",
     "Write make_optimizer(model, body_lr, head_lr): Adam with the last layer at head_lr, the rest at body_lr.",
+    solution=r"""def make_optimizer(model, body_lr, head_lr):
+    "Adam with two parameter groups: model[:-1] at body_lr, model[-1] at head_lr."
+    return torch.optim.Adam(
+        [
+            {"params": model[:-1].parameters(), "lr": body_lr},
+            {"params": model[-1].parameters(), "lr": head_lr},
+        ]
+    )
+""",
 )
 def _param_groups(fn):
     fn = _function(fn)

@@ -31,6 +31,12 @@ def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 @exercise(
     "attn-weights",
     "Write attention_weights(Q, K): softmax(Q K^T / sqrt(d)) over the keys, Q (L, d), K (S, d).",
+    solution=r"""def attention_weights(Q, K):
+    "Q: (L, d), K: (S, d) -> weights (L, S), each row a softmax over the keys."
+    scores = Q @ K.T / np.sqrt(Q.shape[1])
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+""",
 )
 def _weights(fn):
     rng = np.random.default_rng(9)
@@ -60,6 +66,10 @@ def _weights(fn):
 @exercise(
     "attn-causal-mask",
     "Write causal_mask(T): a (T, T) boolean array, True where query i may look at key j.",
+    solution=r"""def causal_mask(T):
+    "A (T, T) boolean array: True where query i may attend to key j."
+    return np.tril(np.ones((T, T), dtype=bool))
+""",
 )
 def _causal(fn):
     for T in (1, 4, 7):
@@ -89,6 +99,8 @@ def _causal(fn):
 @exercise(
     "attn-score-spread",
     "q and k have d = 64 independent standard normal entries: what is the standard deviation of q·k?",
+    solution=r"""score_std = np.sqrt(64)  # a number
+""",
 )
 def _spread(answer):
     value = as_number(answer)
@@ -105,6 +117,8 @@ def _spread(answer):
 @exercise(
     "attn-mha-params",
     "How many parameters does nn.MultiheadAttention(embed_dim=64, num_heads=4) have?",
+    solution=r"""mha_params = sum(p.numel() for p in nn.MultiheadAttention(64, 4).parameters())
+""",
 )
 def _mha_params(answer):
     value = as_count(answer)
@@ -139,6 +153,14 @@ def _positions(T: int, d: int) -> np.ndarray:
 @exercise(
     "attn-positions",
     "Write positional_encoding(T, d): PE[t, 2i] = sin(t / 10000^(2i/d)), PE[t, 2i+1] = cos(same).",
+    solution=r"""def positional_encoding(T, d):
+    "The (T, d) sinusoidal positional encoding."
+    angles = np.arange(T)[:, None] / 10000 ** (np.arange(0, d, 2) / d)
+    pe = np.zeros((T, d))
+    pe[:, 0::2] = np.sin(angles)
+    pe[:, 1::2] = np.cos(angles)
+    return pe
+""",
 )
 def _positional(fn):
     for T, d in [(5, 4), (12, 8), (3, 16)]:

@@ -13,7 +13,12 @@ __all__ = ["WELCOME_LINE"]
 WELCOME_LINE = {"n_samples": 20, "slope": 2.0, "intercept": -1.0, "noise": 0.4, "seed": 0}
 
 
-@exercise("welcome-fit", "Find (w, b) whose line has a mean squared error below 0.3.")
+@exercise(
+    "welcome-fit",
+    "Find (w, b) whose line has a mean squared error below 0.3.",
+    solution=r"""my_line = (2.0, -1.0)  # (w, b), for example (1.5, 0.5)
+""",
+)
 def _welcome_fit(answer):
     w, b = as_numbers(answer, 2, example="(1.5, 0.5)")
     x, y = make_line(**WELCOME_LINE)
