@@ -12,14 +12,30 @@ A notebook's time to work through is the sum of
   wrong answer, one of the wrong type, the right one), every explorer slider
   moved. It records the seconds spent waiting for cells, checks and redraws
   (``--measure`` runs it and stores the figures in ``learner_walkthrough.json``);
-- **reading**, counted in the stored notebook: the words of the prose, the
-  symbols of the formulas, the names and numbers of the code and the words of
-  the printed outputs, read at 200 words a minute (Carver's "learning" rate for
-  college readers) for the short end and 138 (his "memorizing" rate) for the
-  long end (R. P. Carver, *Reading rate: theory, research and practical
-  implications*, Journal of Reading 36(2), 1992);
+- **reading prose**, counted in the stored notebook: the words of the prose
+  and of the printed outputs, read at 200 words a minute (Carver's "learning"
+  rate for college readers) for the short end and 138 (his "memorizing" rate)
+  for the long end (R. P. Carver, *Reading rate: theory, research and
+  practical implications*, Journal of Reading 36(2), 1992);
+- **reading formulas**: each symbol of a formula counts as a word, read at
+  half those rates (100 and 69 a minute), because a learner reads each formula
+  twice: with the text, and again beside the code that implements it. The
+  factor 2 is our assumption, not taken from a study;
+- **reading code**, by lines (non-blank lines of the code cells, the
+  Colab install cell left out), at 500 lines an hour for the short end, the
+  rate at which reviewers prepare application code in a high-level language
+  (W. S. Humphrey, *Managing the Software Process*, 1989, as cited in
+  S. McConnell, *Code Complete*, 2nd ed., 2004, ch. 21), and 200 an hour for
+  the long end, the review rate at or below which reviews find defects
+  effectively (C. F. Kemerer and M. C. Paulk, *The impact of design and code
+  reviews on software quality*, IEEE Transactions on Software Engineering
+  35(4), 2009): a learner reads code to understand it, as a reviewer does;
 - **looking**: 10 s for each figure (an explorer's picture counts as one) and
-  for each redraw after a slider move. This is the one assumption that is not taken from a study;
+  for each redraw after a slider move;
+- **playing** with each explorer beyond the walk-through's moves: 1 minute for
+  the short end, 3 for the long end. Looking and playing are the model's
+  assumptions, not taken from a study: an instructor who times learners can
+  replace them here;
 - **typing** the right answer to each exercise at 52 words (260 characters) a
   minute, the mean of 168,000 typists in Dhakal et al., *Observations on
   typing from 136 million keystrokes*, CHI 2018.
@@ -44,12 +60,18 @@ import nbformat
 
 from dlhelpers.checks import CHECK_CELL
 
+COLAB_MARKER = "# On Colab: install this course's helpers"
+EXPLORER = re.compile(r"\bbuild_\w+\(")
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 WALKTHROUGH = Path(__file__).with_name("learner_walkthrough.json")
 
 FAST_WPM, SLOW_WPM = 200.0, 138.0  # Carver (1992): learning and memorizing rates
 LOOK_S = 10.0  # per figure and per explorer redraw
+MATH_SLOWER = 2.0  # a formula symbol takes twice a word's time (see the docstring)
+FAST_LPH, SLOW_LPH = 500.0, 200.0  # lines of code an hour (Humphrey 1989; Kemerer-Paulk 2009)
+PLAY_MIN = (1.0, 3.0)  # minutes of play per explorer (assumed)
 TYPE_CPM = 260.0  # Dhakal et al. (2018): 52 words a minute, 5 characters a word
 
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\begin\{(\w+\*?)\}.+?\\end\{\1\}", re.DOTALL)
@@ -73,7 +95,7 @@ def _math_tokens(formula: str) -> int:
 def count(path: Path) -> dict:
     """What a learner reads and looks at in the stored notebook ``path``."""
     nb = nbformat.read(path, as_version=4)
-    prose = formula = code = output = figures = 0
+    prose = formula = code = lines = output = figures = explorers = 0
     exercises = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -85,7 +107,11 @@ def count(path: Path) -> dict:
             continue
         if cell.cell_type != "code":
             continue
+        if cell.source.startswith(COLAB_MARKER):
+            continue  # the same install cell in every notebook: run, not read
         code += len(CODE_TOKEN.findall(cell.source))
+        lines += sum(1 for line in cell.source.splitlines() if line.strip())
+        explorers += len(EXPLORER.findall(cell.source))
         found = CHECK_CELL.search(cell.source)
         if found:
             exercises.append(found.group(1))
@@ -103,25 +129,26 @@ def count(path: Path) -> dict:
         "prose_words": prose,
         "formula_symbols": formula,
         "code_tokens": code,
+        "code_lines": lines,
         "output_words": output,
         "figures": figures,
+        "explorers": explorers,
         "exercises": exercises,
     }
 
 
 def minutes(counts: dict, walk: dict) -> tuple[float, float]:
     """(short, long) minutes to work through, without thinking time on the exercises."""
-    words = (
-        counts["prose_words"]
-        + counts["formula_symbols"]
-        + counts["code_tokens"]
-        + counts["output_words"]
-    )
+    words = counts["prose_words"] + counts["output_words"] + MATH_SLOWER * counts["formula_symbols"]
     machine = walk["run_cells_s"] + walk["check_s"] + walk["sliders_s"]
     look = LOOK_S * (counts["figures"] + walk["sliders_moved"])
     typing = 60.0 * walk["answer_characters"] / TYPE_CPM
     fixed = (machine + look + typing) / 60.0
-    return fixed + words / FAST_WPM, fixed + words / SLOW_WPM
+    ends = []
+    for wpm, lph, play in ((FAST_WPM, FAST_LPH, PLAY_MIN[0]), (SLOW_WPM, SLOW_LPH, PLAY_MIN[1])):
+        code = 60.0 * counts["code_lines"] / lph
+        ends.append(fixed + words / wpm + code + play * counts["explorers"])
+    return ends[0], ends[1]
 
 
 def rounded(short: float, long: float) -> tuple[int, int]:
@@ -251,7 +278,7 @@ def main() -> None:
         measure(args.names)
     rows = table()
     print(
-        f"{'notebook':44s} {'prose':>6s} {'math':>5s} {'code':>5s} {'out':>5s} {'figs':>4s} "
+        f"{'notebook':44s} {'prose':>6s} {'math':>5s} {'lines':>5s} {'out':>5s} {'figs':>4s} "
         f"{'ex':>3s} {'machine s':>9s} {'sliders':>7s}  minutes   stated"
     )
     for name, r in rows.items():
@@ -259,7 +286,7 @@ def main() -> None:
         machine = w["run_cells_s"] + w["check_s"] + w["sliders_s"]
         print(
             f"{name[:-6]:44s} {r['prose_words']:6d} {r['formula_symbols']:5d} "
-            f"{r['code_tokens']:5d} {r['output_words']:5d} {r['figures']:4d} "
+            f"{r['code_lines']:5d} {r['output_words']:5d} {r['figures']:4d} "
             f"{len(r['exercises']):3d} {machine:9.1f} {w['sliders_moved']:7d}  "
             f"{r['minutes'][0]:4.1f}-{r['minutes'][1]:4.1f}  {r['time']}"
         )

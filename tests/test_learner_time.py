@@ -154,8 +154,10 @@ def test_times_follow_from_the_counts():
         "prose_words": 2000,
         "formula_symbols": 0,
         "code_tokens": 0,
+        "code_lines": 0,
         "output_words": 0,
         "figures": 6,
+        "explorers": 0,
     }
     walk = {
         "run_cells_s": 60.0,
@@ -170,6 +172,12 @@ def test_times_follow_from_the_counts():
     assert learner_time.time_text(short, long, 4) == (
         "about 15 minutes to read and run, plus your time on its 4 exercises"
     )
+    # formulas: a symbol takes two words' time; code: 500 and 200 lines an hour;
+    # an explorer: 1 and 3 minutes of play
+    more = dict(counts, formula_symbols=100, code_lines=100, explorers=2)
+    short2, long2 = learner_time.minutes(more, walk)
+    assert short2 - short == pytest.approx(200 / 200 + 60 * 100 / 500 + 2 * 1)
+    assert long2 - long == pytest.approx(200 / 138 + 60 * 100 / 200 + 2 * 3)
     assert learner_time.time_text(21.0, 34.0, 1) == (
         "20-35 minutes to read and run, plus your time on its exercise"
     )
