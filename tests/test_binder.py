@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -97,3 +100,20 @@ def test_binder_culls_idle_kernels():
     assert seen["MappingKernelManager.cull_busy"] is False
     post = (BINDER / "postBuild").read_text()
     assert "binder/jupyter_server_config.py" in post and ".jupyter" in post
+
+
+def test_repo2docker_reads_the_binder_folder_as_intended():
+    """repo2docker's own parser: the Dockerfile it would build, without Docker (``--no-build``)."""
+    pytest.importorskip("repo2docker")
+    cmd = [sys.executable, "-m", "repo2docker", "--no-build", "--no-run", "--debug", str(ROOT)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout + done.stderr
+    python = (BINDER / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert f"python={python}" in out  # runtime.txt is honoured
+    # requirements.txt (torch's CPU index and pin included) is installed, then postBuild,
+    # and binder/start wraps every command
+    assert re.search(r'pip install --no-cache-dir -r "binder/requirements.txt"', out)
+    assert out.index("binder/requirements.txt") < out.index("./binder/postBuild")
+    assert 'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in out
+    assert "environment.yml" not in out
