@@ -142,14 +142,18 @@ def _autograd_tanh_slope(x: np.ndarray) -> np.ndarray:
 
 def _tanh_slips(x: np.ndarray) -> list[tuple[np.ndarray, str]]:
     t = np.tanh(x)
+    table = "the f'(z) column of the tanh row in the table of section 2"
     return [
-        (t, "that is tanh itself; the exercise asks for its slope, tanh'(x)."),
-        (1 - t, "close: the derivative has tanh *squared*."),
-        (t**2, "that is tanh squared; the slope is one minus it."),
-        (1 - x**2, "square tanh(x), not x itself."),
+        (t, f"that is tanh itself; the exercise asks for its slope: {table}."),
+        (
+            1 - t,
+            f"close, but your slope nears 2 for very negative x, and tanh is never steeper than at x = 0 (slope 1). Compare with {table}, term by term.",
+        ),
+        (t**2, f"your slope is 0 at x = 0, where tanh is steepest; compare with {table}."),
+        (1 - x**2, "the formula of section 2 is written in terms of tanh(z), not z itself."),
         (
             sigmoid(x) * (1 - sigmoid(x)),
-            "that is the sigmoid's slope; use the tanh row of the table.",
+            "that is the sigmoid's slope; use the tanh row of the table in section 2.",
         ),
     ]
 
