@@ -124,7 +124,7 @@ def _mlp_forward(fn):
                 f"your output has shape {(n, sizes[1])}: that is the first layer's output. "
                 "Feed each layer's output into the next layer."
             )
-        compare_arrays(got, want, what=f"your scores for layer sizes {sizes}")
+        compare_arrays(got, want, what=f"your output for layer sizes {sizes}")
     return "the same scores as torch.nn.Sequential with the same weights: forward propagation."
 
 
