@@ -23,8 +23,14 @@ ANSWERS: dict[str, dict[str, str]] = {
     },
     # 01_neurons_and_activations
     "neuron-output": {
-        "wrong": "neuron_output = scratch.sigmoid(np.array([0.5, -0.25]) @ np.array([1.0, 2.0]))",
-        "wrong_type": 'neuron_output = "sigmoid(0.1)"',
+        "wrong": """\
+def my_neuron(X, w, b, activation):
+    return activation(X @ w) + b
+""",
+        "wrong_type": """\
+def my_neuron(X, w, b, activation):
+    return "activation(X @ w + b)"
+""",
     },
     "leaky-relu": {
         "wrong": """\
@@ -43,27 +49,11 @@ def my_tanh_derivative(x):
 """,
         "wrong_type": "my_tanh_derivative = 1 - np.tanh(0.0) ** 2",
     },
-    "sigmoid-slope-max": {
-        "wrong": "sigmoid_slope_max = 0.5  # a number",
-        "wrong_type": 'sigmoid_slope_max = "0.25"  # a number',
-    },
     "separate-blobs": {
         "wrong": "separating_neuron = (1.0, -1.0, 0.0)  # (w1, w2, b)",
         "wrong_type": 'separating_neuron = "1, 1, 0"  # (w1, w2, b)',
     },
     # 02_networks_and_forward_propagation
-    "networks-param-count": {
-        "wrong": "n_parameters = 784 * 128 + 128 * 10  # a number",
-        "wrong_type": 'n_parameters = "784 * 128 + 128 + 128 * 10 + 10"  # a number',
-    },
-    "networks-weight-shape": {
-        "wrong": "weight_shape = (784, 64)  # a tuple, e.g. (3, 4)",
-        "wrong_type": 'weight_shape = "64 by 784"  # a tuple, e.g. (3, 4)',
-    },
-    "networks-output-shape": {
-        "wrong": "second_layer_shape = (16, 64)  # a tuple",
-        "wrong_type": "second_layer_shape = 32  # a tuple",
-    },
     "networks-dense-forward": {
         "wrong": """\
 def dense_forward(X, W, b):
@@ -74,17 +64,36 @@ def dense_forward(X, W, b):
     return "relu(X @ W.T + b)"
 """,
     },
+    "networks-mlp-forward": {
+        "wrong": """\
+def mlp_forward(X, layers):
+    for W, b in layers:
+        X = relu(X @ W.T + b)
+    return X
+""",
+        "wrong_type": "mlp_forward = torch.nn.Sequential(torch.nn.Linear(4, 3))",
+    },
+    "networks-param-count": {
+        "wrong": """\
+def count_params(sizes):
+    return sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+""",
+        "wrong_type": """\
+def count_params(sizes):
+    return f"{sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))} parameters"
+""",
+    },
     # 03_loss_and_gradient_descent
     "descent-cross-entropy": {
         "wrong": """\
-z = np.array([2.0, 1.0, -1.0])
-ce_by_hand = np.exp(z[1]) / np.exp(z).sum()  # a number
+def my_cross_entropy(logits, target):
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return -np.log(p[np.arange(len(target)), target]).sum()
 """,
-        "wrong_type": 'ce_by_hand = "-log(softmax(z)[1])"  # a number',
-    },
-    "descent-gradient": {
-        "wrong": "gradient_at_point = (2 * 1, 3 * 1 + 4 * -2)  # (df/dx, df/dy)",
-        "wrong_type": 'gradient_at_point = "2x + 3y, 3x + 4y"  # (df/dx, df/dy)',
+        "wrong_type": """\
+def my_cross_entropy(logits, target):
+    return "-log(softmax(logits)[target])"
+""",
     },
     "descent-max-lr": {
         "wrong": "largest_lr = 1 / 6  # a number",
@@ -100,6 +109,16 @@ def sgd_step(w, v, grad, lr, momentum):
         "wrong_type": """\
 def sgd_step(w, v, grad, lr, momentum):
     return "w - lr * (momentum * v + grad)"
+""",
+    },
+    "descent-mse-gradient": {
+        "wrong": """\
+def mse_gradient(w, X, y):
+    return X.T @ (X @ w - y) / len(y)
+""",
+        "wrong_type": """\
+def mse_gradient(w, X, y):
+    return "2 / N * X.T @ (X @ w - y)"
 """,
     },
     # 04_backpropagation

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlhelpers.checks import Feedback, check, load_exercises
-from dlhelpers.scratch import leaky_relu, sigmoid, tanh
+from dlhelpers.scratch import leaky_relu, tanh
 
 
 def test_every_exercise_module_loads_and_keys_are_unique():
@@ -33,19 +33,16 @@ def test_function_that_is_still_a_stub_is_not_attempted():
 
 
 def test_correct_answers_pass():
-    assert check("neuron-output", float(sigmoid(0.1)))
+    assert check("neuron-output", lambda X, w, b, activation: activation(X @ w + b))
     assert check("leaky-relu", lambda x: np.where(x > 0, x, 0.1 * x))
     assert check("tanh-derivative", lambda x: 1 - np.tanh(x) ** 2)
-    assert check("sigmoid-slope-max", 0.25)
     assert check("separate-blobs", (1.0, 1.0, 0.0))
 
 
 def test_wrong_answers_get_a_hint_but_never_the_answer():
-    expected = float(sigmoid(0.1))
-    result = check("neuron-output", 0.6)
+    result = check("neuron-output", lambda X, w, b, activation: X @ w + b)
     assert result.status == "not yet"
-    assert "weighted sum" in result.message
-    assert f"{expected:.3f}" not in str(result) and f"{expected:g}" not in str(result)
+    assert "weighted sum" in result.message and "activation" in result.message
 
     result = check("leaky-relu", lambda x: leaky_relu(x, 0.01))
     assert result.status == "not yet" and "0.1" in result.message

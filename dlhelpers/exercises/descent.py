@@ -9,7 +9,6 @@ from dlhelpers.checks import (
     a_type,
     array_of_shape,
     as_number,
-    as_numbers,
     call_answer,
     compare_arrays,
     exercise,
@@ -21,35 +20,11 @@ __all__ = []
 # Every answer here is real-valued (a gradient, a learning rate, a loss, new weights):
 # compared with a tolerance, never exactly.
 
-_LOGITS = np.array([2.0, 1.0, -1.0])
-_TARGET = 1
-
-
-@exercise(
-    "descent-gradient",
-    "The gradient (df/dx, df/dy) of f(x, y) = x^2 + 3xy + 2y^2 at the point (1, -2).",
-    solution=r"""gradient_at_point = (2 * 1 + 3 * -2, 3 * 1 + 4 * -2)  # (df/dx, df/dy)
-""",
-)
-def _(answer):
-    if isinstance(answer, np.ndarray) and answer.size == 2:
-        answer = answer.reshape(-1)  # a row or a column of two numbers is fine too
-    got = as_numbers(answer, 2, example="(df/dx, df/dy)")
-    x, y = 1.0, -2.0
-    want = np.array([2 * x + 3 * y, 3 * x + 4 * y])
-    hints = [
-        "df/dx is off: treat y as a constant; the term 3xy gives 3y.",
-        "df/dy is off: treat x as a constant; 3xy gives 3x and 2y^2 gives 4y.",
-    ]
-    for i in range(2):
-        if not np.isclose(got[i], want[i]):
-            raise Wrong(hints[i])
-    return "right: the gradient points uphill, so descent walks along its negative."
-
-
 @exercise(
     "descent-max-lr",
     "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges.",
+    hint="Write one step as w <- (1 - lr * a) * w, with a the curvature f''(w) of this f. "
+    "The step shrinks w only while |1 - lr * a| < 1.",
     solution=r"""largest_lr = 2 / 6  # a number: 2 / f'' with f'' = 6
 """,
 )
@@ -120,6 +95,9 @@ def _weight_slips(w, v, g, lr, momentum):
 @exercise(
     "descent-sgd-step",
     "Write sgd_step(w, v, grad, lr, momentum) -> (new_w, new_v), torch.optim.SGD's update.",
+    hint="Two lines, in this order: first the new velocity (the old one scaled by the "
+    "momentum, plus the gradient), then the weights move against the *new* velocity, "
+    "scaled by the learning rate.",
     solution=r"""def sgd_step(w, v, grad, lr, momentum):
     new_v = momentum * v + grad
     new_w = w - lr * new_v
@@ -166,28 +144,138 @@ def _(fn):
     return "right: that is the whole of torch.optim.SGD with momentum (no dampening)."
 
 
+def _torch_cross_entropy(logits: np.ndarray, target: np.ndarray) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    return F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(target)).item()
+
+
+def _cross_entropy_slips(logits, target) -> list[tuple[float, str]]:
+    rows = np.arange(len(target))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    col = logits - logits.max(axis=0, keepdims=True)
+    logp_cols = col - np.log(np.exp(col).sum(axis=0, keepdims=True))
+    return [
+        (-logp[rows, target].sum(), "that is the sum over the examples; the loss is their mean."),
+        (logp[rows, target].mean(), "the sign: the loss is *minus* the log-probability."),
+        (
+            np.exp(logp[rows, target]).mean(),
+            "that is the probability of the right class; the loss is minus its log.",
+        ),
+        (
+            -logits[rows, target].mean(),
+            "the logits are not log-probabilities yet: subtract "
+            "log(sum_j exp(z_j)) of the row (that is what the softmax does).",
+        ),
+        (
+            -logp_cols[rows, target].mean(),
+            "the softmax runs over each row (the C classes of "
+            "one example, axis=1), not down the columns.",
+        ),
+    ]
+
+
+# (N, C, offset): the last case has logits near 1000, where exp overflows
+_CE_CASES = [(4, 3, 0.0), (1, 5, 0.0), (6, 2, 0.0), (3, 4, 1000.0)]
+
+
 @exercise(
     "descent-cross-entropy",
-    "Cross-entropy of the logits (2.0, 1.0, -1.0) when the true class is 1 (natural log).",
-    solution=r"""z = np.array([2.0, 1.0, -1.0])
-ce_by_hand = -np.log(np.exp(z[1]) / np.exp(z).sum())  # a number
+    "Write my_cross_entropy(logits, target): the mean cross-entropy, as F.cross_entropy.",
+    hint="For each row: the log-probability of the right class is z_y - log(sum_j exp(z_j)); "
+    "the loss is minus that, averaged over the rows. logits[np.arange(N), target] picks "
+    "each row's right entry. For large logits subtract the row's maximum before exp.",
+    solution=r"""def my_cross_entropy(logits, target):
+    z = logits - logits.max(axis=1, keepdims=True)  # same softmax, no overflow
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, C) log-probabilities
+    return -log_p[np.arange(len(target)), target].mean()
 """,
 )
-def _(answer):
-    logp = _LOGITS - np.log(np.exp(_LOGITS).sum())
-    value = as_number(answer)
-    if value < 0:
-        raise Wrong("a cross-entropy is never negative: it is minus the log of a probability.")
-    if np.isclose(value, np.exp(logp[_TARGET]), rtol=5e-3):
-        raise Wrong("that is the probability of the true class; the loss is minus its log.")
-    if np.isclose(value, -logp[0], rtol=5e-3):
+def _(fn):
+    rng = np.random.default_rng(5)
+    for n, c, offset in _CE_CASES:
+        logits = rng.normal(scale=2.0, size=(n, c)) + offset
+        target = rng.integers(0, c, size=n)
+        where = f"for logits of shape {(n, c)}" + (" near 1000" if offset else "")
+        with np.errstate(all="ignore"):
+            got = call_answer(fn, logits.copy(), target.copy())
+        try:
+            value = as_number(got, what=f"your loss {where}")
+        except Wrong as err:
+            if offset and "finite" in str(err):
+                raise Wrong(
+                    f"your loss {where} is not finite: exp(1000) overflows. Subtract each "
+                    "row's maximum from its logits first: the softmax does not change."
+                ) from None
+            raise
+        want = _torch_cross_entropy(logits, target)
+        if np.isclose(value, want, rtol=1e-6, atol=1e-9):
+            continue
+        for slip, message in _cross_entropy_slips(logits, target):
+            if np.isclose(value, slip, rtol=1e-6) and not np.isclose(slip, want):
+                raise Wrong(f"{where}: {message}")
         raise Wrong(
-            "that is the loss for class 0; classes count from 0, so class 1 is the second logit."
+            f"{value:g} is not it {where}. Softmax over each row, minus the log of the right "
+            "class's probability, then the mean over the rows."
         )
-    number_close(
-        value,
-        -logp[_TARGET],
-        rtol=2e-3,
-        hint="softmax first: p_k = exp(z_k) / sum_j exp(z_j); then the loss is -log p_1.",
-    )
-    return "right: about 26 % on the true class costs a loss of 1.35."
+    return "the same loss as torch's F.cross_entropy, even for logits near 1000."
+
+
+def _autograd_mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """d mean((X w - y)^2) / dw by torch's autograd, float64."""
+    import torch
+    import torch.nn.functional as F
+
+    t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    F.mse_loss(torch.from_numpy(X) @ t, torch.from_numpy(y)).backward()
+    return t.grad.numpy()
+
+
+def _mse_gradient_slips(w, X, y) -> list[tuple[np.ndarray, str]]:
+    r, n = X @ w - y, len(y)
+    return [
+        (X.T @ r / n, "the square's derivative brings a factor 2."),
+        (2 * X.T @ r, "the loss is a mean over the N examples: divide by N."),
+        (-2 * X.T @ r / n, "the sign: the residual is prediction minus target, X w - y."),
+        (
+            2 * r.mean() * np.ones_like(w),
+            "each weight's gradient weighs the residuals by its "
+            "own input column: that is X^T times the residuals.",
+        ),
+    ]
+
+
+@exercise(
+    "descent-mse-gradient",
+    "Write mse_gradient(w, X, y): the gradient of mean((X w - y)^2) with respect to w.",
+    hint="Chain rule: the loss is the mean of r_i^2 with r = X w - y. d(r_i^2)/dr_i = 2 r_i, "
+    "and dr_i/dw_j = X[i, j]. Summing over i is a matrix product with X transposed; "
+    "then divide by N.",
+    solution=r"""def mse_gradient(w, X, y):
+    residual = X @ w - y  # (N,): prediction minus target
+    return 2 * X.T @ residual / len(y)  # (d,)
+""",
+)
+def _(fn):
+    rng = np.random.default_rng(6)
+    for n, d in ((8, 2), (5, 3), (3, 4)):
+        X, w, y = rng.normal(size=(n, d)), rng.normal(size=d), rng.normal(size=n)
+        want = _autograd_mse_gradient(w, X, y)
+        try:
+            got = call_answer(fn, w.copy(), X.copy(), y.copy())
+        except ValueError as err:
+            if "matmul" in str(err) or "shapes" in str(err) or "align" in str(err):
+                raise Wrong(
+                    f"a product failed: X has shape (N, d) = {X.shape}, w {w.shape} and y "
+                    f"{y.shape}. The gradient has one entry per weight: (d,)."
+                ) from None
+            raise
+        arr = array_of_shape(got, want.shape)
+        if arr is not None and not np.allclose(arr, want):
+            for slip, message in _mse_gradient_slips(w, X, y):
+                if np.allclose(arr, slip):
+                    raise Wrong(f"for X of shape {X.shape}: {message}")
+        compare_arrays(got, want, what=f"your gradient for X of shape {X.shape}")
+    return "it matches torch's autograd: 2/N X^T (X w - y), the step every SGD update takes."

@@ -8,6 +8,8 @@ is too large: it stops as soon as the point flies off and says so in its
 ``status`` ("diverged at step 7"), so a notebook can *show* divergence.
 :func:`compare_batch_sizes` runs full-batch gradient descent and mini-batch
 SGD on one small linear regression, to show the noise of mini-batches.
+:func:`fewest_steps` tunes the learning rate for many starts at once, so that
+plain descent and momentum are compared each at its best rate.
 Drawing them, and the explorer, are in :mod:`dlhelpers.explorers.descent`.
 """
 
@@ -18,7 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlhelpers.validate import check_int, check_number, check_positive_int, check_seed
+from dlhelpers.validate import (
+    check_finite_array,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = [
     "SURFACES",
@@ -26,6 +34,7 @@ __all__ = [
     "Descent",
     "Surface",
     "compare_batch_sizes",
+    "fewest_steps",
     "gradient_descent",
 ]
 
@@ -244,6 +253,62 @@ def _settled(path: np.ndarray, norms: np.ndarray, steps: int, tol: float) -> str
         settled = np.flatnonzero(~still)
         return f"converged at step {settled[-1] + 1 if settled.size else 0}"
     return f"still moving after {steps} steps"
+
+
+def fewest_steps(
+    surface: Surface,
+    starts,
+    *,
+    lrs,
+    momentum: float = 0.0,
+    steps: int = 300,
+    tol: float = 1e-6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each start, the fewest updates that bring the loss below ``tol``, over a grid of rates.
+
+    Runs the update of :func:`gradient_descent` (``torch.optim.SGD`` with
+    ``momentum``) from every start with every learning rate of ``lrs`` at once,
+    vectorised, and keeps each start's best rate: a fair way to compare plain
+    descent with momentum, each at the rate that suits it.
+
+    Parameters
+    ----------
+    surface : Surface
+        One of :data:`SURFACES`; its ``f`` and ``grad`` take points of shape ``(..., 2)``.
+    starts : array-like of shape (n_starts, 2)
+    lrs : array-like of shape (n_rates,)
+        The learning rates to try.
+    momentum : float
+        0 for plain gradient descent.
+    steps : int
+        The most updates a run may take.
+    tol : float
+        A run has arrived once ``surface.f`` is below ``tol``.
+
+    Returns
+    -------
+    best_steps : ndarray of shape (n_starts,)
+        The fewest updates over ``lrs`` (``inf`` if no rate arrives within ``steps``).
+    best_lr : ndarray of shape (n_starts,)
+        The rate that achieved it (``nan`` if none did).
+    """
+    starts = check_finite_array("starts", starts).reshape(-1, 2)
+    lrs = check_finite_array("lrs", lrs).reshape(-1)
+    momentum = check_number("momentum", momentum, low=0.0)
+    steps, tol = check_int("steps", steps, low=0), check_number("tol", tol, low=0.0)
+    p = np.repeat(starts[:, None, :], len(lrs), axis=1)  # (n_starts, n_rates, 2)
+    v = np.zeros_like(p)
+    arrived = np.full(p.shape[:2], np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(steps + 1):  # k: updates made so far
+            arrived[(surface.f(p) < tol) & np.isinf(arrived)] = k
+            if k == steps or np.isfinite(arrived).all():
+                break
+            v = momentum * v + surface.grad(p)
+            p = p - lrs[:, None] * v
+    best = arrived.argmin(axis=1)
+    best_steps = arrived[np.arange(len(starts)), best]
+    return best_steps, np.where(np.isfinite(best_steps), lrs[best], np.nan)
 
 
 # --- full batch against mini-batches ---------------------------------------------
