@@ -292,6 +292,19 @@ _ATTENTION_MISTAKES = {
 }
 
 
+def _attention_reference(block, h):
+    """The block's attention of ``h`` with a causal mask, and the gradients of ``h`` and its weights."""
+    import torch
+
+    T = h.shape[1]
+    future = torch.ones(T, T, dtype=torch.bool).triu(1)  # nn.MultiheadAttention: True blocks
+    want, _ = block.attn(h, h, h, attn_mask=future, need_weights=False)
+    g = torch.randn(want.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    params = {n: q for n, q in block.named_parameters() if n.startswith("attn.")}
+    grads = torch.autograd.grad((want * g).sum(), [h, *params.values()])
+    return want, {n: gr.numpy() for n, gr in zip(["h", *params], grads, strict=True)}
+
+
 @exercise(
     "attn-self-attention",
     "Write causal_self_attention(h, p, n_heads): multi-head causal self-attention with the "
@@ -322,13 +335,7 @@ def _self_attention(fn):
         block = _reference_block(C, n_heads, seed=i)
         h = torch.randn(B, T, C, dtype=torch.float64, generator=torch.Generator().manual_seed(i))
         h.requires_grad_(True)
-        future = torch.ones(T, T, dtype=torch.bool).triu(1)  # nn.MultiheadAttention: True blocks
-        want, _ = block.attn(h, h, h, attn_mask=future, need_weights=False)
-        g = torch.randn(want.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-        names = ["h", *(n for n, _ in block.named_parameters() if n.startswith("attn."))]
-        params = dict(block.named_parameters())
-        grads = torch.autograd.grad((want * g).sum(), [h, *(params[n] for n in names[1:])])
-        want_grads = {n: gr.numpy() for n, gr in zip(names, grads, strict=True)}
+        want, want_grads = _attention_reference(block, h)
         p, h_in = _leaves(block), h.detach().clone().requires_grad_(True)
         got = _as_output(
             call_answer(fn, h_in, p, n_heads), (B, T, C), f"causal_self_attention(h, p, {n_heads})"

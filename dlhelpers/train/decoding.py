@@ -103,12 +103,9 @@ def generate(
     Parameters
     ----------
     model : nn.Module
-        ``model(ids (1, T)) -> logits (1, T, V)``, with ``V == corpus.vocab_size``; run in
-        eval mode, its mode put back.
-    corpus : Corpus
-        Encodes the prompt and decodes the result.
-    prompt : str
-        At least one character, all in the corpus' vocabulary.
+        ``model(ids (1, T)) -> logits (1, T, V)``, ``V == corpus.vocab_size``; run in eval mode.
+    corpus, prompt : Corpus, str
+        The prompt has at least one character, all in the corpus' vocabulary.
     length : int
         Characters to add (0 or more).
     greedy, temperature, top_k : see :func:`next_token`
@@ -133,18 +130,11 @@ def generate(
     context = getattr(model, "max_len", None) if context is None else context
     context = len(ids) + length if context is None else check_positive_int("context", context)
     generator = torch.Generator().manual_seed(check_int("seed", seed, low=0))
-    device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
         for _ in range(length):
-            window = torch.as_tensor(ids[-context:], device=device)[None]  # (1, T)
-            logits = model(window)[0, -1]  # (V,)
-            if logits.shape[-1] != corpus.vocab_size:
-                raise ValueError(
-                    f"the model has {logits.shape[-1]} outputs but the corpus "
-                    f"{corpus.vocab_size} characters"
-                )
+            logits = _last_logits(model, ids[-context:], corpus.vocab_size)
             ids.append(
                 next_token(
                     logits, greedy=greedy, temperature=temperature, top_k=top_k, generator=generator
@@ -153,3 +143,14 @@ def generate(
     finally:
         model.train(was_training)
     return corpus.decode(np.array(ids[len(ids) - length :], dtype=np.int64))
+
+
+def _last_logits(model: nn.Module, ids: list[int], vocab_size: int) -> torch.Tensor:
+    """The model's logits (V,) for the token after ``ids``."""
+    window = torch.as_tensor(ids, device=next(model.parameters()).device)[None]  # (1, T)
+    logits = model(window)[0, -1]  # (V,)
+    if logits.shape[-1] != vocab_size:
+        raise ValueError(
+            f"the model has {logits.shape[-1]} outputs but the corpus {vocab_size} characters"
+        )
+    return logits
