@@ -166,6 +166,8 @@ def test_attention_and_block_refuse_what_gradients_cannot_flow_through():
     assert "no .numpy()" in as_numpy.message
     assert "shape" in check("attn-block", lambda x, p, n: _block(x, p, n)[0]).message
     assert "a str" in check("attn-block", lambda x, p, n: "x + attention(x)").message
+    as_float32 = check("attn-block", lambda x, p, n: _block(x, p, n).float())
+    assert "float32" in as_float32.message and "raised" not in as_float32.message
 
 
 def test_block_gradients_are_checked_not_only_outputs():

@@ -210,6 +210,11 @@ def _as_output(got, shape: tuple[int, ...], name: str):
         raise Wrong(f"{name} returns shape {tuple(got.shape)}, expected {shape} (B, T, C).")
     if got.is_complex() or not got.is_floating_point():
         raise Wrong(f"{name} returns a tensor of {got.dtype}; expected real numbers.")
+    if got.dtype != torch.float64:
+        raise Wrong(
+            f"{name} returns {got.dtype}; the check's inputs are float64: keep their dtype "
+            "(a tensor made inside your function takes theirs with dtype=h.dtype)."
+        )
     if got.grad_fn is None:
         raise Wrong(
             f"{name} returns a tensor cut off from its inputs (no grad_fn): drop the "
