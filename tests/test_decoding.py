@@ -87,7 +87,7 @@ def test_generate_reads_at_most_max_len_tokens():
         (("a",), {"temperature": -1}, "temperature"),
         (("a",), {"top_k": 0}, "top_k"),
         (("a",), {"seed": -1}, "seed"),
-        (("z",), {}, ""),
+        (("z",), {}, "vocabulary"),
     ],
 )
 def test_generate_refuses_bad_input(args, kwargs, match):
