@@ -6,6 +6,9 @@ token embedding + positions, ``n_layers`` **pre-norm** blocks
 a final LayerNorm and a linear head. Each block is ``torch.nn.MultiheadAttention``
 (its NumPy twin: :class:`~dlhelpers.scratch.attention.MultiheadAttention`) and
 keeps the per-head weights of its last forward: :meth:`TinyTransformer.attention_maps`.
+:func:`causal_self_attention` writes out, step by step, what a :class:`Block`'s attention does
+with a causal mask, reading the block's weights by name (``dict(block.named_parameters())``):
+the package's twin of what notebook 09's learner writes.
 
 ``fit`` trains it as it is: it hands the model the integer ids,
 :func:`~dlhelpers.train.char_model.sequence_loss` flattens ``(B, T, V)``
