@@ -149,17 +149,19 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
         return Feedback(
             key, "not attempted", "replace the `...` with your answer, then run this cell again."
         )
-    _ATTEMPTED.add(key)
     try:
         praise = found.judge(answer, *given)
-    except NotAttempted as stub:
+    except NotAttempted as stub:  # a function whose body is still the stub: not an attempt
         return Feedback(key, "not attempted", str(stub) or "fill in the exercise first.")
-    except Wrong as hint:
-        return Feedback(key, "not yet", str(hint))
     except NotImplementedError:
         return Feedback(key, "not attempted", "your function still raises NotImplementedError.")
+    except Wrong as hint:
+        _ATTEMPTED.add(key)
+        return Feedback(key, "not yet", str(hint))
     except Exception as err:  # the learner's code crashed: say how, keep going
+        _ATTEMPTED.add(key)
         return Feedback(key, "not yet", f"your answer raised {type(err).__name__}: {err}")
+    _ATTEMPTED.add(key)
     return Feedback(key, "correct", praise)
 
 

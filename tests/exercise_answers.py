@@ -322,10 +322,6 @@ def causal_mask(T):
     return "lower triangle"
 """,
     },
-    "attn-mha-params": {
-        "wrong": "mha_params = 3 * 64 * 64 + 3 * 64  # a number",
-        "wrong_type": 'mha_params = "4 E^2 + 4 E"  # a number',
-    },
     "attn-positions": {
         "wrong": """\
 def positional_encoding(T, d):
@@ -340,6 +336,43 @@ def positional_encoding(T, d):
 def positional_encoding(T, d):
     "The (T, d) sinusoidal positional encoding."
     return f"sin and cos for {T} positions and {d} columns"
+""",
+    },
+    "attn-self-attention": {
+        "wrong": """\
+def causal_self_attention(h, p, n_heads):
+    "h: (B, T, C) -> (B, T, C), each position attending to itself and the past."
+    B, T, C = h.shape
+    d_k = C // n_heads
+    qkv = F.linear(h, p["attn.in_proj_weight"], p["attn.in_proj_bias"])  # (B, T, 3C)
+    q, k, v = qkv.split(C, dim=-1)  # (B, T, C) each
+    q, k, v = (a.view(B, T, n_heads, d_k).transpose(1, 2) for a in (q, k, v))  # (B, nh, T, d_k)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)  # (B, nh, T, T)
+    future = torch.ones(T, T, dtype=torch.bool).triu(1)  # above the diagonal
+    weights = scores.softmax(dim=-1).masked_fill(future, 0.0)  # mask after the softmax
+    y = (weights @ v).transpose(1, 2).reshape(B, T, C)  # heads side by side again
+    return F.linear(y, p["attn.out_proj.weight"], p["attn.out_proj.bias"])
+""",
+        "wrong_type": """\
+def causal_self_attention(h, p, n_heads):
+    "h: (B, T, C) -> (B, T, C), each position attending to itself and the past."
+    return f"softmax(QK^T / sqrt(d_k)) V in {n_heads} heads"
+""",
+    },
+    "attn-block": {
+        "wrong": """\
+def transformer_block(x, p, n_heads):
+    "x: (B, T, C) -> (B, T, C): x + attention(LN1(x)), then x + MLP(LN2(x))."
+    C = x.shape[-1]
+    x = F.layer_norm(x + attention(x, p, n_heads), (C,), p["norm1.weight"], p["norm1.bias"])
+    h = F.gelu(F.linear(x, p["mlp.0.weight"], p["mlp.0.bias"]))  # post-norm, as in 2017
+    h = F.linear(h, p["mlp.2.weight"], p["mlp.2.bias"])
+    return F.layer_norm(x + h, (C,), p["norm2.weight"], p["norm2.bias"])
+""",
+        "wrong_type": """\
+def transformer_block(x, p, n_heads):
+    "x: (B, T, C) -> (B, T, C): x + attention(LN1(x)), then x + MLP(LN2(x))."
+    return (x + attention(x, p, n_heads)).detach().numpy()
 """,
     },
     # 10_generative_adversarial_networks

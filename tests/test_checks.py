@@ -248,8 +248,9 @@ def test_a_solution_is_shown_only_after_a_first_attempt(monkeypatch):
     before = checks.solution("leaky-relu")
     assert isinstance(before, Feedback) and before.status == "not attempted"
     assert "try it first" in str(before) and "0.1" not in str(before)
-    # a stub is not an attempt
+    # a stub is not an attempt, nor is the stub cell's function whose body is still `...`
     check("leaky-relu", ...)
+    check("leaky-relu", lambda x: ...)
     assert isinstance(checks.solution("leaky-relu"), Feedback)
     check("leaky-relu", lambda x: x)  # a wrong attempt counts
     shown = checks.solution("leaky-relu")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -79,8 +80,9 @@ KIND = {
     "attn-weights": "fn-array",
     "attn-score-spread": "real",
     "attn-causal-mask": "fn-mask",
-    "attn-mha-params": "count",
     "attn-positions": "fn-array",
+    "attn-self-attention": "fn-torch",
+    "attn-block": "fn-torch",
     "gan-generator-gradient": "fn-real",
     "gan-optimal-d": "fn-array",
     "gan-equilibrium-loss": "real",
@@ -131,10 +133,15 @@ def _namespace() -> dict:
     model = nn.Sequential(
         nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)
     )
+    from dlhelpers.train.transformer import causal_self_attention
+
     return {
         "np": np,
+        "math": math,
         "torch": torch,
         "nn": nn,
+        "F": nn.functional,
+        "attention": causal_self_attention,  # notebook 09: the learner's, or the package's
         "scratch": scratch,
         "relu": scratch.relu,
         "model": model,
@@ -374,8 +381,35 @@ def right_values(key: str, v) -> list:
     raise AssertionError(f"{key}: no forms for a {kind}")
 
 
+def _attention_by_sdpa(h, p, n_heads):
+    """Notebook 09's attention another right way: torch's fused attention, is_causal=True."""
+    F = nn.functional
+    qkv = F.linear(h, p["attn.in_proj_weight"], p["attn.in_proj_bias"])  # (B, T, 3C)
+    q, k, v = (a.unflatten(-1, (n_heads, -1)).transpose(1, 2) for a in qkv.chunk(3, dim=-1))
+    y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, d_k)
+    return F.linear(
+        y.transpose(1, 2).flatten(-2), p["attn.out_proj.weight"], p["attn.out_proj.bias"]
+    )
+
+
+def _block_by_hand(x, p, n_heads, eps=1e-5):
+    """Notebook 09's block another right way: layer norm written out (biased variance)."""
+    from dlhelpers.train.transformer import causal_self_attention
+
+    def norm(z, name):
+        mean, var = z.mean(-1, keepdim=True), z.var(-1, keepdim=True, unbiased=False)
+        return (z - mean) / (var + eps).sqrt() * p[f"{name}.weight"] + p[f"{name}.bias"]
+
+    F = nn.functional
+    x = x + causal_self_attention(norm(x, "norm1"), p, n_heads)
+    hidden = F.gelu(F.linear(norm(x, "norm2"), p["mlp.0.weight"], p["mlp.0.bias"]))
+    return x + F.linear(hidden, p["mlp.2.weight"], p["mlp.2.bias"])
+
+
 # other right versions of the functions that act on torch models
 TORCH_RIGHT = {
+    "attn-self-attention": [_attention_by_sdpa],
+    "attn-block": [_block_by_hand],
     "transfer-freeze": [
         lambda module: module.requires_grad_(False),
         lambda module: [setattr(p, "requires_grad", False) for p in module.parameters()],

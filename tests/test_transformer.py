@@ -148,3 +148,83 @@ def test_bad_calls_are_refused():
         token_accuracy(model, np.zeros((2, 3), int), np.zeros((2, 4), int))
     with pytest.raises(ValueError, match="do not match"):
         sequence_loss(torch.zeros(2, 3, 10), torch.zeros(2, 4, dtype=torch.long))
+
+
+def _double_block(C=8, n_heads=2, seed=0):
+    from dlhelpers.train.transformer import Block
+
+    torch.manual_seed(seed)
+    block = Block(C, n_heads, 4 * C).double()
+    with torch.no_grad():
+        for name, param in block.named_parameters():
+            if name.endswith("bias"):
+                param.normal_(0.0, 0.3)
+    return block
+
+
+@pytest.mark.parametrize("B, T, C, n_heads", [(2, 5, 8, 2), (1, 7, 12, 3), (3, 1, 8, 8)])
+def test_causal_self_attention_is_the_blocks_attention_outputs_and_gradients(B, T, C, n_heads):
+    from dlhelpers.train.transformer import causal_self_attention
+
+    block = _double_block(C, n_heads)
+    h = torch.randn(B, T, C, dtype=torch.float64, requires_grad=True)
+    future = torch.ones(T, T, dtype=torch.bool).triu(1)
+    want, _ = block.attn(h, h, h, attn_mask=future, need_weights=False)
+    params = {n: p.detach().clone().requires_grad_() for n, p in block.named_parameters()}
+    h2 = h.detach().clone().requires_grad_()
+    got = causal_self_attention(h2, params, n_heads)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    g = torch.randn_like(want)
+    attn = [n for n in params if n.startswith("attn.")]
+    want_grads = torch.autograd.grad(
+        (want * g).sum(), [h, *(dict(block.named_parameters())[n] for n in attn)]
+    )
+    got_grads = torch.autograd.grad((got * g).sum(), [h2, *(params[n] for n in attn)])
+    for a, b in zip(got_grads, want_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_causal_self_attention_and_block_pass_a_numerical_gradient_check():
+    from dlhelpers.train.transformer import causal_self_attention
+
+    block = _double_block(8, 2)
+    params = {n: p.detach().clone().requires_grad_() for n, p in block.named_parameters()}
+    h = torch.randn(2, 4, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda h, w: causal_self_attention(h, {**params, "attn.in_proj_weight": w}, 2),
+        (h, params["attn.in_proj_weight"]),
+    )
+    mask = torch.ones(4, 4, dtype=torch.bool).triu(1)
+    assert torch.autograd.gradcheck(lambda x: block(x, mask), (h,))
+
+
+def test_causal_self_attention_sees_no_future():
+    from dlhelpers.train.transformer import causal_self_attention
+
+    block = _double_block(8, 2)
+    params = dict(block.named_parameters())
+    h = torch.randn(1, 6, 8, dtype=torch.float64)
+    h2 = h.clone()
+    h2[:, -1] += 1.0
+    with torch.no_grad():
+        a, b = causal_self_attention(h, params, 2), causal_self_attention(h2, params, 2)
+    torch.testing.assert_close(a[:, :-1], b[:, :-1])
+    assert not torch.allclose(a[:, -1], b[:, -1])
+
+
+def test_causal_self_attention_refuses_bad_input():
+    from dlhelpers.train.transformer import causal_self_attention
+
+    params = dict(_double_block(8, 2).named_parameters())
+    with pytest.raises(ValueError, match="divisible by n_heads=3"):
+        causal_self_attention(torch.zeros(1, 4, 8, dtype=torch.float64), params, 3)
+    with pytest.raises(ValueError, match="n_heads"):
+        causal_self_attention(torch.zeros(1, 4, 8), params, 0)
+    with pytest.raises(ValueError, match="shape"):
+        causal_self_attention(np.zeros((1, 4, 8)), params, 2)
+    with pytest.raises(KeyError, match="attn.out_proj.bias"):
+        causal_self_attention(
+            torch.zeros(1, 4, 8, dtype=torch.float64),
+            {k: v for k, v in params.items() if k != "attn.out_proj.bias"},
+            2,
+        )

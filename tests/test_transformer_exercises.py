@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from dlhelpers.checks import check
+from dlhelpers.checks import check, load_exercises
+from dlhelpers.exercises.transformers import (
+    _ATTENTION_MISTAKES,
+    _BLOCK_MISTAKES,
+    _attention,
+    _block,
+)
 
 
 def attention_weights(Q, K):
@@ -33,7 +41,6 @@ RIGHT = {
     "attn-weights": attention_weights,
     "attn-causal-mask": causal_mask,
     "attn-score-spread": 8,
-    "attn-mha-params": 16_640,
     "attn-positions": positional_encoding,
 }
 
@@ -46,6 +53,23 @@ def test_stub_right_wrong_type_and_nan(key):
         assert check(key, bad).status == "not yet", (key, bad)
     if callable(RIGHT[key]):
         assert check(key, stub).status == "not attempted"
+
+
+def _solved(key: str, name: str, **namespace):
+    """The function that the worked solution of ``key`` defines."""
+    import torch
+    import torch.nn.functional as F
+
+    from dlhelpers.train.transformer import causal_self_attention
+
+    namespace = {"np": np, "math": math, "torch": torch, "F": F, **namespace}
+    namespace.setdefault("attention", causal_self_attention)
+    exec(load_exercises()[key].solution, namespace)  # noqa: S102 - the course's own solution
+    return namespace[name]
+
+
+RIGHT["attn-self-attention"] = _solved("attn-self-attention", "causal_self_attention")
+RIGHT["attn-block"] = _solved("attn-block", "transformer_block")
 
 
 def _softmax(z, axis=-1):
@@ -72,10 +96,6 @@ def _softmax(z, axis=-1):
         ("attn-score-spread", 64, "variance"),
         ("attn-score-spread", 1, "adds up"),
         ("attn-score-spread", 4, "variances"),
-        ("attn-mha-params", 4 * 16_640, "split"),
-        ("attn-mha-params", 12_480, "output projection"),
-        ("attn-mha-params", 16_384, "bias"),
-        ("attn-mha-params", 100, "in_proj"),
     ],
 )
 def test_typical_mistakes_get_a_hint(key, answer, hint):
@@ -113,3 +133,62 @@ def test_wrong_type_message_reads_well():
     assert "weights for" not in feedback.message
     shape = check("attn-weights", lambda Q, K: np.zeros((K.shape[0], Q.shape[0])))
     assert "the output for Q (3, 2), K (4, 2) has shape (4, 3)" in shape.message, shape
+
+
+@pytest.mark.parametrize("mistake", list(_ATTENTION_MISTAKES))
+def test_attention_mistakes_get_their_hint(mistake):
+    kwargs = _ATTENTION_MISTAKES[mistake]
+    feedback = check("attn-self-attention", lambda h, p, n: _attention(h, p, n, **kwargs))
+    assert feedback.status == "not yet" and feedback.message == mistake, feedback
+
+
+@pytest.mark.parametrize("mistake", list(_BLOCK_MISTAKES))
+def test_block_mistakes_get_their_hint(mistake):
+    kwargs = _BLOCK_MISTAKES[mistake]
+    feedback = check("attn-block", lambda x, p, n: _block(x, p, n, **kwargs))
+    assert feedback.status == "not yet" and feedback.message == mistake, feedback
+
+
+def test_attention_and_block_refuse_what_gradients_cannot_flow_through():
+    import torch
+
+    def inverted(h, p, n_heads):  # -inf where a query MAY look: the last row sees nothing
+        B, T, C = h.shape
+        allowed = torch.ones(T, T, dtype=torch.bool).tril()
+        q, k, v = torch.nn.functional.linear(h, p["attn.in_proj_weight"]).split(C, dim=-1)
+        scores = (q @ k.transpose(-2, -1)).masked_fill(allowed, float("-inf"))
+        return scores.softmax(-1) @ v
+
+    assert "above the diagonal" in check("attn-self-attention", inverted).message
+    detached = check("attn-block", lambda x, p, n: _block(x, p, n).detach())
+    assert "grad_fn" in detached.message
+    as_numpy = check("attn-self-attention", lambda h, p, n: _attention(h, p, n).detach().numpy())
+    assert "no .numpy()" in as_numpy.message
+    assert "shape" in check("attn-block", lambda x, p, n: _block(x, p, n)[0]).message
+    assert "a str" in check("attn-block", lambda x, p, n: "x + attention(x)").message
+    as_float32 = check("attn-block", lambda x, p, n: _block(x, p, n).float())
+    assert "float32" in as_float32.message and "raised" not in as_float32.message
+
+
+def test_block_gradients_are_checked_not_only_outputs():
+    import torch
+
+    class Halved(torch.autograd.Function):  # right forward, half the gradient
+        @staticmethod
+        def forward(ctx, y):
+            return y.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g / 2
+
+    feedback = check("attn-block", lambda x, p, n: Halved.apply(_block(x, p, n)))
+    assert feedback.status == "not yet" and "gradient for x" in feedback.message, feedback
+
+
+def test_block_uses_the_notebooks_attention():
+    # with a wrong `attention` in its namespace, the right block is wrong: the check says so
+    wrong = _solved(
+        "attn-block", "transformer_block", attention=lambda h, p, n: _attention(h, p, n, scale=None)
+    )
+    assert check("attn-block", wrong).status == "not yet"

@@ -6,6 +6,9 @@ token embedding + positions, ``n_layers`` **pre-norm** blocks
 a final LayerNorm and a linear head. Each block is ``torch.nn.MultiheadAttention``
 (its NumPy twin: :class:`~dlhelpers.scratch.attention.MultiheadAttention`) and
 keeps the per-head weights of its last forward: :meth:`TinyTransformer.attention_maps`.
+:func:`causal_self_attention` writes out, step by step, what a :class:`Block`'s attention does
+with a causal mask, reading the block's weights by name (``dict(block.named_parameters())``):
+the package's twin of what notebook 09's learner writes.
 
 ``fit`` trains it as it is: it hands the model the integer ids,
 :func:`~dlhelpers.train.char_model.sequence_loss` flattens ``(B, T, V)``
@@ -26,17 +29,22 @@ axis (the ``"accuracy"`` metric refuses ``(B, T, V)`` logits)::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from dlhelpers.train.metrics import token_hits
 from dlhelpers.validate import check_choice, check_positive_int
 
 __all__ = [
     "POSITIONS",
+    "Block",
     "TinyTransformer",
     "antidiagonal_share",
+    "causal_self_attention",
     "sinusoidal_positions",
     "token_accuracy",
 ]
@@ -69,8 +77,64 @@ def sinusoidal_positions(length: int, dim: int) -> np.ndarray:
     return np.where(i % 2 == 0, np.sin(angle), np.cos(angle))
 
 
+ATTENTION_PARAMETERS = (
+    "attn.in_proj_weight",
+    "attn.in_proj_bias",
+    "attn.out_proj.weight",
+    "attn.out_proj.bias",
+)
+
+
+def causal_self_attention(h: torch.Tensor, params, n_heads: int) -> torch.Tensor:
+    """Multi-head causal self-attention written out, with the weights of a :class:`Block`.
+
+    What ``block.attn(h, h, h, attn_mask=causal)`` computes (``torch.nn.MultiheadAttention``),
+    step by step, as notebook 09's learner writes it: project to queries, keys and values,
+    split into heads, scale the scores by ``1 / sqrt(d_k)``, set the future to ``-inf``
+    *before* the softmax, mix the values, merge the heads, project out.
+
+    Parameters
+    ----------
+    h : Tensor of shape (B, T, C)
+    params : mapping of str to Tensor
+        At least the four ``attn.*`` entries of ``dict(block.named_parameters())``:
+        ``attn.in_proj_weight`` (3C, C), ``attn.in_proj_bias`` (3C,),
+        ``attn.out_proj.weight`` (C, C), ``attn.out_proj.bias`` (C,).
+    n_heads : int
+        Must divide C; each head has ``d_k = C // n_heads`` channels.
+
+    Returns
+    -------
+    Tensor of shape (B, T, C)
+    """
+    n_heads = check_positive_int("n_heads", n_heads)
+    if not isinstance(h, torch.Tensor) or h.ndim != 3 or h.shape[-1] % n_heads:
+        shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise ValueError(
+            f"h must be a tensor of shape (B, T, C) with C divisible by n_heads={n_heads}, got {shape}"
+        )
+    missing = [name for name in ATTENTION_PARAMETERS if name not in params]
+    if missing:
+        raise KeyError(f"params lacks {missing}: pass dict(block.named_parameters())")
+    B, T, C = h.shape
+    d_k = C // n_heads
+    qkv = F.linear(h, params["attn.in_proj_weight"], params["attn.in_proj_bias"])  # (B, T, 3C)
+    q, k, v = (
+        a.view(B, T, n_heads, d_k).transpose(1, 2) for a in qkv.split(C, dim=-1)
+    )  # (B, nh, T, d_k) each
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)  # (B, nh, T, T)
+    future = torch.ones(T, T, dtype=torch.bool, device=h.device).triu(1)
+    weights = scores.masked_fill(future, float("-inf")).softmax(dim=-1)  # (B, nh, T, T)
+    y = (weights @ v).transpose(1, 2).reshape(B, T, C)  # heads side by side again
+    return F.linear(y, params["attn.out_proj.weight"], params["attn.out_proj.bias"])
+
+
 class Block(nn.Module):
-    """One pre-norm transformer block; ``weights`` holds its last attention, (B, heads, T, T)."""
+    """One pre-norm transformer block; ``weights`` holds its last attention, (B, heads, T, T).
+
+    ``x + attn(norm1(x))``, then ``x + mlp(norm2(x))`` with a GELU MLP.
+    :func:`causal_self_attention` writes out what ``attn`` does with a causal mask.
+    """
 
     def __init__(self, d_model: int, n_heads: int, dim_feedforward: int):
         super().__init__()
