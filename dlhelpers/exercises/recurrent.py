@@ -48,7 +48,7 @@ def _lstm_params(answer):
         )
     if value == 3 * one:
         raise Wrong(
-            "three gates' worth: that is a GRU. An LSTM has four (input, forget, cell, output)."
+            "three gates' worth: that is a GRU. An LSTM has four (input, forget, candidate, output)."
         )
     count_equal(
         value, 4 * one, hint="four gates, each like an RNN cell: W_ih, W_hh and two biases."
