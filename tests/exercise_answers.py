@@ -256,10 +256,6 @@ def rnn_step(x, h, W_ih, W_hh, b_ih, b_hh):
     return {"h": np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)}
 ''',
     },
-    "rnn-param-count": {
-        "wrong": "rnn_params = 20 * 10 + 20 * 20 + 20  # W_ih, W_hh and the bias",
-        "wrong_type": 'rnn_params = "840"',
-    },
     "rnn-linear-gradient": {
         "wrong": '''\
 def grad_back(w, k):
@@ -270,6 +266,30 @@ def grad_back(w, k):
 def grad_back(w, k):
     """d h_T / d h_{T-k} for h_t = w * h_{t-1} + x_t."""
     return f"w^{k}"
+''',
+    },
+    "rnn-lstm-step": {
+        "wrong": '''\
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """One step of torch's LSTMCell for a batch: returns (h_new, c_new), each (B, H)."""
+    H = h.shape[1]
+    a = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c_new = i * g
+    return o * np.tanh(c_new), c_new
+''',
+        "wrong_type": '''\
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """One step of torch's LSTMCell for a batch: returns (h_new, c_new), each (B, H)."""
+    return nn.LSTMCell(x.shape[1], h.shape[1])
 ''',
     },
     "rnn-lstm-param-count": {

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from dlhelpers.scratch.gradcheck import gradcheck
-from dlhelpers.scratch.recurrent import GRU, LSTM, RNN, grad_norms_through_time
+from dlhelpers.scratch.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    grad_norms_through_time,
+    lstm_cell,
+    lstm_step,
+    lstm_step_backward,
+)
 
 torch = pytest.importorskip("torch")
 F64 = torch.float64
@@ -244,3 +254,80 @@ def test_repr_and_state_dict_round_trip(rng):
     gru.load_state_dict(twin.state_dict())
     for name, value in twin.state_dict().items():
         np.testing.assert_array_equal(gru.state_dict()[name], value.numpy())
+
+
+def _cell_args(rng, B=3, C=4, H=5):
+    shapes = [(B, C), (B, H), (B, H), (4 * H, C), (4 * H, H), (4 * H,), (4 * H,)]
+    return [rng.normal(size=s) for s in shapes]
+
+
+@pytest.mark.parametrize("size", [(3, 4, 5), (1, 2, 1), (2, 7, 3)])
+def test_lstm_cell_matches_torch_lstm_cell_outputs_and_gradients(size, rng):
+    x, h, c, w_ih, w_hh, b_ih, b_hh = _cell_args(rng, *size)
+    cell = torch.nn.LSTMCell(size[1], size[2], dtype=F64)
+    cell.load_state_dict(
+        {
+            n: torch.tensor(v)
+            for n, v in zip(dict(cell.named_parameters()), [w_ih, w_hh, b_ih, b_hh], strict=True)
+        }
+    )
+    xt, ht, ct = (torch.tensor(v, requires_grad=True) for v in (x, h, c))
+    h_t, c_t = cell(xt, (ht, ct))
+    h_new, c_new = lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)
+    np.testing.assert_allclose(h_new, h_t.detach().numpy(), **TOL)
+    np.testing.assert_allclose(c_new, c_t.detach().numpy(), **TOL)
+    # the step's backward (what the LSTM layer runs) against autograd through the cell
+    gh, gc = rng.normal(size=h_new.shape), rng.normal(size=c_new.shape)
+    ((h_t * torch.tensor(gh)).sum() + (c_t * torch.tensor(gc)).sum()).backward()
+    _, _, cache = lstm_step(x @ w_ih.T + b_ih, h @ w_hh.T + b_hh, h, c)
+    d_xw, d_hw, _, dc_prev = lstm_step_backward(gh, gc, cache)
+    np.testing.assert_allclose(d_xw @ w_ih, xt.grad.numpy(), **TOL)
+    np.testing.assert_allclose(d_hw @ w_hh, ht.grad.numpy(), **TOL)
+    np.testing.assert_allclose(dc_prev, ct.grad.numpy(), **TOL)
+    np.testing.assert_allclose(d_xw.T @ x, cell.weight_ih.grad.numpy(), **TOL)
+    np.testing.assert_allclose(d_hw.sum(0), cell.bias_hh.grad.numpy(), **TOL)
+
+
+def test_lstm_cell_numerical_gradients_and_the_cell_path(rng):
+    x, h, c, w_ih, w_hh, b_ih, b_hh = _cell_args(rng, 2, 3, 4)
+    gh, gc = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+
+    def loss_terms(**new):
+        args = dict(x=x, h=h, c=c) | new
+        h_new, c_new = lstm_cell(args["x"], args["h"], args["c"], w_ih, w_hh, b_ih, b_hh)
+        return h_new * gh + c_new * gc
+
+    _, _, cache = lstm_step(x @ w_ih.T + b_ih, h @ w_hh.T + b_hh, h, c)
+    d_xw, d_hw, _, dc_prev = lstm_step_backward(gh, gc, cache)
+    assert gradcheck(lambda v: loss_terms(x=v), x, d_xw @ w_ih, grad_output=np.ones((2, 4)))
+    assert gradcheck(lambda v: loss_terms(h=v), h, d_hw @ w_hh, grad_output=np.ones((2, 4)))
+    assert gradcheck(lambda v: loss_terms(c=v), c, dc_prev, grad_output=np.ones((2, 4)))
+    # c_t is linear in c_{t-1} with slope f: the forget gate, element by element
+    f = 1 / (1 + np.exp(-(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)[:, 4:8]))
+    c_a, c_b = (
+        lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)[1],
+        lstm_cell(x, h, c + 1, w_ih, w_hh, b_ih, b_hh)[1],
+    )
+    np.testing.assert_allclose(c_b - c_a, f, **TOL)
+
+
+def test_lstm_cell_without_biases_and_bad_shapes(rng):
+    x, h, c, w_ih, w_hh, b_ih, b_hh = _cell_args(rng)
+    np.testing.assert_allclose(
+        lstm_cell(x, h, c, w_ih, w_hh)[0],
+        lstm_cell(x, h, c, w_ih, w_hh, 0 * b_ih, 0 * b_hh)[0],
+        **TOL,
+    )
+    bad = {
+        "weight_ih": (x, h, c, w_ih.T, w_hh),
+        "x (": (x[0], h, c, w_ih, w_hh),
+        "c (": (x, h, c[:, :2], w_ih, w_hh),
+        "weight_hh": (x, h, c, w_ih, w_hh[:5]),
+    }
+    for says, args in bad.items():
+        with pytest.raises(ValueError, match=re.escape(says)):
+            lstm_cell(*args)
+    with pytest.raises(ValueError, match="bias_hh of shape"):
+        lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh[:3])
+    with pytest.raises(ValueError, match="complex|real"):
+        lstm_cell(x + 1j, h, c, w_ih, w_hh)

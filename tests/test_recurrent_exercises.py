@@ -22,11 +22,24 @@ def with_temperature(logits, T):
     return e / e.sum()
 
 
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh, *, order="ifgo", g_act=np.tanh, keep=True):
+    H = h.shape[1]
+    a = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    blocks = dict(zip(order, (a[:, k * H : (k + 1) * H] for k in range(4)), strict=True))
+    i, f, o, g = sigmoid(blocks["i"]), sigmoid(blocks["f"]), sigmoid(blocks["o"]), blocks["g"]
+    c_new = f * c * keep + i * g_act(g)
+    return o * np.tanh(c_new), c_new
+
+
 def stub(*args): ...
 
 
 RIGHT = {
-    "rnn-param-count": 640,
+    "rnn-lstm-step": lstm_step,
     "rnn-lstm-param-count": 2560,
     "rnn-linear-gradient": grad_back,
     "rnn-step": rnn_step,
@@ -47,9 +60,6 @@ def test_stub_right_wrong_type_and_nan(key):
 @pytest.mark.parametrize(
     "key, answer, hint",
     [
-        ("rnn-param-count", 620, "two bias"),
-        ("rnn-param-count", 240, "recurrent weights"),
-        ("rnn-param-count", 100, "add up"),
         ("rnn-lstm-param-count", 640, "four gates"),
         ("rnn-lstm-param-count", 1920, "GRU"),
         ("rnn-lstm-param-count", 2000, "four gates"),
@@ -112,3 +122,58 @@ def test_temperature_takes_torch_probabilities():
     torch = pytest.importorskip("torch")
     softmax = lambda z, T: torch.softmax(torch.as_tensor(z) / T, dim=0)  # noqa: E731
     assert check("rnn-temperature", softmax).status == "correct"
+
+
+def _lstm(**slip):
+    return lambda *args: lstm_step(*args, **slip)
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (_lstm(order="ifog"), "wrong order"),
+        (_lstm(order="igfo"), "wrong order"),  # TensorFlow's order
+        (_lstm(keep=False), "old cell is lost"),
+        (_lstm(g_act=sigmoid), "tanh"),
+        (lambda *a: lstm_step(*a)[::-1], "(c_new, h_new)"),
+        (lambda *a: lstm_step(*a)[0], "one array"),
+        (lambda *a: np.stack(lstm_step(*a)) + 1, "off at position"),
+        (lambda x, h, c, Wi, Wh, bi, bh: lstm_step(x, h, c, Wi, Wh, bi, 0 * bh), "bias"),
+        (lambda x, h, c, Wi, Wh, bi, bh: lstm_step(x, 0 * h, c, Wi, Wh, bi, bh), "not recurrent"),
+        (lambda x, h, c, Wi, Wh, bi, bh: lstm_step(x, h, c, Wi.T, Wh, bi, bh), "transposing"),
+        (lambda x, h, c, Wi, Wh, bi, bh: (h, c + 1), "off at position"),
+        (lambda *a: {"h": 1}, "the pair (h_new, c_new)"),
+    ],
+)
+def test_lstm_step_typical_mistakes_get_their_hint(answer, says):
+    feedback = check("rnn-lstm-step", answer)
+    assert feedback.status == "not yet" and says in feedback.message, feedback
+    assert "@" not in feedback.message and ".T" not in feedback.message  # no code given away
+
+
+def test_lstm_step_hidden_state_mistakes_name_the_cell_as_right():
+    def no_tanh(x, h, c, Wi, Wh, bi, bh):
+        h_new, c_new = lstm_step(x, h, c, Wi, Wh, bi, bh)
+        return h_new / np.tanh(c_new) * c_new, c_new
+
+    def old_cell(x, h, c, Wi, Wh, bi, bh):
+        h_new, c_new = lstm_step(x, h, c, Wi, Wh, bi, bh)
+        return h_new / np.tanh(c_new) * np.tanh(c), c_new
+
+    assert "squashes it with tanh" in check("rnn-lstm-step", no_tanh).message
+    assert "not c_{t-1}" in check("rnn-lstm-step", old_cell).message
+
+
+def test_lstm_step_is_judged_against_torch_and_takes_float32_tensors():
+    torch = pytest.importorskip("torch")
+
+    def with_torch(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        cell = torch.nn.LSTMCell(x.shape[1], h.shape[1])
+        with torch.no_grad():
+            for p, v in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh), strict=True):
+                p.copy_(torch.as_tensor(v))
+        as32 = [torch.as_tensor(v, dtype=torch.float32) for v in (x, h, c)]
+        return cell(as32[0], (as32[1], as32[2]))
+
+    assert check("rnn-lstm-step", with_torch).status == "correct"
+    assert check("rnn-lstm-step", torch.nn.LSTMCell(3, 4)).status == "not yet"

@@ -54,6 +54,7 @@ __all__ = [
     "grad_norms_through_time",
     "gru_step",
     "gru_step_backward",
+    "lstm_cell",
     "lstm_step",
     "lstm_step_backward",
     "rnn_step",
@@ -177,6 +178,61 @@ def lstm_step_backward(
         axis=-1,
     )  # (B, 4H)
     return da, da, None, dc * f
+
+
+def lstm_cell(
+    x: ArrayLike,
+    h: ArrayLike,
+    c: ArrayLike,
+    weight_ih: ArrayLike,
+    weight_hh: ArrayLike,
+    bias_ih: ArrayLike | None = None,
+    bias_hh: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One LSTM step from the input and the weights, as ``torch.nn.LSTMCell`` computes it.
+
+    ``a = x W_ih^T + b_ih + h W_hh^T + b_hh`` holds the four gates side by side,
+    in torch's order i, f, g, o; then :func:`lstm_step`. Notebook 08 has the
+    learner write this function; this is the package's version of it.
+
+    Parameters
+    ----------
+    x : array_like of shape (B, C)
+    h, c : array_like of shape (B, H)
+        The previous hidden and cell states.
+    weight_ih : array_like of shape (4H, C)
+    weight_hh : array_like of shape (4H, H)
+    bias_ih, bias_hh : array_like of shape (4H,), optional
+
+    Returns
+    -------
+    h_t, c_t : ndarray of shape (B, H)
+    """
+    x, h, c = as_floating(x), as_floating(h), as_floating(c)
+    w_ih, w_hh = as_floating(weight_ih), as_floating(weight_hh)
+    B, H = h.shape if h.ndim == 2 else (-1, -1)
+    C = x.shape[-1] if x.ndim == 2 else -1
+    if (
+        x.ndim != 2
+        or h.shape != (B, H)
+        or c.shape != (B, H)
+        or x.shape[0] != B
+        or w_ih.shape != (4 * H, C)
+        or w_hh.shape != (4 * H, H)
+    ):
+        raise ValueError(
+            "lstm_cell expected x (B, C), h and c (B, H), weight_ih (4H, C) and weight_hh "
+            f"(4H, H); got x {x.shape}, h {h.shape}, c {c.shape}, weight_ih {w_ih.shape}, "
+            f"weight_hh {w_hh.shape}"
+        )
+    xw, hw = x @ w_ih.T, h @ w_hh.T  # (B, 4H) each
+    for name, b in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
+        if b is not None and np.shape(b) != (4 * H,):
+            raise ValueError(f"lstm_cell expected {name} of shape ({4 * H},), got {np.shape(b)}")
+    xw = xw if bias_ih is None else xw + as_floating(bias_ih)
+    hw = hw if bias_hh is None else hw + as_floating(bias_hh)
+    h_new, c_new, _ = lstm_step(xw, hw, h, c)
+    return h_new, c_new
 
 
 def gru_step(
