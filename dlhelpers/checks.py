@@ -240,7 +240,8 @@ def is_stub(answer: Any) -> bool:
 def a_name(name: str) -> str:
     """``name`` with its article, for messages: 'a Linear', 'an int', 'an LSTM', 'an RNN'."""
     # an acronym is read letter by letter: "an LSTM", "an RNN", but "a GRU"
-    spelled = (name.isupper() and len(name) > 1) or name.startswith("nd")  # also "an ndarray"
+    # an acronym is read letter by letter, also at the start of a name ("an LSTMCell")
+    spelled = name[:2].isupper() or name.startswith("nd")  # also "an ndarray"
     vowel_sound = "aefhilmnorsx" if spelled else "aeiou"
     return f"{'an' if name[:1].lower() in vowel_sound else 'a'} {name}"
 

@@ -162,7 +162,8 @@ def test_tanh_derivative_hint_points_to_the_table_not_the_formula():
 @pytest.mark.parametrize(
     "name, said",
     [("int", "an int"), ("str", "a str"), ("Linear", "a Linear"), ("LSTM", "an LSTM"),
-     ("RNN", "an RNN"), ("GRU", "a GRU"), ("ndarray", "an ndarray"), ("Tensor", "a Tensor")],
+     ("RNN", "an RNN"), ("GRU", "a GRU"), ("ndarray", "an ndarray"), ("Tensor", "a Tensor"),
+     ("LSTMCell", "an LSTMCell"), ("GRUCell", "a GRUCell"), ("MLP", "an MLP")],
 )  # fmt: skip
 def test_type_names_get_the_article_they_are_read_with(name, said):
     from dlhelpers.checks import a_name
