@@ -51,6 +51,7 @@ __all__ = [
     "formula_flops",
     "linear_flops",
     "matmul_peak",
+    "mlp_layer_costs",
     "SCALING_CONFIG",
     "scaling",
     "time_per_step",
@@ -379,3 +380,24 @@ def _int64(name: str, counts: list[int]) -> np.ndarray:
             f"{name} FLOPs reach {biggest:.3e}, past int64 (9.2e18): choose smaller sizes"
         )
     return np.array(counts, dtype=np.int64)
+
+
+def mlp_layer_costs(
+    n_in: int, width: int, depth: int, n_out: int, batch: int = 1
+) -> list[tuple[str, int, int]]:
+    """Per layer of the MLP ``n_in -> width x depth -> n_out``: ``(name, parameters, forward FLOPs)``.
+
+    Parameters count weights and biases; FLOPs are :func:`linear_flops` on ``batch``
+    rows (biases left out, as everywhere in this module). Notebook 13's explorer draws them.
+    """
+    n_in, width, n_out = (
+        check_positive_int(k, v)
+        for k, v in zip(("n_in", "width", "n_out"), (n_in, width, n_out), strict=True)
+    )
+    depth, batch = check_positive_int("depth", depth), check_positive_int("batch", batch)
+    sizes = [n_in, *[width] * depth, n_out]
+    rows = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        name = "input" if i == 0 else "output" if i == depth else f"hidden {i}"
+        rows.append((f"{name} {a}→{b}", a * b + b, linear_flops(batch, a, b)))
+    return rows
