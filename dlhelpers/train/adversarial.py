@@ -202,12 +202,15 @@ def adversarial_finetune(
     lr: float = 1e-3,
     seed: int = 0,
     batch_size: int = 64,
+    images_per_epoch: int | None = None,
 ) -> nn.Module:
     """A copy of ``model`` trained on a 50/50 mix of clean and FGSM images (Goodfellow et al., 2015).
 
     Each batch of ``batch_size`` images is attacked with the current weights;
     the loss is the mean of the clean and the adversarial cross-entropy. Adam
     with learning rate ``lr``; the order of the batches is drawn from ``seed``.
+    ``images_per_epoch`` (default all) cuts each epoch to the first that many
+    images of its shuffled order: a random part of the data, drawn from ``seed``.
 
     Returns
     -------
@@ -221,13 +224,18 @@ def adversarial_finetune(
     )
     lr, seed = check_number("lr", lr, low=0, low_open=True), check_int("seed", seed, low=0)
     X, y = _data(model, X, y)
+    n = (
+        len(X)
+        if images_per_epoch is None
+        else check_positive_int("images_per_epoch", images_per_epoch)
+    )
     net = copy.deepcopy(model)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        order = torch.randperm(len(X), generator=gen).to(X.device)
-        for i in range(0, len(X), batch_size):
+        order = torch.randperm(len(X), generator=gen)[:n].to(X.device)
+        for i in range(0, len(order), batch_size):
             xb, yb = X[order[i : i + batch_size]], y[order[i : i + batch_size]]
             x_adv = _step(net, xb, yb, eps)
             loss = 0.5 * (F.cross_entropy(net(xb), yb) + F.cross_entropy(net(x_adv), yb))
