@@ -495,15 +495,61 @@ def fgsm_step(x, grad, eps):
     return f"x moved by {eps}"
 """,
     },
-    "bb-linear-flops": {
-        "wrong": "linear_flops = 32 * 784 * 64  # a number",
-        "wrong_type": 'linear_flops = "2 x 32 x 784 x 64"  # a number',
+    "bb-integrated-gradients": {
+        "wrong": """\
+def my_integrated_gradients(model, x, target, baseline, steps):
+    "x, baseline: images (N, 1, H, W); target: (N,) classes. Returns attributions like x."
+    total = torch.zeros_like(x)
+    for k in range(steps):  # starts at the baseline: alpha = 0, ..., (steps - 1) / steps
+        point = (baseline + k / steps * (x - baseline)).requires_grad_(True)
+        logits = model(point)[torch.arange(len(x)), target]
+        total += torch.autograd.grad(logits.sum(), point)[0]
+    return (x - baseline) * total / steps
+""",
+        "wrong_type": """\
+def my_integrated_gradients(model, x, target, baseline, steps):
+    "x, baseline: images (N, 1, H, W); target: (N,) classes. Returns attributions like x."
+    return "the gradient averaged along the path, times (x - baseline)"
+""",
     },
-    "bb-conv-flops": {
-        "wrong": "conv_flops = 2 * 6 * 5 * 5  # a number",
-        "wrong_type": "conv_flops = [6, 28, 28, 25]  # a number",
+    "bb-pgd-step": {
+        "wrong": """\
+def pgd_step(x_adv, x, grad, alpha, eps):
+    "x_adv: the attack so far; x: the original image; grad: dL/dx at x_adv. Returns the next x_adv."
+    return np.clip(x_adv + alpha * np.sign(grad), 0, 1)  # forgot the projection
+""",
+        "wrong_type": """\
+def pgd_step(x_adv, x, grad, alpha, eps):
+    "x_adv: the attack so far; x: the original image; grad: dL/dx at x_adv. Returns the next x_adv."
+    return [x_adv, x, grad]
+""",
     },
-    "bb-allreduce-bytes": {
+    # 13_compute_and_scale
+    "compute-linear-flops": {
+        "wrong": """\
+def linear_flops(batch, n_in, n_out):
+    "FLOPs of nn.Linear(n_in, n_out) on `batch` rows, forward pass, no bias."
+    return batch * n_in * n_out
+""",
+        "wrong_type": """\
+def linear_flops(batch, n_in, n_out):
+    "FLOPs of nn.Linear(n_in, n_out) on `batch` rows, forward pass, no bias."
+    return f"2 x {batch} x {n_in} x {n_out}"
+""",
+    },
+    "compute-conv-flops": {
+        "wrong": """\
+def conv_flops(batch, c_in, c_out, kernel, h_out, w_out):
+    "FLOPs of nn.Conv2d(c_in, c_out, kernel) giving h_out x w_out maps, forward pass, no bias."
+    return 2 * batch * c_out * c_in * kernel * kernel  # one position only
+""",
+        "wrong_type": """\
+def conv_flops(batch, c_in, c_out, kernel, h_out, w_out):
+    "FLOPs of nn.Conv2d(c_in, c_out, kernel) giving h_out x w_out maps, forward pass, no bias."
+    return (batch, c_out, h_out, w_out)
+""",
+    },
+    "compute-allreduce-bytes": {
         "wrong": "allreduce = 52_650  # a number of bytes",
         "wrong_type": 'allreduce = "52,650 x 4 bytes"  # a number of bytes',
     },

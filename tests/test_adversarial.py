@@ -99,9 +99,46 @@ def test_bad_eps_is_refused(small_model, digits, eps):
         (lambda m, x, y: flip_rate(m, x, y, [0.1], batch_size=0), "batch_size"),
         (lambda m, x, y: adversarial_finetune(m, x, y, eps=0.1, epochs=0), "epochs"),
         (lambda m, x, y: adversarial_finetune(m, x, y, eps=0.1, lr=0), "lr"),
+        (lambda m, x, y: adversarial_finetune(m, x, y, eps=0.1, images_per_epoch=0), "images_per"),
     ],
 )
 def test_bad_arguments_are_refused(small_model, digits, call, match):
     _, _, x, y = digits
     with pytest.raises(ValueError, match=match):
         call(small_model, x, y)
+
+
+def test_pgd_stays_in_the_box_and_is_stronger_than_fgsm(small_model, digits):
+    from dlhelpers.train.adversarial import pgd
+
+    _, _, x, y = digits
+    xt = torch.as_tensor(x[:64])
+    adv = pgd(small_model, xt, y[:64], 0.1, steps=5)
+    assert (adv - xt).abs().max() <= 0.1 + 1e-6 and adv.min() >= 0 and adv.max() <= 1
+    one = pgd(small_model, xt, y[:64], 0.1, steps=1, alpha=0.1)
+    assert torch.equal(one, fgsm(small_model, xt, y[:64], 0.1))
+    eps = [0.05, 0.1]
+    stronger = flip_rate(small_model, x, y, eps, attack="pgd", steps=5)
+    assert (stronger >= flip_rate(small_model, x, y, eps)).all() and stronger[1] > 0
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [({"attack": "cw"}, "attack"), ({"attack": "pgd", "steps": 0}, "steps")],
+)
+def test_bad_attacks_are_refused(small_model, digits, kw, match):
+    _, _, x, y = digits
+    with pytest.raises(ValueError, match=match):
+        flip_rate(small_model, x[:4], y[:4], [0.1], **kw)
+
+
+def test_images_per_epoch_trains_on_a_part_of_the_data(small_model, digits):
+    x_train, y_train, _, _ = digits
+    part = adversarial_finetune(small_model, x_train, y_train, eps=0.1, images_per_epoch=64)
+    again = adversarial_finetune(small_model, x_train, y_train, eps=0.1, images_per_epoch=64)
+    full = adversarial_finetune(small_model, x_train[:64], y_train[:64], eps=0.1)
+    for a, b in zip(part.parameters(), again.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert not all(
+        torch.equal(a, b) for a, b in zip(part.parameters(), full.parameters(), strict=True)
+    )

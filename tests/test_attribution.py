@@ -194,3 +194,43 @@ def test_bad_arguments_are_refused(random_net, digits, call, match):
     _, _, x, y = digits
     with pytest.raises(ValueError, match=match):
         call(random_net, x, y)
+
+
+@pytest.mark.parametrize("method", ["riemann_right", "riemann_left", "riemann_middle"])
+def test_riemann_sums_match_captum(random_net, digits, method):
+    _, _, x, y = digits
+    net = random_net.double()
+    try:
+        xd = x.double()
+        ours, _ = integrated_gradients(net, xd, y, baseline=0.2, steps=16, method=method)
+        theirs = captum_attr.IntegratedGradients(net).attribute(
+            xd.clone(), baselines=torch.full_like(xd, 0.2), target=y, n_steps=16, method=method
+        )
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    finally:
+        random_net.float()
+
+
+def test_the_right_riemann_sum_gets_complete_as_steps_grow(trained, digits):
+    _, _, x, y = digits
+    gaps = [
+        np.abs(integrated_gradients(trained, x, y, steps=m, method="riemann_right")[1]).max()
+        for m in (4, 16, 64)
+    ]
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+def test_edges_ignore_the_model_and_fail_the_randomisation_test(trained, digits):
+    from dlhelpers.train.attribution import edges, randomisation_test
+
+    _, _, x, y = digits
+    e = edges(trained, x, y)
+    assert e.shape == x.shape and (e >= 0).all() and e.max() > 0
+    np.testing.assert_array_equal(e, edges(lenet(), x, y))
+    assert np.allclose(randomisation_test(edges, trained, x, y, seeds=(0, 1)), 1.0)
+    r = randomisation_test(saliency, trained, x, y, seeds=(0, 1, 2))
+    assert r.shape == (3,) and (r < 0.6).all()
+    with pytest.raises(ValueError, match="seeds"):
+        randomisation_test(saliency, trained, x, y, seeds=())
+    with pytest.raises(TypeError, match="method"):
+        randomisation_test("saliency", trained, x, y)

@@ -27,6 +27,7 @@ from dlhelpers.explorers.conv_geometry import (  # noqa: E402
     ConvGeometrySettings,
     build_conv_geometry_explorer,
 )
+from dlhelpers.explorers.cost import CostSettings, build_cost_explorer  # noqa: E402
 from dlhelpers.explorers.descent import DescentSettings, build_descent_explorer  # noqa: E402
 from dlhelpers.explorers.few_labels import TransferSettings, build_transfer_explorer  # noqa: E402
 from dlhelpers.explorers.fgsm import FgsmSettings, build_fgsm_explorer  # noqa: E402
@@ -107,6 +108,7 @@ EXPLORERS = {
     ),
     "actmax": (lambda **o: build_actmax_explorer(NET, **o), ActmaxSettings, {"steps": 2}),
     "fgsm": (lambda **o: build_fgsm_explorer(NET, DIGITS, LABELS, **o), FgsmSettings, {}),
+    "cost": (build_cost_explorer, CostSettings, {}),
 }
 
 

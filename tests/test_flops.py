@@ -9,11 +9,14 @@ from torch import nn
 
 from dlhelpers.train.flops import (
     achieved_gflops,
+    conv_flops,
     cost_table,
     count_flops,
     course_networks,
     formula_flops,
+    linear_flops,
     matmul_peak,
+    mlp_layer_costs,
     scaling,
     time_per_step,
 )
@@ -118,3 +121,53 @@ def test_numpy_scalars_are_accepted():
     mlp = nn.Linear(3, 2)
     assert formula_flops(mlp, (np.int64(5), np.int64(3))) == 2 * 5 * 3 * 2
     assert time_per_step(mlp, torch.zeros(1, 3), steps=np.int64(1)) > 0
+
+
+@pytest.mark.parametrize(
+    "layer, x",
+    [
+        (nn.Linear(784, 64), torch.zeros(32, 784)),
+        (nn.Linear(3, 5), torch.zeros(7, 3)),
+        (nn.Conv2d(1, 6, 5, padding=2), torch.zeros(1, 1, 28, 28)),
+        (nn.Conv2d(3, 4, 3, stride=2), torch.zeros(2, 3, 11, 9)),
+    ],
+)
+def test_linear_and_conv_flops_equal_torchs_counter(layer, x):
+    if isinstance(layer, nn.Linear):
+        mine = linear_flops(x.shape[0], layer.in_features, layer.out_features)
+    else:
+        out = layer(x)
+        mine = conv_flops(
+            x.shape[0], layer.in_channels, layer.out_channels, layer.kernel_size[0], *out.shape[-2:]
+        )
+    assert mine == count_flops(layer, x) == formula_flops(layer, x)
+
+
+def test_mlp_layer_costs_add_up_to_the_network():
+    rows = mlp_layer_costs(784, 64, 2, 10, batch=32)
+    net = nn.Sequential(
+        nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
+    assert [r[0] for r in rows] == ["input 784→64", "hidden 1 64→64", "output 64→10"]
+    assert sum(r[1] for r in rows) == sum(p.numel() for p in net.parameters())
+    assert sum(r[2] for r in rows) == count_flops(net, torch.zeros(32, 784))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: linear_flops(0, 3, 4),
+        lambda: linear_flops(2, 3.5, 4),
+        lambda: conv_flops(1, 1, 6, 5, 28, "28"),
+        lambda: mlp_layer_costs(784, 64, 0, 10),
+    ],
+)
+def test_bad_counts_are_refused_in_one_line(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_a_missing_gpu_is_named():
+    with pytest.raises(ValueError, match="no GPU"):
+        matmul_peak(8, device="cuda")

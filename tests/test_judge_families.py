@@ -91,10 +91,12 @@ KIND = {
     "transfer-freeze": "fn-torch",
     "transfer-new-head": "fn-torch",
     "transfer-param-groups": "fn-torch",
+    "bb-integrated-gradients": "fn-array",
     "bb-fgsm-step": "fn-array",
-    "bb-linear-flops": "count",
-    "bb-conv-flops": "count",
-    "bb-allreduce-bytes": "count",
+    "bb-pgd-step": "fn-array",
+    "compute-linear-flops": "fn-count",
+    "compute-conv-flops": "fn-count",
+    "compute-allreduce-bytes": "count",
 }
 FUNCTIONS = {key for key, kind in KIND.items() if kind.startswith("fn-")}
 

@@ -6,23 +6,153 @@ import numpy as np
 
 from dlhelpers.checks import (
     Wrong,
+    a_type,
     array_of_shape,
-    as_count,
     call_answer,
     compare_arrays,
-    count_equal,
     exercise,
 )
 
 __all__ = []
 
-# The FLOPs and bytes are counts, compared exactly (as_count, count_equal); the adversarial
-# image is real-valued, compared with compare_arrays' tolerance.
+# The attributions and the adversarial images are real-valued: compared with compare_arrays'
+# tolerance. Integrated gradients is judged against Captum on small float64 models.
+
+
+def _small_models():
+    """Two small float64 CNNs with different weights, for (1, 6, 6) images and 5 classes."""
+    import torch
+    from torch import nn
+
+    models = []
+    for seed in (3, 4):
+        torch.manual_seed(seed)
+        net = nn.Sequential(
+            nn.Conv2d(1, 4, 3), nn.Tanh(), nn.Flatten(), nn.Linear(4 * 4 * 4, 5)
+        ).double()
+        models.append(net.eval().requires_grad_(False))
+    return models
+
+
+def _path_integral(model, x, target, baseline, alphas, weights, *, start=None, prob=False):
+    """(x - baseline) * sum_k w_k grad f(start + a_k (x - start)): IG and its typical slips."""
+    import torch
+
+    start = baseline if start is None else start
+    total = torch.zeros_like(x)
+    for a, w in zip(alphas, weights, strict=True):
+        point = (start + float(a) * (x - start)).requires_grad_(True)
+        out = model(point)
+        out = out.softmax(1) if prob else out
+        (g,) = torch.autograd.grad(out[torch.arange(len(x)), target].sum(), point)
+        total += float(w) * g
+    return (x - baseline) * total
+
+
+def _ig_slips(model, x, target, baseline, steps) -> list[tuple[np.ndarray, str]]:
+    """What the typical mistakes give, each with its hint."""
+    k, m = np.arange(steps), steps
+    right, mean = (k + 1) / m, np.full(m, 1 / m)
+    ig = _path_integral(model, x, target, baseline, right, mean)
+    slips = [
+        (
+            _path_integral(model, x, target, baseline, k / m, mean),
+            "your points start at the baseline and stop one step short of x: take "
+            "alpha = k / steps for k = 1, ..., steps (the right end of each piece).",
+        ),
+        (
+            _path_integral(model, x, target, baseline, (k + 0.5) / m, mean),
+            "that is the midpoint rule; this exercise takes the right ends, alpha = k / steps "
+            "for k = 1, ..., steps, as Captum's riemann_right does.",
+        ),
+        (
+            ig * m,
+            "that is m times too large: average the gradients (divide their sum by steps).",
+        ),
+        (
+            ig / (x - baseline).where(x != baseline, 1.0),
+            "that is the average gradient alone: multiply it by (x - baseline) at the end.",
+        ),
+        (
+            ig * x / (x - baseline).where(x != baseline, 1.0),
+            "you multiplied by x; the formula has (x - baseline): it differs when the baseline "
+            "is not black.",
+        ),
+        (
+            _path_integral(model, x, target, baseline, right, mean, start=0 * x),
+            "your path starts at a black image; it must start at the baseline: "
+            "baseline + alpha * (x - baseline).",
+        ),
+        (
+            _path_integral(model, x, target, baseline, right, mean, prob=True),
+            "that explains the softmax probability; take the gradient of the target's *logit*, "
+            "the model's raw output.",
+        ),
+    ]
+    return [(s.detach().numpy(), hint) for s, hint in slips]
+
+
+_IG_CASES = (  # (model, images, targets, baseline value, steps): every argument changes
+    (0, 3, (0, 2, 1), 0.0, 8),
+    (1, 3, (4, 3, 3), 0.3, 5),
+    (0, 2, (1, 4), 0.0, 12),
+)
+
+
+@exercise(
+    "bb-integrated-gradients",
+    "Write my_integrated_gradients(model, x, target, baseline, steps): integrated gradients as a "
+    "right Riemann sum, checked against Captum's IntegratedGradients (method='riemann_right').",
+    hint="For k = 1, ..., steps, take the point baseline + (k / steps) * (x - baseline), make it "
+    "require gradients, and get the gradient of the target logits (one per image: index the "
+    "model's output by row and target, then sum) with torch.autograd.grad. Average those "
+    "gradients and multiply by (x - baseline).",
+    solution=r"""def my_integrated_gradients(model, x, target, baseline, steps):
+    "x, baseline: images (N, 1, H, W); target: (N,) classes. Returns attributions like x."
+    total = torch.zeros_like(x)
+    for k in range(1, steps + 1):
+        point = (baseline + k / steps * (x - baseline)).requires_grad_(True)
+        logits = model(point)[torch.arange(len(x)), target]  # (N,): each image's target logit
+        total += torch.autograd.grad(logits.sum(), point)[0]
+    return (x - baseline) * total / steps
+""",
+)
+def _integrated_gradients(fn):
+    import captum.attr
+    import torch
+
+    models = _small_models()
+    gen = torch.Generator().manual_seed(12)
+    for which, n, targets, base, steps in _IG_CASES:
+        model, target = models[which], torch.tensor(targets)
+        x = torch.rand(n, 1, 6, 6, generator=gen, dtype=torch.float64)
+        baseline = torch.full_like(x, base)
+        got = call_answer(fn, model, x.clone(), target.clone(), baseline.clone(), steps)
+        if isinstance(got, tuple):
+            raise Wrong(f"your function returns {a_type(got)}; return only the attributions.")
+        want = captum.attr.IntegratedGradients(model).attribute(
+            x, baselines=baseline, target=target, n_steps=steps, method="riemann_right"
+        )
+        want = want.detach().numpy()
+        arr = array_of_shape(got, want.shape)
+        if arr is not None and not np.allclose(arr, want, rtol=1e-6, atol=1e-9):
+            for slip, hint in _ig_slips(model, x, target, baseline, steps):
+                if np.allclose(arr, slip, rtol=1e-6, atol=1e-9):
+                    raise Wrong(hint)
+        compare_arrays(
+            got, want, what=f"your attributions ({n} images, {steps} steps, baseline {base})"
+        )
+    return (
+        "your Riemann sum equals Captum's IntegratedGradients (riemann_right) on every image, "
+        "for two models, two baselines and three step counts."
+    )
 
 
 @exercise(
     "bb-fgsm-step",
     "Write fgsm_step(x, grad, eps): x moved by eps along the sign of the loss gradient, kept in [0, 1].",
+    hint="np.sign(grad) is +1 where the loss rises with the pixel and -1 where it falls: move every "
+    "pixel eps that way, then keep the result a valid image with np.clip.",
     solution=r"""def fgsm_step(x, grad, eps):
     "x: image (values in [0, 1]); grad: dL/dx; eps: the step. Returns the adversarial image."
     return np.clip(x + eps * np.sign(grad), 0, 1)
@@ -53,56 +183,71 @@ def _fgsm_step(fn):
     return "every pixel moves by eps, in the direction that raises the loss: invisible, and often enough."
 
 
+def _pgd_want(x_adv, x, grad, alpha, eps):
+    return np.clip(np.clip(x_adv + alpha * np.sign(grad), x - eps, x + eps), 0, 1)
+
+
+def _pgd_slips(x_adv, x, grad, alpha, eps) -> list[tuple[np.ndarray, str]]:
+    step = x_adv + alpha * np.sign(grad)
+    return [
+        (
+            np.clip(step, 0, 1),
+            "some pixels end more than eps away from the original image x: after the step, "
+            "clip into [x - eps, x + eps] around x (the projection).",
+        ),
+        (
+            np.clip(step, x - eps, x + eps),
+            "some pixels leave [0, 1]: clip into [0, 1] as well, so it is still an image.",
+        ),
+        (
+            _pgd_want(x_adv, x, -grad, alpha, eps),
+            "that steps down the loss (making the answer *more* right); attack uphill.",
+        ),
+        (
+            np.clip(np.clip(x_adv + alpha * grad, x - eps, x + eps), 0, 1),
+            "like FGSM, each step uses only the gradient's sign: every pixel moves by alpha.",
+        ),
+        (
+            _pgd_want(x, x, grad, alpha, eps),
+            "step from x_adv (where the attack has got to), not from the original x.",
+        ),
+        (
+            _pgd_want(x_adv, x, grad, eps, eps),
+            "each step moves by alpha (a fraction of eps), not by eps.",
+        ),
+    ]
+
+
 @exercise(
-    "bb-linear-flops",
-    "FLOPs of nn.Linear(784, 64) on a batch of 32 (forward, a multiply-add = 2 FLOPs, no bias)?",
-    solution=r"""linear_flops = 2 * 32 * 784 * 64  # a number
+    "bb-pgd-step",
+    "Write pgd_step(x_adv, x, grad, alpha, eps): one PGD step from x_adv, projected back within "
+    "eps of x and into [0, 1].",
+    hint="Take an FGSM step of size alpha from x_adv; then clip every pixel into "
+    "[x - eps, x + eps] (np.clip takes arrays as bounds), and into [0, 1].",
+    solution=r"""def pgd_step(x_adv, x, grad, alpha, eps):
+    "x_adv: the attack so far; x: the original image; grad: dL/dx at x_adv. Returns the next x_adv."
+    stepped = x_adv + alpha * np.sign(grad)
+    return np.clip(np.clip(stepped, x - eps, x + eps), 0, 1)
 """,
 )
-def _linear_flops(answer):
-    value = as_count(answer)
-    if value == 32 * 784 * 64:
-        raise Wrong("that counts multiply-adds; each is a multiplication and an addition: 2 FLOPs.")
-    if value == 2 * 784 * 64:
-        raise Wrong("that is one image; the batch has 32.")
-    count_equal(
-        value, 2 * 32 * 784 * 64, hint="each output (32 x 64 of them) is a sum of 784 products."
+def _pgd_step(fn):
+    rng = np.random.default_rng(21)
+    for shape, alpha, eps in (((4, 6), 0.04, 0.1), ((2, 1, 5, 5), 0.1, 0.3), ((3, 7), 0.02, 0.05)):
+        x = rng.uniform(size=shape)
+        x.flat[:2] = [0.0, 1.0]  # pixels at the edges of [0, 1]
+        x_adv = np.clip(x + rng.uniform(-eps, eps, size=shape), 0, 1)  # an attack under way
+        x_adv.flat[2:4] = np.clip(x.flat[2:4] + [eps, -eps], 0, 1)  # two on the box's faces
+        grad = rng.normal(size=shape)
+        grad.flat[2:4] = [1.0, -1.0]  # pushing those two out of the box
+        got = call_answer(fn, x_adv.copy(), x.copy(), grad.copy(), alpha, eps)
+        want = _pgd_want(x_adv, x, grad, alpha, eps)
+        arr = array_of_shape(got, want.shape)
+        if arr is not None and not np.allclose(arr, want):
+            for slip, hint in _pgd_slips(x_adv, x, grad, alpha, eps):
+                if np.allclose(arr, slip):
+                    raise Wrong(hint)
+        compare_arrays(got, want, what=f"your next x_adv for alpha={alpha}, eps={eps}")
+    return (
+        "a step of alpha uphill, then back into the eps-box around x and into [0, 1]: "
+        "repeat it and you have PGD."
     )
-    return "2 x batch x in x out: the matrix product is almost all of an MLP's cost."
-
-
-@exercise(
-    "bb-conv-flops",
-    "FLOPs of nn.Conv2d(1, 6, 5, padding=2) on one 28x28 image (forward, multiply-add = 2, no bias)?",
-    solution=r"""conv_flops = 2 * (6 * 28 * 28) * (1 * 5 * 5)  # a number
-""",
-)
-def _conv_flops(answer):
-    value = as_count(answer)
-    outputs = 6 * 28 * 28
-    if value == outputs * 25:
-        raise Wrong("that counts multiply-adds; count 2 FLOPs for each.")
-    if value == 2 * 6 * 25:
-        raise Wrong(
-            "that is one output pixel per filter; the kernel slides to all 28 x 28 positions."
-        )
-    count_equal(
-        value, 2 * outputs * 25, hint="6 x 28 x 28 outputs, each a sum of 1 x 5 x 5 products."
-    )
-    return "2 x outputs x (in_channels x kH x kW): few parameters, many FLOPs, the opposite of a dense layer."
-
-
-@exercise(
-    "bb-allreduce-bytes",
-    "Data-parallel training of the primer's MLP (52,650 float32 parameters): bytes all-reduced per step?",
-    solution=r"""allreduce = 4 * 52_650  # a number of bytes
-""",
-)
-def _allreduce(answer):
-    value = as_count(answer)
-    if value == 52_650:
-        raise Wrong("that is the number of gradients; each float32 takes 4 bytes.")
-    if value == 8 * 52_650:
-        raise Wrong("float32 is 4 bytes, not 8.")
-    count_equal(value, 4 * 52_650, hint="one gradient per parameter, 4 bytes each (float32).")
-    return "the gradient of every parameter, every step: why large models need fast links between machines."

@@ -2,8 +2,11 @@
 
 - :func:`fgsm`: one step of size ``eps`` along the sign of the loss gradient
   (Goodfellow, Shlens & Szegedy, 2015), kept in the [0, 1] pixel range;
+- :func:`pgd`: projected gradient descent (Madry et al., 2018), a stronger attack
+  within the same budget: several smaller sign steps, each projected back to within
+  ``eps`` of the image;
 - :func:`flip_rate`: the share of correctly classified images whose prediction
-  an FGSM step of each size changes;
+  an attack (FGSM or PGD) of each size changes;
 - :func:`adversarial_finetune`: training on a 50/50 mix of clean and FGSM images,
   on a copy of the model.
 """
@@ -20,9 +23,18 @@ from torch.nn import functional as F
 
 from dlhelpers.train.batches import model_dtype_device
 from dlhelpers.train.frozen import frozen
-from dlhelpers.validate import check_int, check_number, check_positive_int, check_probability
+from dlhelpers.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_probability,
+)
 
-__all__ = ["adversarial_finetune", "fgsm", "flip_rate"]
+__all__ = ["adversarial_finetune", "ATTACKS", "fgsm", "flip_rate", "pgd"]
+
+#: The attacks :func:`flip_rate` knows.
+ATTACKS = ("fgsm", "pgd")
 
 
 def _data(model: nn.Module, X, y) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,15 +88,72 @@ def fgsm(model: nn.Module, x, y, eps: float) -> torch.Tensor:
         return _step(model, x, y, eps)
 
 
+def _pgd(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: int, alpha: float
+) -> torch.Tensor:
+    """PGD for a checked batch: ``steps`` sign steps of ``alpha``, each put back in the eps-box."""
+    x_adv = x.detach()
+    for _ in range(steps):
+        x_adv = _step(model, x_adv, y, alpha)  # in [0, 1]
+        x_adv = torch.minimum(torch.maximum(x_adv, x - eps), x + eps)  # stays in [0, 1] too
+    return x_adv
+
+
+def _steps_alpha(eps: float, steps: int, alpha: float | None) -> tuple[int, float]:
+    steps = check_positive_int("steps", steps)
+    if alpha is None:
+        return steps, min(eps, 2.5 * eps / steps)
+    return steps, check_probability("alpha", alpha)
+
+
+def pgd(model: nn.Module, x, y, eps: float, *, steps: int = 10, alpha: float | None = None):
+    """Projected gradient descent: ``steps`` FGSM steps of size ``alpha``, kept within ``eps`` of ``x``.
+
+    After each step every pixel is put back into ``[x - eps, x + eps]`` (the
+    projection) and into [0, 1], so the attack has FGSM's budget but can turn
+    where the loss bends. It starts at ``x`` itself (Madry et al. also start at
+    a random point of the box). ``steps=1, alpha=eps`` is :func:`fgsm`.
+
+    Parameters
+    ----------
+    eps : float
+        Largest change of a pixel, in [0, 1].
+    steps : int, default 10
+    alpha : float, optional
+        Size of each step; default ``min(eps, 2.5 * eps / steps)`` (Madry et al.'s rule).
+
+    Returns
+    -------
+    Tensor of shape (N, 1, 28, 28)
+    """
+    eps = check_probability("eps", eps)
+    steps, alpha = _steps_alpha(eps, steps, alpha)
+    x, y = _data(model, x, y)
+    with frozen(model):
+        return _pgd(model, x, y, eps, steps, alpha)
+
+
 def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         return model(x).argmax(1)
 
 
 def flip_rate(
-    model: nn.Module, X, y, eps_values: Sequence[float], *, batch_size: int = 500
+    model: nn.Module,
+    X,
+    y,
+    eps_values: Sequence[float],
+    *,
+    batch_size: int = 500,
+    attack: str = "fgsm",
+    steps: int = 10,
 ) -> np.ndarray:
-    """Share of the correctly classified images whose prediction FGSM with each ``eps`` changes.
+    """Share of the correctly classified images whose prediction an attack of each ``eps`` changes.
+
+    Parameters
+    ----------
+    attack : {"fgsm", "pgd"}
+        One FGSM step, or :func:`pgd` with ``steps`` steps (and its default step size).
 
     Returns
     -------
@@ -98,6 +167,8 @@ def flip_rate(
     if not eps_values:
         raise ValueError("eps_values is empty: give at least one eps")
     batch_size = check_positive_int("batch_size", batch_size)
+    attack = check_choice("attack", attack, ATTACKS)
+    steps = check_positive_int("steps", steps)
     X, y = _data(model, X, y)
     was_training = model.training
     model.eval()
@@ -111,7 +182,11 @@ def flip_rate(
             xb, yb = xb[ok], yb[ok]  # only images the model gets right can be flipped
             correct += len(yb)
             for k, eps in enumerate(eps_values):
-                flipped[k] += int((_predict(model, _step(model, xb, yb, eps)) != yb).sum())
+                if attack == "fgsm":
+                    x_adv = _step(model, xb, yb, eps)
+                else:
+                    x_adv = _pgd(model, xb, yb, eps, *_steps_alpha(eps, steps, None))
+                flipped[k] += int((_predict(model, x_adv) != yb).sum())
     finally:
         model.train(was_training)
     return flipped / correct if correct else np.full(len(eps_values), np.nan)
@@ -127,12 +202,15 @@ def adversarial_finetune(
     lr: float = 1e-3,
     seed: int = 0,
     batch_size: int = 64,
+    images_per_epoch: int | None = None,
 ) -> nn.Module:
     """A copy of ``model`` trained on a 50/50 mix of clean and FGSM images (Goodfellow et al., 2015).
 
     Each batch of ``batch_size`` images is attacked with the current weights;
     the loss is the mean of the clean and the adversarial cross-entropy. Adam
     with learning rate ``lr``; the order of the batches is drawn from ``seed``.
+    ``images_per_epoch`` (default all) cuts each epoch to the first that many
+    images of its shuffled order: a random part of the data, drawn from ``seed``.
 
     Returns
     -------
@@ -146,13 +224,18 @@ def adversarial_finetune(
     )
     lr, seed = check_number("lr", lr, low=0, low_open=True), check_int("seed", seed, low=0)
     X, y = _data(model, X, y)
+    n = (
+        len(X)
+        if images_per_epoch is None
+        else check_positive_int("images_per_epoch", images_per_epoch)
+    )
     net = copy.deepcopy(model)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        order = torch.randperm(len(X), generator=gen).to(X.device)
-        for i in range(0, len(X), batch_size):
+        order = torch.randperm(len(X), generator=gen)[:n].to(X.device)
+        for i in range(0, len(order), batch_size):
             xb, yb = X[order[i : i + batch_size]], y[order[i : i + batch_size]]
             x_adv = _step(net, xb, yb, eps)
             loss = 0.5 * (F.cross_entropy(net(xb), yb) + F.cross_entropy(net(x_adv), yb))

@@ -8,8 +8,9 @@
   (Sundararajan et al., 2017), with the completeness gap; ``captum.attr.IntegratedGradients``;
 - :func:`occlusion`: how much the target logit drops when a window of pixels is blanked
   out (Zeiler & Fergus, 2014); ``captum.attr.Occlusion``;
-- :func:`randomize_weights`: the sanity check of Adebayo et al. (2018): a map that barely
-  changes when the weights are random says little about what the model learned.
+- :func:`randomize_weights` and :func:`randomisation_test`: the sanity check of Adebayo
+  et al. (2018): a map that barely changes when the weights are random says little about
+  what the model learned; :func:`edges`, a map that ignores the model, fails it.
 
 Every function takes images ``x`` of shape (N, 1, 28, 28) and targets of shape (N,), puts
 the model in eval mode and back, leaves no gradients on its parameters, and returns
@@ -19,25 +20,29 @@ float64 NumPy arrays of the images' shape.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from dlhelpers.train.batches import model_dtype_device
 from dlhelpers.train.frozen import frozen
 from dlhelpers.validate import check_choice, check_int, check_number, check_positive_int
 
 __all__ = [
+    "edges",
     "integrated_gradients",
     "occlusion",
+    "randomisation_test",
     "randomize_weights",
     "saliency",
     "smoothgrad",
 ]
 
 #: The integration rules :func:`integrated_gradients` knows, named as in Captum.
-METHODS = ("riemann_trapezoid", "gausslegendre")
+METHODS = ("riemann_right", "riemann_left", "riemann_middle", "riemann_trapezoid", "gausslegendre")
 
 
 def _inputs(model: nn.Module, x, target) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,6 +134,11 @@ def smoothgrad(
 
 def _rule(method: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Points ``alphas`` in [0, 1] and weights summing to 1, as Captum's approximation methods."""
+    k = np.arange(steps)
+    if method in ("riemann_right", "riemann_left", "riemann_middle"):
+        # the Riemann sums: equal weights 1/steps at the right ends, left ends or midpoints
+        shift = {"riemann_right": 1.0, "riemann_left": 0.0, "riemann_middle": 0.5}[method]
+        return (k + shift) / steps, np.full(steps, 1.0 / steps)
     if method == "riemann_trapezoid":
         alphas = np.linspace(0.0, 1.0, steps)
         # the trapezoid rule: weights sum to 1. Captum 0.9 uses 1/steps (sum 1 - 1/steps),
@@ -157,8 +167,10 @@ def integrated_gradients(
         The "absence of signal"; default all zeros (a black image).
     steps : int, default 50
         Points on the path (at least 2 for the trapezoid rule).
-    method : {"gausslegendre", "riemann_trapezoid"}
+    method : {"gausslegendre", "riemann_right", "riemann_left", "riemann_middle", "riemann_trapezoid"}
         The quadrature, as Captum names it; Gauss-Legendre is Captum's default.
+        ``"riemann_right"`` is the sum notebook 12's exercise writes: the mean gradient
+        at ``baseline + k / steps * (x - baseline)`` for ``k = 1 .. steps``.
         The trapezoid weights sum to 1 here; Captum's sum to ``1 - 1/steps``.
 
     Returns
@@ -249,3 +261,73 @@ def randomize_weights(model: nn.Module, seed: int = 0) -> nn.Module:
             if hasattr(layer, "reset_parameters"):
                 layer.reset_parameters()
     return clone
+
+
+def edges(model: nn.Module, x, target) -> np.ndarray:
+    """A "map" that ignores the model: the size of the image's own gradient (Sobel filters).
+
+    The control of :func:`randomisation_test`: it comes out the same for any
+    weights, trained or random, so the test must fail it. ``model`` and
+    ``target`` are checked like every other method's, then not used.
+
+    Returns
+    -------
+    ndarray of shape (N, C, H, W), float64
+        ``sqrt(gx**2 + gy**2)`` per pixel, zero padding at the border.
+    """
+    x, _ = _inputs(model, x, target)
+    sobel = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=x.dtype, device=x.device)
+    kernels = torch.stack([sobel, sobel.T])[:, None]  # (2, 1, 3, 3): d/dx and d/dy
+    g = F.conv2d(x.reshape(-1, 1, *x.shape[-2:]), kernels, padding=1)  # (N * C, 2, H, W)
+    return _numpy(g.pow(2).sum(1).sqrt().reshape(x.shape))
+
+
+def randomisation_test(
+    method: Callable[[nn.Module, torch.Tensor, torch.Tensor], np.ndarray],
+    model: nn.Module,
+    x,
+    target,
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+) -> np.ndarray:
+    """How alike ``method``'s maps are for ``model`` and for copies with random weights.
+
+    The model randomisation test of Adebayo et al. (2018): for each seed, a copy of
+    ``model`` re-initialised by :func:`randomize_weights`; per image, the correlation
+    between the absolute values of the two maps (their test ranks the absolute values;
+    the plain correlation of the magnitudes tells the same story here), averaged over
+    the images. Near 1: the map does not depend on what the model learned.
+
+    Parameters
+    ----------
+    method : callable
+        ``method(model, x, target)`` returning maps of shape (N, C, H, W), like
+        :func:`saliency` or :func:`edges`.
+    seeds : sequence of int
+        One random copy per seed.
+
+    Returns
+    -------
+    ndarray of shape (len(seeds),), float64
+        The mean correlation over the images, one per random copy.
+    """
+    if not callable(method):
+        raise TypeError(f"method must be a function (model, x, target) -> maps, not {method!r}")
+    seeds = [check_int("seeds", s, low=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed")
+    trained = np.abs(np.asarray(method(model, x, target), dtype=np.float64))
+    result = []
+    for seed in seeds:
+        other = np.abs(np.asarray(method(randomize_weights(model, seed), x, target), np.float64))
+        if other.shape != trained.shape:
+            raise ValueError(f"method gave maps of shape {other.shape}, then {trained.shape}")
+        result.append(np.mean([_corr(a, b) for a, b in zip(trained, other, strict=True)]))
+    return np.array(result)
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two maps; 0 when either is constant (no pattern to share)."""
+    a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
+    scale = np.sqrt((a @ a) * (b @ b))
+    return float(a @ b / scale) if scale > 0 else 0.0

@@ -1,4 +1,4 @@
-"""The worker that :mod:`dlhelpers.train.distributed` starts in each process (notebook 12).
+"""The worker that :mod:`dlhelpers.train.distributed` starts in each process (notebook 13).
 
 It lives in its own importable module because ``spawn`` pickles the function
 by name: a worker defined in a notebook fails in the child ("Can't get attribute").

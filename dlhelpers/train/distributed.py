@@ -1,4 +1,4 @@
-"""Data-parallel training over several CPU processes with ``torch.distributed`` (notebook 12).
+"""Data-parallel training over several CPU processes with ``torch.distributed`` (notebook 13).
 
 :func:`train_data_parallel` starts ``world_size`` processes with
 ``torch.multiprocessing`` (``spawn``), each running

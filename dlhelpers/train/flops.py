@@ -1,4 +1,4 @@
-"""What a forward pass costs (notebook 12): FLOPs counted by torch and by hand, and time per step.
+"""What a forward pass costs (notebook 13): FLOPs counted by torch and by hand, and time per step.
 
 :func:`count_flops` asks ``torch.utils.flop_counter.FlopCounterMode``;
 :func:`formula_flops` adds up the textbook formulas, module by module (forward
@@ -44,11 +44,14 @@ from dlhelpers.validate import check_choice, check_number, check_positive_int
 
 __all__ = [
     "achieved_gflops",
+    "conv_flops",
     "cost_table",
     "count_flops",
     "course_networks",
     "formula_flops",
+    "linear_flops",
     "matmul_peak",
+    "mlp_layer_costs",
     "SCALING_CONFIG",
     "scaling",
     "time_per_step",
@@ -76,8 +79,36 @@ def count_flops(model: nn.Module, example_input) -> int:
     return int(counter.get_total_flops())
 
 
+def linear_flops(batch: int, n_in: int, n_out: int) -> int:
+    """Forward FLOPs of ``nn.Linear(n_in, n_out)`` on ``batch`` rows, bias left out: ``2 * batch * n_in * n_out``.
+
+    Each of the ``batch * n_out`` outputs is a sum of ``n_in`` products: one
+    multiply-add (2 FLOPs) per weight and row. Notebook 13's exercise writes it.
+    """
+    batch, n_in, n_out = (
+        check_positive_int(k, v)
+        for k, v in zip(("batch", "n_in", "n_out"), (batch, n_in, n_out), strict=True)
+    )
+    return 2 * batch * n_in * n_out
+
+
+def conv_flops(batch: int, c_in: int, c_out: int, kernel: int, h_out: int, w_out: int) -> int:
+    """Forward FLOPs of ``nn.Conv2d(c_in, c_out, kernel)`` giving ``h_out x w_out`` maps, bias left out.
+
+    ``2 * (batch * c_out * h_out * w_out) * (c_in * kernel * kernel)``: each output
+    value is a sum over a ``c_in x kernel x kernel`` window (``groups=1``, square
+    kernel). Notebook 13's exercise writes it.
+    """
+    names = ("batch", "c_in", "c_out", "kernel", "h_out", "w_out")
+    batch, c_in, c_out, kernel, h_out, w_out = (
+        check_positive_int(k, v)
+        for k, v in zip(names, (batch, c_in, c_out, kernel, h_out, w_out), strict=True)
+    )
+    return 2 * (batch * c_out * h_out * w_out) * (c_in * kernel * kernel)
+
+
 def _linear(m: nn.Linear, x: torch.Tensor, out) -> int:
-    return 2 * (x.numel() // m.in_features) * m.in_features * m.out_features
+    return linear_flops(x.numel() // m.in_features, m.in_features, m.out_features)
 
 
 def _conv(m: nn.modules.conv._ConvNd, x: torch.Tensor, out: torch.Tensor) -> int:
@@ -254,15 +285,28 @@ def achieved_gflops(model: nn.Module, example_input, seconds: float | None = Non
     return 3 * count_flops(model, example_input) / seconds / 1e9
 
 
-def matmul_peak(n: int = 512, repeats: int = 10) -> float:
-    """Best float32 GFLOP/s of an ``n x n`` matmul at torch's current threads: the roof to compare with."""
+def matmul_peak(n: int = 512, repeats: int = 10, device: str = "cpu") -> float:
+    """Best float32 GFLOP/s of an ``n x n`` matmul at torch's current threads: the roof to compare with.
+
+    ``device="cuda"`` times it on the GPU (waiting for the GPU before reading the clock).
+    """
     n, repeats = check_positive_int("n", n), check_positive_int("repeats", repeats)
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but torch sees no GPU here")
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     torch.matmul(a, b)  # warm up
     best = float("inf")
     for _ in range(repeats):
+        sync()
         start = time.perf_counter()
         torch.matmul(a, b)
+        sync()
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
 
@@ -336,3 +380,24 @@ def _int64(name: str, counts: list[int]) -> np.ndarray:
             f"{name} FLOPs reach {biggest:.3e}, past int64 (9.2e18): choose smaller sizes"
         )
     return np.array(counts, dtype=np.int64)
+
+
+def mlp_layer_costs(
+    n_in: int, width: int, depth: int, n_out: int, batch: int = 1
+) -> list[tuple[str, int, int]]:
+    """Per layer of the MLP ``n_in -> width x depth -> n_out``: ``(name, parameters, forward FLOPs)``.
+
+    Parameters count weights and biases; FLOPs are :func:`linear_flops` on ``batch``
+    rows (biases left out, as everywhere in this module). Notebook 13's explorer draws them.
+    """
+    n_in, width, n_out = (
+        check_positive_int(k, v)
+        for k, v in zip(("n_in", "width", "n_out"), (n_in, width, n_out), strict=True)
+    )
+    depth, batch = check_positive_int("depth", depth), check_positive_int("batch", batch)
+    sizes = [n_in, *[width] * depth, n_out]
+    rows = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        name = "input" if i == 0 else "output" if i == depth else f"hidden {i}"
+        rows.append((f"{name} {a}→{b}", a * b + b, linear_flops(batch, a, b)))
+    return rows
