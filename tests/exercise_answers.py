@@ -107,10 +107,6 @@ def sgd_step(w, v, grad, lr, momentum):
         "wrong": "dL_db = 3.0  # a number",
         "wrong_type": 'dL_db = "a * f"  # a number',
     },
-    "backprop-two-paths": {
-        "wrong": "dy_dx = 2 + 1  # a number",
-        "wrong_type": 'dy_dx = "2x + 1"  # a number',
-    },
     "backprop-div-backward": {
         "wrong": """\
 def div_backward(a, b, out_grad):
@@ -122,6 +118,100 @@ def div_backward(a, b, out_grad):
     # return (grad_a, grad_b)
     return "1 / b, -a / b**2"
 """,
+    },
+    "backprop-mlp": {
+        "wrong": '''\
+class Neuron:
+    """tanh(w . x + b), or w . x + b with activation=False: one row of torch's nn.Linear."""
+
+    def __init__(self, n_in, activation=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(n_in)]
+        self.b = Value(0.0)
+        self.activation = activation
+
+    def __call__(self, x):  # x: a list of n_in Values (or numbers) -> one Value
+        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return z.tanh() if self.activation else z
+
+    def parameters(self):  # the weights, then the bias
+        return self.w + [self.b]
+
+
+class Layer:
+    """n_out neurons that all read the same inputs: torch's nn.Linear(n_in, n_out)."""
+
+    def __init__(self, n_in, n_out, activation=True):
+        self.neurons = [Neuron(n_in, activation) for _ in range(n_out)]
+
+    def __call__(self, x):  # a list of n_in Values -> a list of n_out Values
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self):  # neuron by neuron
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    """n_in -> sizes[0] -> ... -> sizes[-1]: tanh after every layer but the last."""
+
+    def __init__(self, n_in, sizes):
+        dims = [n_in] + list(sizes)
+        last = len(sizes) - 1
+        self.layers = [Layer(dims[i], dims[i + 1], activation=True) for i in range(len(sizes))]
+
+    def __call__(self, x):  # a list of n_in numbers -> a list of sizes[-1] Values
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):  # layer by layer
+        return [p for layer in self.layers for p in layer.parameters()]
+''',
+        "wrong_type": '''\
+class Neuron:
+    """tanh(w . x + b), or w . x + b with activation=False: one row of torch's nn.Linear."""
+
+    def __init__(self, n_in, activation=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(n_in)]
+        self.b = Value(0.0)
+        self.activation = activation
+
+    def __call__(self, x):  # x: a list of n_in Values (or numbers) -> one Value
+        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return z.tanh() if self.activation else z
+
+    def parameters(self):  # the weights, then the bias
+        return [w.data for w in self.w] + [self.b.data]
+
+
+class Layer:
+    """n_out neurons that all read the same inputs: torch's nn.Linear(n_in, n_out)."""
+
+    def __init__(self, n_in, n_out, activation=True):
+        self.neurons = [Neuron(n_in, activation) for _ in range(n_out)]
+
+    def __call__(self, x):  # a list of n_in Values -> a list of n_out Values
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self):  # neuron by neuron
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    """n_in -> sizes[0] -> ... -> sizes[-1]: tanh after every layer but the last."""
+
+    def __init__(self, n_in, sizes):
+        dims = [n_in] + list(sizes)
+        last = len(sizes) - 1
+        self.layers = [Layer(dims[i], dims[i + 1], activation=i < last) for i in range(len(sizes))]
+
+    def __call__(self, x):  # a list of n_in numbers -> a list of sizes[-1] Values
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):  # layer by layer
+        return [p for layer in self.layers for p in layer.parameters()]
+''',
     },
     "backprop-linear-backward": {
         "wrong": """\

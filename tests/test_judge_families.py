@@ -30,6 +30,7 @@ import pytest
 from exercise_answers import ANSWERS
 
 from dlhelpers.checks import CHECK_CELL, check, load_exercises
+from dlhelpers.scratch.value_nn import MLP as ValueMLP
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -40,7 +41,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # tolerance), "reals" and "counts" (a tuple of them), "open" (many right answers: a tuple or
 # an array judged by what it does), "letter", "loss" (a torch loss), "fn-array" (a function
 # returning a real array), "fn-real", "fn-count", "fn-tuple" (several real arrays or
-# numbers), "fn-mask" (a boolean array), "fn-torch" (a function acting on a torch model)
+# numbers), "fn-mask" (a boolean array), "fn-torch" (a function acting on a torch model, or building
+# a model: a class)
 KIND = {
     "welcome-fit": "open",
     "neuron-output": "real",
@@ -57,7 +59,7 @@ KIND = {
     "descent-max-lr": "real",
     "descent-sgd-step": "fn-tuple",
     "backprop-chain-rule": "real",
-    "backprop-two-paths": "real",
+    "backprop-mlp": "fn-torch",
     "backprop-div-backward": "fn-tuple",
     "backprop-linear-backward": "fn-tuple",
     "pytorch-param-count": "count",
@@ -128,6 +130,8 @@ EXERCISES = _notebook_exercises()
 
 def _namespace() -> dict:
     """What the notebooks define before their exercises, as far as the answers use it."""
+    import random
+
     from dlhelpers import scratch
 
     model = nn.Sequential(
@@ -139,6 +143,8 @@ def _namespace() -> dict:
         "nn": nn,
         "scratch": scratch,
         "relu": scratch.relu,
+        "Value": scratch.Value,
+        "random": random,
         "model": model,
         "kernel": np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
         "y_train": Y_TRAIN,
@@ -378,6 +384,7 @@ def right_values(key: str, v) -> list:
 
 # other right versions of the functions that act on torch models
 TORCH_RIGHT = {
+    "backprop-mlp": [ValueMLP, lambda n_in, sizes: ValueMLP(n_in, sizes)],
     "transfer-freeze": [
         lambda module: module.requires_grad_(False),
         lambda module: [setattr(p, "requires_grad", False) for p in module.parameters()],
