@@ -226,10 +226,6 @@ def linear_backward(x, weight, grad_out):
 """,
     },
     # 05_first_network_in_pytorch
-    "pytorch-param-count": {
-        "wrong": "n_params = len(list(model.parameters()))  # one line: add up p.numel()",
-        "wrong_type": "n_params = [p.numel() for p in model.parameters()]",
-    },
     "pytorch-logits-loss": {
         "wrong": "loss_choice = nn.NLLLoss()",
         "wrong_type": 'loss_choice = "CrossEntropyLoss"',
@@ -247,9 +243,38 @@ def my_accuracy(logits, y):
     return f"{accuracy:.1%}"
 ''',
     },
+    "pytorch-train-epoch": {
+        "wrong": '''\
+def train_one_epoch(model, batches, loss_fn, optimizer):
+    """One pass over `batches`, a list of (xb, yb): one update per batch; the mean batch loss."""
+    model.train()
+    losses = []
+    for xb, yb in batches:
+        logits = model(xb)  # forward
+        loss = loss_fn(logits, yb)
+        loss.backward()  # fills p.grad of every parameter
+        optimizer.step()  # update every parameter
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+''',
+        "wrong_type": '''\
+def train_one_epoch(model, batches, loss_fn, optimizer):
+    """One pass over `batches`, a list of (xb, yb): one update per batch; the mean batch loss."""
+    return "logits, loss, zero_grad, backward, step"
+''',
+    },
     "pytorch-validation-split": {
-        "wrong": "n_digits_trained_on = 10",
-        "wrong_type": 'n_digits_trained_on = "0 to 8"',
+        "wrong": '''\
+def shuffle_then_split(X, y, fraction, seed):
+    """Shuffle the rows of (X, y) with `seed`, then hold out round(fraction * len(X)) of them."""
+    n_val = round(fraction * len(X))
+    return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
+''',
+        "wrong_type": '''\
+def shuffle_then_split(X, y, fraction, seed):
+    """Shuffle the rows of (X, y) with `seed`, then hold out round(fraction * len(X)) of them."""
+    return "shuffled X and y"
+''',
     },
     # 06_training_well
     "training-well-which-overfits": {

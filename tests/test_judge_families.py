@@ -62,10 +62,10 @@ KIND = {
     "backprop-mlp": "fn-torch",
     "backprop-div-backward": "fn-tuple",
     "backprop-linear-backward": "fn-tuple",
-    "pytorch-param-count": "count",
     "pytorch-logits-loss": "loss",
     "pytorch-accuracy": "fn-real",
-    "pytorch-validation-split": "count",
+    "pytorch-train-epoch": "fn-torch",
+    "pytorch-validation-split": "fn-torch",
     "training-well-which-overfits": "letter",
     "training-well-steplr": "real",
     "training-well-early-stop": "counts",
@@ -382,9 +382,30 @@ def right_values(key: str, v) -> list:
     raise AssertionError(f"{key}: no forms for a {kind}")
 
 
+def _one_step(model, xb, yb, loss_fn, optimizer):
+    """One update, with zero_grad first: the loss as a 0-d tensor (no .item())."""
+    optimizer.zero_grad(set_to_none=False)
+    loss = loss_fn(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+def _fits_split(X, y, fraction, seed):
+    from dlhelpers.train import shuffle_split
+
+    return shuffle_split(X, y, fraction, seed=seed)
+
+
 # other right versions of the functions that act on torch models
 TORCH_RIGHT = {
     "backprop-mlp": [ValueMLP, lambda n_in, sizes: ValueMLP(n_in, sizes)],
+    "pytorch-train-epoch": [
+        lambda model, batches, loss_fn, optimizer: (
+            sum(_one_step(model, xb, yb, loss_fn, optimizer) for xb, yb in batches) / len(batches)
+        )
+    ],
+    "pytorch-validation-split": [_fits_split],
     "transfer-freeze": [
         lambda module: module.requires_grad_(False),
         lambda module: [setattr(p, "requires_grad", False) for p in module.parameters()],
