@@ -1,7 +1,7 @@
 """Neurons, layers and a multilayer perceptron made of :class:`~dlhelpers.scratch.engine.Value` s.
 
 Taught in notebook 04 (backpropagation), where the learner writes the same three
-classes; in the spirit of karpathy/micrograd's ``nn.py``. A :class:`Neuron` is
+classes; in the spirit of karpathy/micrograd. A :class:`Neuron` is
 ``tanh(w . x + b)`` (or ``w . x + b`` without its activation), a :class:`Layer` is a
 list of neurons that read the same inputs, an :class:`MLP` is a list of layers with
 ``tanh`` after every layer but the last. Every number is a ``Value``, so
