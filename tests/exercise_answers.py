@@ -126,10 +126,6 @@ def mse_gradient(w, X, y):
         "wrong": "dL_db = 3.0  # a number",
         "wrong_type": 'dL_db = "a * f"  # a number',
     },
-    "backprop-two-paths": {
-        "wrong": "dy_dx = 2 + 1  # a number",
-        "wrong_type": 'dy_dx = "2x + 1"  # a number',
-    },
     "backprop-div-backward": {
         "wrong": """\
 def div_backward(a, b, out_grad):
@@ -141,6 +137,100 @@ def div_backward(a, b, out_grad):
     # return (grad_a, grad_b)
     return "1 / b, -a / b**2"
 """,
+    },
+    "backprop-mlp": {
+        "wrong": '''\
+class Neuron:
+    """tanh(w . x + b), or w . x + b with activation=False: one row of torch's nn.Linear."""
+
+    def __init__(self, n_in, activation=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(n_in)]
+        self.b = Value(0.0)
+        self.activation = activation
+
+    def __call__(self, x):  # x: a list of n_in Values (or numbers) -> one Value
+        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return z.tanh() if self.activation else z
+
+    def parameters(self):  # the weights, then the bias
+        return self.w + [self.b]
+
+
+class Layer:
+    """n_out neurons that all read the same inputs: torch's nn.Linear(n_in, n_out)."""
+
+    def __init__(self, n_in, n_out, activation=True):
+        self.neurons = [Neuron(n_in, activation) for _ in range(n_out)]
+
+    def __call__(self, x):  # a list of n_in Values -> a list of n_out Values
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self):  # neuron by neuron
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    """n_in -> sizes[0] -> ... -> sizes[-1]: tanh after every layer but the last."""
+
+    def __init__(self, n_in, sizes):
+        dims = [n_in] + list(sizes)
+        last = len(sizes) - 1
+        self.layers = [Layer(dims[i], dims[i + 1], activation=True) for i in range(len(sizes))]
+
+    def __call__(self, x):  # a list of n_in numbers -> a list of sizes[-1] Values
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):  # layer by layer
+        return [p for layer in self.layers for p in layer.parameters()]
+''',
+        "wrong_type": '''\
+class Neuron:
+    """tanh(w . x + b), or w . x + b with activation=False: one row of torch's nn.Linear."""
+
+    def __init__(self, n_in, activation=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(n_in)]
+        self.b = Value(0.0)
+        self.activation = activation
+
+    def __call__(self, x):  # x: a list of n_in Values (or numbers) -> one Value
+        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return z.tanh() if self.activation else z
+
+    def parameters(self):  # the weights, then the bias
+        return [w.data for w in self.w] + [self.b.data]
+
+
+class Layer:
+    """n_out neurons that all read the same inputs: torch's nn.Linear(n_in, n_out)."""
+
+    def __init__(self, n_in, n_out, activation=True):
+        self.neurons = [Neuron(n_in, activation) for _ in range(n_out)]
+
+    def __call__(self, x):  # a list of n_in Values -> a list of n_out Values
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self):  # neuron by neuron
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    """n_in -> sizes[0] -> ... -> sizes[-1]: tanh after every layer but the last."""
+
+    def __init__(self, n_in, sizes):
+        dims = [n_in] + list(sizes)
+        last = len(sizes) - 1
+        self.layers = [Layer(dims[i], dims[i + 1], activation=i < last) for i in range(len(sizes))]
+
+    def __call__(self, x):  # a list of n_in numbers -> a list of sizes[-1] Values
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):  # layer by layer
+        return [p for layer in self.layers for p in layer.parameters()]
+''',
     },
     "backprop-linear-backward": {
         "wrong": """\
@@ -155,10 +245,6 @@ def linear_backward(x, weight, grad_out):
 """,
     },
     # 05_first_network_in_pytorch
-    "pytorch-param-count": {
-        "wrong": "n_params = len(list(model.parameters()))  # one line: add up p.numel()",
-        "wrong_type": "n_params = [p.numel() for p in model.parameters()]",
-    },
     "pytorch-logits-loss": {
         "wrong": "loss_choice = nn.NLLLoss()",
         "wrong_type": 'loss_choice = "CrossEntropyLoss"',
@@ -176,9 +262,38 @@ def my_accuracy(logits, y):
     return f"{accuracy:.1%}"
 ''',
     },
+    "pytorch-train-epoch": {
+        "wrong": '''\
+def train_one_epoch(model, batches, loss_fn, optimizer):
+    """One pass over `batches`, a list of (xb, yb): one update per batch; the mean batch loss."""
+    model.train()
+    losses = []
+    for xb, yb in batches:
+        logits = model(xb)  # forward
+        loss = loss_fn(logits, yb)
+        loss.backward()  # fills p.grad of every parameter
+        optimizer.step()  # update every parameter
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+''',
+        "wrong_type": '''\
+def train_one_epoch(model, batches, loss_fn, optimizer):
+    """One pass over `batches`, a list of (xb, yb): one update per batch; the mean batch loss."""
+    return "logits, loss, zero_grad, backward, step"
+''',
+    },
     "pytorch-validation-split": {
-        "wrong": "n_digits_trained_on = 10",
-        "wrong_type": 'n_digits_trained_on = "0 to 8"',
+        "wrong": '''\
+def shuffle_then_split(X, y, fraction, seed):
+    """Shuffle the rows of (X, y) with `seed`, then hold out round(fraction * len(X)) of them."""
+    n_val = round(fraction * len(X))
+    return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
+''',
+        "wrong_type": '''\
+def shuffle_then_split(X, y, fraction, seed):
+    """Shuffle the rows of (X, y) with `seed`, then hold out round(fraction * len(X)) of them."""
+    return "shuffled X and y"
+''',
     },
     # 06_training_well
     "training-well-which-overfits": {

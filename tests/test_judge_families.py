@@ -31,6 +31,7 @@ import pytest
 from exercise_answers import ANSWERS
 
 from dlhelpers.checks import CHECK_CELL, check, load_exercises
+from dlhelpers.scratch.value_nn import MLP as ValueMLP
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -41,7 +42,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # tolerance), "reals" and "counts" (a tuple of them), "open" (many right answers: a tuple or
 # an array judged by what it does), "letter", "loss" (a torch loss), "fn-array" (a function
 # returning a real array), "fn-real", "fn-count", "fn-tuple" (several real arrays or
-# numbers), "fn-mask" (a boolean array), "fn-torch" (a function acting on a torch model)
+# numbers), "fn-mask" (a boolean array), "fn-torch" (a function acting on a torch model, or building
+# a model: a class)
 KIND = {
     "welcome-fit": "open",
     "neuron-output": "fn-array",
@@ -56,13 +58,13 @@ KIND = {
     "descent-sgd-step": "fn-tuple",
     "descent-mse-gradient": "fn-array",
     "backprop-chain-rule": "real",
-    "backprop-two-paths": "real",
+    "backprop-mlp": "fn-torch",
     "backprop-div-backward": "fn-tuple",
     "backprop-linear-backward": "fn-tuple",
-    "pytorch-param-count": "count",
     "pytorch-logits-loss": "loss",
     "pytorch-accuracy": "fn-real",
-    "pytorch-validation-split": "count",
+    "pytorch-train-epoch": "fn-torch",
+    "pytorch-validation-split": "fn-torch",
     "training-well-which-overfits": "letter",
     "training-well-steplr": "real",
     "training-well-early-stop": "counts",
@@ -130,6 +132,8 @@ EXERCISES = _notebook_exercises()
 
 def _namespace() -> dict:
     """What the notebooks define before their exercises, as far as the answers use it."""
+    import random
+
     from dlhelpers import scratch
 
     model = nn.Sequential(
@@ -146,6 +150,8 @@ def _namespace() -> dict:
         "attention": causal_self_attention,  # notebook 09: the learner's, or the package's
         "scratch": scratch,
         "relu": scratch.relu,
+        "Value": scratch.Value,
+        "random": random,
         "model": model,
         "kernel": np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
         "y_train": Y_TRAIN,
@@ -408,10 +414,32 @@ def _block_by_hand(x, p, n_heads, eps=1e-5):
     return x + F.linear(hidden, p["mlp.2.weight"], p["mlp.2.bias"])
 
 
+def _one_step(model, xb, yb, loss_fn, optimizer):
+    """One update, with zero_grad first: the loss as a 0-d tensor (no .item())."""
+    optimizer.zero_grad(set_to_none=False)
+    loss = loss_fn(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+def _fits_split(X, y, fraction, seed):
+    from dlhelpers.train import shuffle_split
+
+    return shuffle_split(X, y, fraction, seed=seed)
+
+
 # other right versions of the functions that act on torch models
 TORCH_RIGHT = {
     "attn-self-attention": [_attention_by_sdpa],
     "attn-block": [_block_by_hand],
+    "backprop-mlp": [ValueMLP, lambda n_in, sizes: ValueMLP(n_in, sizes)],
+    "pytorch-train-epoch": [
+        lambda model, batches, loss_fn, optimizer: (
+            sum(_one_step(model, xb, yb, loss_fn, optimizer) for xb, yb in batches) / len(batches)
+        )
+    ],
+    "pytorch-validation-split": [_fits_split],
     "transfer-freeze": [
         lambda module: module.requires_grad_(False),
         lambda module: [setattr(p, "requires_grad", False) for p in module.parameters()],

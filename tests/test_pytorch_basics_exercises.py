@@ -5,81 +5,110 @@ import pytest
 
 from dlhelpers.checks import check
 
-# the training labels of the offline sample (sorted by digit, about 400 each) and of full MNIST
-FULL_MNIST = np.repeat(np.arange(10), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
 
+def _solution(key: str, name: str):
+    import torch
+    from torch import nn
 
-@pytest.fixture(scope="module")
-def sample_labels():
-    from dlhelpers.data import load_mnist
+    from dlhelpers.checks import load_exercises
 
-    return load_mnist(offline=True, verbose=False).y_train
-
-
-@pytest.mark.parametrize(
-    ("answer", "status", "words"),
-    [
-        (..., "not attempted", "replace the `...`"),
-        (10, "not yet", "does not shuffle"),
-        (8, "not yet", "one too few"),
-        (7, "not yet", "last 20 %"),
-        ("9", "not yet", "a str; expected a number"),
-        (float("nan"), "not yet", "finite"),
-        (9, "correct", "every 9 is in the validation part"),
-        (np.int64(9), "correct", "never sees that digit"),
-    ],
-)
-def test_validation_split_judge_on_the_offline_sample(answer, status, words, sample_labels):
-    text = str(check("pytorch-validation-split", answer, sample_labels))
-    assert status in text and words in text
-    if status != "correct":
-        assert " 9" not in text.split(":", 2)[-1].replace("a 9", "")
+    namespace = {"np": np, "torch": torch, "nn": nn}
+    exec(load_exercises()[key].solution, namespace)  # noqa: S102 - the course's own answers
+    return namespace[name]
 
 
 @pytest.mark.parametrize(
-    ("answer", "status", "words"),
+    ("change", "status", "words"),
     [
-        (9, "not yet", "highest digits only"),
-        (10, "not yet", "does not shuffle"),
-        (8, "correct", "every 8, 9 is in the validation part"),
+        ({}, "correct", "same weights as dlhelpers.train.fit"),
+        ({"        optimizer.zero_grad()": "        pass"}, "not yet", "pile up"),
+        ({"        optimizer.step()": "        pass"}, "not yet", "have not moved"),
+        (
+            {
+                "        optimizer.zero_grad()  # forget the previous batch's gradients\n": "",
+                "        optimizer.step()": "        optimizer.zero_grad()\n        optimizer.step()",
+            },
+            "not yet",
+            "have not moved",
+        ),
+        ({"return sum(losses) / len(losses)": "return sum(losses)"}, "not yet", "sum"),
+        ({"return sum(losses) / len(losses)": "return losses[-1]"}, "not yet", "last batch"),
+        ({"return sum(losses) / len(losses)": "return 'small'"}, "not yet", "a str"),
+        ({"losses.append(loss.item())": "losses.append(loss)"}, "correct", "fit"),
+        ({"return sum(losses) / len(losses)": "return None"}, "not attempted", "fill in"),
     ],
 )
-def test_validation_split_judge_on_full_mnist(answer, status, words):
-    # 8s and 9s make up 19.7 % of full MNIST: the last fifth takes some 7s too
-    text = str(check("pytorch-validation-split", answer, FULL_MNIST))
-    assert status in text and words in text
+def test_train_epoch_judge(change, status, words):
+    import torch
+    from torch import nn
+
+    from dlhelpers.checks import load_exercises
+
+    source = load_exercises()["pytorch-train-epoch"].solution
+    for old, new in change.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    namespace = {"torch": torch, "nn": nn}
+    exec(source, namespace)  # noqa: S102
+    feedback = check("pytorch-train-epoch", namespace["train_one_epoch"])
+    assert feedback.status == status and words in feedback.message, feedback
 
 
-def test_validation_split_judge_needs_the_labels():
-    assert check("pytorch-validation-split", ...).status == "not attempted"
-    assert "y_train" in check("pytorch-validation-split", 9).message
-    for bad in ([], np.full(10, np.nan), np.arange(3)):
-        feedback = check("pytorch-validation-split", 9, bad)
-        assert feedback.status == "not yet" and "at least 5 integers" in feedback.message
-
-
-def test_param_count_hint_points_to_something_the_learner_can_run():
-    text = str(check("pytorch-param-count", 52000))
-    assert "not yet" in text and "summary()" not in text and "52,650" not in text
-
-
-def test_the_stored_split_agrees_with_the_exercise():
-    from dlhelpers.data import load_mnist
-
-    y = np.sort(load_mnist(offline=True, verbose=False).y_train)
-    n_val = len(y) // 5
-    assert len(np.unique(y[:-n_val])) == 9 and 9 not in y[:-n_val]
-
-
-def test_param_count_takes_a_0d_tensor_and_still_gives_its_hints():
+def test_train_epoch_refuses_a_module_and_a_number():
     torch = pytest.importorskip("torch")
-    assert check("pytorch-param-count", torch.tensor(52650)).status == "correct"
-    tensors = check("pytorch-param-count", torch.tensor(6))
-    assert tensors.status == "not yet" and "parameter *tensors*" in tensors.message
-    weights = check("pytorch-param-count", torch.tensor(784 * 64 + 64 * 32 + 32 * 10))
-    assert weights.status == "not yet" and "bias vector" in weights.message
-    wrong_type = check("pytorch-param-count", "52650")
-    assert wrong_type.status == "not yet" and "a str" in wrong_type.message
+    assert "module" in check("pytorch-train-epoch", torch.nn.Linear(2, 2)).message
+    assert check("pytorch-train-epoch", 0.5).status == "not yet"
+
+
+def _keras_split(X, y, fraction, seed):
+    n_val = round(fraction * len(X))
+    return (X[:-n_val], y[:-n_val]), (X[-n_val:], y[-n_val:])
+
+
+def _separately(X, y, fraction, seed):
+    n_val = round(fraction * len(X))
+    rng = np.random.default_rng(seed)
+    X, y = X[rng.permutation(len(X))], y[rng.permutation(len(y))]
+    return (X[n_val:], y[n_val:]), (X[:n_val], y[:n_val])
+
+
+def _unseeded(X, y, fraction, seed):
+    order = np.random.default_rng().permutation(len(X))
+    n_val = round(fraction * len(X))
+    return (X[order[n_val:]], y[order[n_val:]]), (X[order[:n_val]], y[order[:n_val]])
+
+
+def _last_after_shuffle(X, y, fraction, seed):
+    order = np.random.default_rng(seed + 7).permutation(len(X))
+    n_val = round(fraction * len(X))
+    return (X[order[:-n_val]], y[order[:-n_val]]), (X[order[-n_val:]], y[order[-n_val:]])
+
+
+@pytest.mark.parametrize(
+    ("fn", "status", "words"),
+    [
+        (_keras_split, "not yet", "Keras' split"),
+        (_separately, "not yet", "no longer match"),
+        (_unseeded, "not yet", "same seed"),
+        (lambda X, y, f, s: (X, y), "not yet", "two pairs"),
+        (lambda X, y, f, s: "X[order]", "not yet", "a str"),
+        (_last_after_shuffle, "correct", "every row once"),
+    ],
+)
+def test_validation_split_judge(fn, status, words):
+    feedback = check("pytorch-validation-split", fn)
+    assert feedback.status == status and words in feedback.message, feedback
+
+
+def test_validation_split_solution_is_fits_split():
+    from dlhelpers.train import shuffle_split
+
+    split = _solution("pytorch-validation-split", "shuffle_then_split")
+    X, y = np.arange(60.0).reshape(30, 2), np.arange(30) % 3
+    for got, want in zip(split(X, y, 0.2, 4), shuffle_split(X, y, 0.2, seed=4), strict=True):
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    assert check("pytorch-validation-split", lambda X, y, f, s: shuffle_split(X, y, f, seed=s))
 
 
 def test_logits_loss_the_functional_form_is_not_a_module():
