@@ -40,6 +40,7 @@ __all__ = [
     "CHECK_CELL",
     "Exercise",
     "Feedback",
+    "Hint",
     "NotAttempted",
     "Wrong",
     "a_name",
@@ -191,15 +192,31 @@ class Solution:
         return f"💡 **[{self.key}]** one way to write it (compare it with yours):\n\n```python\n{self.code}```"
 
 
-def hint(key: str) -> Feedback:
+@dataclass(frozen=True)
+class Hint:
+    """What :func:`hint` returns: shown as one line; falsy, so it never reads as a pass."""
+
+    key: str
+    text: str
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"💡 [{self.key}] hint: {self.text}"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
+
+def hint(key: str) -> Hint:
     """A hint for exercise ``key``: the idea to use, never the code.
 
     A wrong answer's check already says what is wrong with it; this hint is for
     a learner who does not know where to start.
     """
     found = _known(key)
-    text = found.hint or "re-read the section above the exercise; the check says what is wrong."
-    return Feedback(key, "not attempted", f"hint: {text}")
+    return Hint(key, found.hint or "re-read the section above the exercise.")
 
 
 def solution(key: str) -> Feedback | Solution:

@@ -16,6 +16,8 @@ WELCOME_LINE = {"n_samples": 20, "slope": 2.0, "intercept": -1.0, "noise": 0.4, 
 @exercise(
     "welcome-fit",
     "Find (w, b) whose line has a mean squared error below 0.3.",
+    hint="move one slider at a time and watch the error in the figure's title: first the slope w "
+    "until the line runs parallel to the points, then the intercept b to shift it onto them.",
     solution=r"""my_line = (2.0, -1.0)  # (w, b), for example (1.5, 0.5)
 """,
 )
