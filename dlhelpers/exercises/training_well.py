@@ -202,6 +202,27 @@ def _torch_zero_fraction(p: float) -> float:
         return float((torch.nn.Dropout(p)(torch.ones(400, 250)) == 0).float().mean())
 
 
+def _dropout_edge_cases(fn) -> None:
+    """Eval mode, p = 0 and p = 1: the three cases with one right output."""
+    x = np.random.default_rng(5).normal(size=(4, 6))
+    for p, training, what, hint in [
+        (
+            0.5,
+            False,
+            "dropout(x, p=0.5, training=False)",
+            "in eval mode dropout returns x "
+            "unchanged: no entry dropped, no scaling (the scaling happened in training).",
+        ),
+        (0.0, True, "dropout(x, p=0.0, training=True)", "with p = 0 nothing is dropped."),
+        (1.0, True, "dropout(x, p=1.0, training=True)", "with p = 1 every entry is dropped."),
+    ]:
+        out = _dropout_output(fn, x, p, training, np.random.default_rng(0), what)
+        try:
+            compare_arrays(out, x if p < 1 else np.zeros_like(x), what=what)
+        except Wrong as err:
+            raise Wrong(f"{err} {hint}") from None
+
+
 @exercise(
     "training-well-dropout",
     "Write dropout(x, p, training, rng): inverted dropout, the behaviour of nn.Dropout(p) "
@@ -220,23 +241,7 @@ def _torch_zero_fraction(p: float) -> float:
 ''',
 )
 def _(fn):
-    x = np.random.default_rng(5).normal(size=(4, 6))
-    for p, training, what, hint in [
-        (
-            0.5,
-            False,
-            "dropout(x, p=0.5, training=False)",
-            "in eval mode dropout returns x "
-            "unchanged: no entry dropped, no scaling (the scaling happened in training).",
-        ),
-        (0.0, True, "dropout(x, p=0.0, training=True)", "with p = 0 nothing is dropped."),
-        (1.0, True, "dropout(x, p=1.0, training=True)", "with p = 1 every entry is dropped."),
-    ]:
-        out = _dropout_output(fn, x, p, training, np.random.default_rng(0), what)
-        try:
-            compare_arrays(out, x if p < 1 else np.zeros_like(x), what=what)
-        except Wrong as err:
-            raise Wrong(f"{err} {hint}") from None
+    _dropout_edge_cases(fn)
     for p, seed in ((0.3, 1), (0.8, 2)):
         kept = _dropout_kept_entries(fn, p, seed)
         dropped, theirs = 1 - kept.mean(), _torch_zero_fraction(p)
