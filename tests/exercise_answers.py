@@ -296,17 +296,43 @@ def shuffle_then_split(X, y, fraction, seed):
 ''',
     },
     # 06_training_well
-    "training-well-which-overfits": {
-        "wrong": 'which_overfits = "C"  # "A", "B" or "C"',
-        "wrong_type": "which_overfits = 2  # the second run",
+    "training-well-adam-step": {
+        "wrong": '''\
+def adam_step(w, m, v, grad, t, lr, beta1, beta2, eps):
+    """One Adam step at step number t (from 1): returns (new_w, new_m, new_v)."""
+    new_m = beta1 * m + (1 - beta1) * grad
+    new_v = beta2 * v + (1 - beta2) * grad**2
+    new_w = w - lr * new_m / (np.sqrt(new_v) + eps)  # no bias correction
+    return new_w, new_m, new_v
+''',
+        "wrong_type": '''\
+def adam_step(w, m, v, grad, t, lr, beta1, beta2, eps):
+    """One Adam step at step number t (from 1): returns (new_w, new_m, new_v)."""
+    return torch.optim.Adam
+''',
     },
-    "training-well-steplr": {
-        "wrong": "lr_epoch_26 = 0.2 * 0.5**3  # epochs 10, 20 and 30",
-        "wrong_type": 'lr_epoch_26 = "0.05"',
+    "training-well-dropout": {
+        "wrong": '''\
+def dropout(x, p, training, rng):
+    """Inverted dropout: returns an array of x's shape."""
+    if not training:
+        return x
+    return x * (rng.random(x.shape) >= p)  # forgets to rescale
+''',
+        "wrong_type": "dropout = nn.Dropout(0.5)",
     },
     "training-well-early-stop": {
-        "wrong": "stop_and_restore = (7, 4)  # (stop_epoch, restored_epoch)",
-        "wrong_type": 'stop_and_restore = "stop at 9, restore 6"',
+        "wrong": '''\
+def early_stopping(val_losses, patience):
+    """(epoch where training stops, epoch whose weights are restored), counted from 1."""
+    best = int(np.argmin(val_losses)) + 1  # the lowest of all, even after the stop
+    return min(best + patience, len(val_losses)), best
+''',
+        "wrong_type": '''\
+def early_stopping(val_losses, patience):
+    """(epoch where training stops, epoch whose weights are restored), counted from 1."""
+    return "stop at 9, restore 6"
+''',
     },
     "training-well-weight-decay": {
         "wrong": "weight_decay = 1e-3",

@@ -165,3 +165,52 @@ def test_adam_trains_a_network(rng):
 def test_bad_hyperparameters_are_refused_like_torch(make, says):
     with pytest.raises(ValueError, match=says):
         make([Parameter(np.zeros(2))])
+
+
+ADAM_STEP_SETTINGS = [
+    dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8),
+    dict(lr=0.01, betas=(0.8, 0.99), eps=1e-3),
+]
+
+
+@pytest.mark.parametrize("kwargs", ADAM_STEP_SETTINGS)
+def test_adam_step_matches_torch_in_float64(rng, kwargs):
+    from dlhelpers.scratch.optim import adam_step
+
+    w = rng.normal(size=(3, 4))
+    theirs = torch.tensor(w, dtype=F64, requires_grad=True)
+    opt = torch.optim.Adam([theirs], **kwargs)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    beta1, beta2 = kwargs["betas"]
+    for t in range(1, 8):
+        g = rng.normal(size=w.shape) * 10.0 ** rng.integers(-3, 2)
+        w, m, v = adam_step(w, m, v, g, t, kwargs["lr"], beta1, beta2, kwargs["eps"])
+        theirs.grad = torch.tensor(g)
+        opt.step()
+        np.testing.assert_allclose(w, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_sgd_step_matches_torch_with_momentum_in_float64(rng):
+    from dlhelpers.scratch.optim import sgd_step
+
+    w = rng.normal(size=(5,))
+    theirs = torch.tensor(w, dtype=F64, requires_grad=True)
+    opt = torch.optim.SGD([theirs], lr=0.05, momentum=0.9)
+    v = np.zeros_like(w)
+    for _ in range(6):
+        g = rng.normal(size=w.shape)
+        w, v = sgd_step(w, v, g, 0.05, 0.9)
+        theirs.grad = torch.tensor(g)
+        opt.step()
+        np.testing.assert_allclose(w, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_step_functions_broadcast_one_setting_per_run(rng):
+    from dlhelpers.scratch.optim import adam_step
+
+    w, g = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    z = np.zeros_like(w)
+    lr = np.array([0.1, 0.01]).reshape(2, 1, 1)
+    both, _, _ = adam_step(w, z, z, g, 1, lr)
+    first, _, _ = adam_step(w[0], z[0], z[0], g[0], 1, 0.1)
+    np.testing.assert_allclose(both[0], first)

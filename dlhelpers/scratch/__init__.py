@@ -55,7 +55,7 @@ from dlhelpers.scratch.layers import (
     Tanh,
 )
 from dlhelpers.scratch.losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
-from dlhelpers.scratch.optim import SGD, Adam, Optimizer
+from dlhelpers.scratch.optim import SGD, Adam, Optimizer, adam_step, sgd_step
 from dlhelpers.scratch.recurrent import GRU, LSTM, RNN, grad_norms_through_time
 from dlhelpers.scratch.traversal import backward_steps, topological_order
 
@@ -87,6 +87,8 @@ __all__ = [
     "mse",
     "SGD",
     "Adam",
+    "adam_step",
+    "sgd_step",
     "Optimizer",
     "ACTIVATIONS",
     "Value",

@@ -28,7 +28,57 @@ import numpy as np
 from dlhelpers.scratch.layers import Parameter
 from dlhelpers.validate import check_number
 
-__all__ = ["Adam", "Optimizer", "SGD"]
+__all__ = ["Adam", "Optimizer", "SGD", "adam_step", "sgd_step"]
+
+
+def sgd_step(w, v, grad, lr, momentum):
+    """One step of SGD with momentum on arrays: returns ``(new_w, new_v)``.
+
+    Twin of ``torch.optim.SGD(momentum=momentum)`` (no dampening, no Nesterov) from the
+    second step on; on the first step torch sets ``v = grad``, which is this with
+    ``v = 0``. The function notebook 03 has the learner write. ``lr`` and ``momentum``
+    may be arrays that broadcast against ``w`` (one per run, for instance).
+
+    Parameters
+    ----------
+    w, v, grad : ndarray of the same shape
+        The weights, the velocity (start at zeros) and the gradient.
+    lr, momentum : float or ndarray broadcasting against w
+
+    Returns
+    -------
+    new_w, new_v : ndarray of w's shape
+    """
+    new_v = momentum * v + grad
+    return w - lr * new_v, new_v
+
+
+def adam_step(w, m, v, grad, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One step of Adam on arrays: returns ``(new_w, new_m, new_v)``.
+
+    Twin of ``torch.optim.Adam`` (``amsgrad=False``, no weight decay: add
+    ``weight_decay * w`` to ``grad`` first for torch's L2). Notebook 06 has the
+    learner write it; :class:`Adam` takes the same steps on :class:`Parameter` objects.
+    ``lr``, ``beta1``, ``beta2`` and ``eps`` may be arrays that broadcast against ``w``.
+
+    Parameters
+    ----------
+    w, m, v, grad : ndarray of the same shape
+        The weights, the running means of the gradient and of its square (both start
+        at zeros), the gradient.
+    t : int, at least 1
+        The number of this step, counting from 1 (the bias correction needs it).
+    lr, beta1, beta2, eps : float or ndarray broadcasting against w
+
+    Returns
+    -------
+    new_w, new_m, new_v : ndarray of w's shape
+    """
+    new_m = beta1 * m + (1 - beta1) * grad
+    new_v = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = new_m / (1 - beta1**t)  # m and v start at 0: early averages are too small
+    v_hat = new_v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), new_m, new_v
 
 
 class Optimizer:
