@@ -21,6 +21,7 @@ from dlhelpers.scratch import (
     conv2d_backward,
     conv2d_output_size,
     gradcheck,
+    im2col,
     max_pool2d,
     max_pool2d_backward,
 )
@@ -134,6 +135,18 @@ def test_conv2d_matches_torch(rng, cfg):
     np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), **TOL)
     if bt is not None:
         np.testing.assert_allclose(gb, bt.grad.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cfg", CONV_CONFIGS[:16], ids=lambda c: str(tuple(c.values())))
+def test_im2col_matches_torch_unfold_and_makes_conv2d_one_product(rng, cfg):
+    x, w, b, settings = _conv_case(rng, cfg)
+    cols = im2col(x, w.shape[2:], **settings)
+    np.testing.assert_allclose(cols, F.unfold(to_torch(x), w.shape[2:], **settings).numpy(), **TOL)
+    y = conv2d(x, w, b, **settings)
+    product = w.reshape(w.shape[0], -1) @ cols  # (N, C_out, Ho * Wo)
+    np.testing.assert_allclose(
+        product.reshape(y.shape) + (0 if b is None else b[:, None, None]), y, **TOL
+    )
 
 
 @pytest.mark.parametrize("cfg", CONV_CONFIGS[:12], ids=lambda c: str(tuple(c.values())))
@@ -432,6 +445,9 @@ BAD = [
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), padding=(1, 2, 3)),
         r"padding must be an int or a pair of ints, got \(1, 2, 3\)",
     ),
+    (lambda: im2col(_zeros(1, 5, 5), 3), r"im2col expected a 4-D \(N, C, H, W\) input, got shape"),
+    (lambda: im2col(_zeros(1, 1, 2, 2), 3), r"padded input size per channel 2 x 2"),
+    (lambda: im2col(_zeros(1, 1, 5, 5), 3, stride=0), "stride=0 must be at least 1"),
     (lambda: Conv2d(1, 2, 2.5), "kernel_size=2.5 is not a whole number"),
     (lambda: Conv2d(0, 2, 3), "in_channels=0 must be at least 1"),
     (

@@ -35,6 +35,7 @@ from dlhelpers.scratch.conv import (
     conv2d,
     conv2d_backward,
     conv2d_output_size,
+    im2col,
     max_pool2d,
     max_pool2d_backward,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_output_size",
+    "im2col",
     "max_pool2d",
     "max_pool2d_backward",
 ]

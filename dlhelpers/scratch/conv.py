@@ -68,6 +68,7 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_output_size",
+    "im2col",
     "max_pool2d",
     "max_pool2d_backward",
 ]
@@ -188,6 +189,42 @@ def _im2col(x, kernel, stride, padding, dilation, out) -> np.ndarray:
     n, c = x.shape[:2]
     # sizes spelled out, not -1: an empty batch (N = 0) cannot infer them
     return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])
+
+
+def im2col(input: ArrayLike, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Every receptive field as a column. Twin of ``torch.nn.functional.unfold``.
+
+    Column ``l`` holds the window of output pixel ``l`` (row by row), read
+    channel by channel, then kernel row by kernel row, the order of
+    ``weight.reshape(C_out, -1)``, so that :func:`conv2d` is one product:
+    ``weight.reshape(C_out, -1) @ im2col(x, (kH, kW), ...)`` of shape
+    (N, C_out, Ho * Wo).
+
+    Parameters
+    ----------
+    input : array_like of shape (N, C, H, W)
+    kernel_size, stride, padding, dilation : int or pair of ints
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    ndarray of shape (N, C * kH * kW, Ho * Wo)
+        ``Ho = conv2d_output_size(H, kH, stride, padding, dilation)``, likewise ``Wo``.
+
+    Raises
+    ------
+    ValueError
+        An input that is not 4-D, bad sizes, or a dilated kernel larger than
+        the padded input.
+    """
+    x = as_float(input)
+    if x.ndim != 4:
+        raise ValueError(f"im2col expected a 4-D (N, C, H, W) input, got shape {x.shape}")
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    dilation = _pair(dilation, "dilation", 1)
+    out = _output_shape(x.shape[2:], kernel, stride, padding, dilation, "im2col")
+    return np.ascontiguousarray(_im2col(x, kernel, stride, padding, dilation, out))
 
 
 def conv2d(
