@@ -24,6 +24,7 @@ from dlhelpers.scratch import (
     im2col,
     max_pool2d,
     max_pool2d_backward,
+    receptive_field,
 )
 
 torch = pytest.importorskip("torch")
@@ -505,3 +506,34 @@ def test_layers_name_their_torch_twin_and_type_forward_backward(cls):
     for method in (cls.forward, cls.backward):
         assert "return" in method.__annotations__ and method.__doc__
         assert "shape" in method.__doc__
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [(3, 1), (3, 1), (2, 2), (3, 1)],
+        [(5, 1), (2, 2), (5, 1), (2, 2)],  # LeNet, with padding 2 on the first conv
+        [(3, 2), (3, 2), (1, 1), (4, 3)],
+        [(2, 1)],
+    ],
+)
+def test_receptive_field_is_what_a_gradient_reaches(layers):
+    stack = []
+    for k, s in layers:  # all-ones convolutions and average pools: nothing cancels
+        conv = Conv2d(1, 1, k, stride=s, bias=False)
+        conv.weight.data[...] = 1.0
+        stack.append(conv)
+    net = Sequential(*stack)
+    out = net(np.ones((1, 1, 48, 48)))
+    g = np.zeros_like(out)
+    g[0, 0, out.shape[2] // 2, out.shape[3] // 2] = 1.0
+    rows = np.flatnonzero(np.abs(net.backward(g)[0, 0]).sum(axis=1) > 0)
+    assert receptive_field(layers) == rows[-1] - rows[0] + 1
+
+
+def test_receptive_field_bad_layers():
+    assert receptive_field([]) == 1
+    with pytest.raises(ValueError, match=r"layers\[1\] must be a \(kernel_size, stride\) pair"):
+        receptive_field([(3, 1), 3])
+    with pytest.raises(ValueError, match=r"layers\[0\] stride=0"):
+        receptive_field([(3, 0)])

@@ -38,6 +38,7 @@ from dlhelpers.scratch.conv import (
     im2col,
     max_pool2d,
     max_pool2d_backward,
+    receptive_field,
 )
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.gradcheck import GradcheckError, gradcheck, numerical_gradient
@@ -118,4 +119,5 @@ __all__ = [
     "im2col",
     "max_pool2d",
     "max_pool2d_backward",
+    "receptive_field",
 ]

@@ -71,6 +71,7 @@ __all__ = [
     "im2col",
     "max_pool2d",
     "max_pool2d_backward",
+    "receptive_field",
 ]
 
 
@@ -123,6 +124,33 @@ def conv2d_output_size(
     padding = check_int("padding", padding, low=0)
     dilation = check_int("dilation", dilation, low=1)
     return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+def receptive_field(layers) -> int:
+    """Width, in input pixels, of what one unit of the last layer sees.
+
+    Walks the layers from the input with the field ``r`` and the jump ``j``
+    (input pixels between neighbouring units), from ``r = j = 1``: each layer
+    adds ``(k - 1) * j``, then multiplies ``j`` by its stride. Padding does not
+    change the width (only where the field sits).
+
+    Parameters
+    ----------
+    layers : sequence of (kernel_size, stride) pairs of ints, input first
+        Convolutions and pools alike.
+
+    Returns
+    -------
+    int
+    """
+    field, jump = 1, 1
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, tuple | list) or len(layer) != 2:
+            raise ValueError(f"layers[{i}] must be a (kernel_size, stride) pair, got {layer!r}")
+        k = check_int(f"layers[{i}] kernel_size", layer[0], low=1)
+        s = check_int(f"layers[{i}] stride", layer[1], low=1)
+        field, jump = field + (k - 1) * jump, jump * s
+    return field
 
 
 def _windows(xp: np.ndarray, kernel, stride, dilation, out) -> np.ndarray:
