@@ -274,7 +274,7 @@ _IM2COL_ORDERS = [
     "cnn-im2col",
     "Write im2col(x, kernel_size, stride, padding): every window of a batch as a column.",
     hint="Pad the two image axes with zeros, take every kH x kW window of them "
-    "(sliding_window_view with axis=(2, 3), as in the cell above), keep one window position in "
+    "(sliding_window_view with axis=(2, 3), as in the one-digit example above), keep one window position in "
     "`stride`, then put the window's axes (C, kH, kW) before the position axes (Ho, Wo) "
     "and flatten each group into one axis.",
     solution=r'''def im2col(x, kernel_size, stride=1, padding=0):
