@@ -1,14 +1,14 @@
 """Convolution and pooling in plain NumPy: the functions and the layers (notebook 07).
 
 Taught in ``07_convolutional_networks.ipynb``. Twins of
-``torch.nn.functional.conv2d``, ``max_pool2d``, ``avg_pool2d`` and of the
+``torch.nn.functional.conv2d``, ``unfold`` (:func:`im2col`), ``max_pool2d``, ``avg_pool2d`` and of the
 layers ``torch.nn.Conv2d``, ``MaxPool2d`` and ``AvgPool2d``; one module
 because the three share one idea (a window slid over NCHW images), one
 padding, one output-size rule and one scatter of gradients back onto the
 pixels each window read.
 
 **Convolution** is one matrix product once every receptive field is laid out
-as a row ("im2col")::
+as a column ("im2col")::
 
     xp = pad(x)                                   # (N, C, H + 2p, W + 2p)
     win = sliding_window_view(xp, (dkH, dkW))     # (N, C, H', W', dkH, dkW), a view
