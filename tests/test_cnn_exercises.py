@@ -175,7 +175,7 @@ def test_im2col_hints(fn, words):
             lambda x, w, b, s=1, p=0: conv2d(x, w.transpose(0, 2, 3, 1).reshape(w.shape), b, s, p),
             "flattened in another order",
         ),
-        (lambda x, w, b, s=1, p=0: conv2d(x, w, b, s, p) * 2, "look at the product"),
+        (lambda x, w, b, s=1, p=0: conv2d(x, w, b, s, p) * 2, "Look at the product"),
         (lambda x, w, b, s=1, p=0: conv2d(x, w, b, 1, p), "shape"),
         (lambda x, w, b, s=1, p=0: torch_conv(x, w, b, s, p), "correct"),
     ],
@@ -234,3 +234,16 @@ def test_output_size_rounding_instead_of_floor(fn):
 def test_output_size_takes_0d_tensors():
     torch = pytest.importorskip("torch")
     assert check("cnn-output-size", lambda *a: torch.tensor(output_size(*a))).status == "correct"
+
+
+def test_conv2d_is_judged_with_the_package_im2col_while_the_learners_is_not_done():
+    def stub_im2col(x, kernel_size, stride=1, padding=0): ...
+
+    namespace = {"np": np, "im2col": stub_im2col}
+    exec(load_exercises()["cnn-conv2d"].solution, namespace)  # noqa: S102 - the course's answer
+    assert check("cnn-conv2d", namespace["conv2d_im2col"]).status == "correct"
+    assert namespace["im2col"] is stub_im2col  # put back
+    namespace["im2col"] = lambda x, k, s=1, p=0: (
+        im2col(x, k, s, p) * 2
+    )  # a wrong one, also replaced
+    assert check("cnn-conv2d", namespace["conv2d_im2col"]).status == "correct"
