@@ -376,13 +376,53 @@ def output_size(n, k, stride=1, padding=0, dilation=1):
     return f"{side}x{side}"
 ''',
     },
-    "cnn-conv-params": {
-        "wrong": "conv_params = 16 * 6 * 5 * 5  # a number",
-        "wrong_type": 'conv_params = "16 x 6 x 5 x 5 + 16"',
+    "cnn-im2col": {
+        "wrong": '''\
+def im2col(x, kernel_size, stride=1, padding=0):
+    """x: (N, C, H, W); kernel_size: (kH, kW) -> ndarray of shape (N, C * kH * kW, Ho * Wo)."""
+    kH, kW = kernel_size
+    N, C = x.shape[:2]
+    p = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kH, kW), axis=(2, 3))
+    win = win[:, :, ::stride, ::stride]  # (N, C, Ho, Wo, kH, kW)
+    Ho, Wo = win.shape[2:4]
+    return win.reshape(N, C, Ho * Wo, kH * kW).transpose(0, 3, 1, 2).reshape(N, -1, Ho * Wo)
+''',
+        "wrong_type": '''\
+def im2col(x, kernel_size, stride=1, padding=0):
+    """x: (N, C, H, W); kernel_size: (kH, kW) -> ndarray of shape (N, C * kH * kW, Ho * Wo)."""
+    return f"{x.shape[1]} x {kernel_size} windows"
+''',
+    },
+    "cnn-conv2d": {
+        "wrong": '''\
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):
+    """x: (N, C_in, H, W); weight: (C_out, C_in, kH, kW); bias: (C_out,) -> (N, C_out, Ho, Wo)."""
+    N, (C_out, C_in, kH, kW) = x.shape[0], weight.shape
+    Ho = (x.shape[2] + 2 * padding - kH) // stride + 1
+    Wo = (x.shape[3] + 2 * padding - kW) // stride + 1
+    cols = im2col(x, (kH, kW), stride, padding)
+    y = weight.reshape(C_out, -1) @ cols  # forgot the bias
+    return y.reshape(N, C_out, Ho, Wo)
+''',
+        "wrong_type": '''\
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):
+    """x: (N, C_in, H, W); weight: (C_out, C_in, kH, kW); bias: (C_out,) -> (N, C_out, Ho, Wo)."""
+    return "weight @ im2col(x) + bias"
+''',
     },
     "cnn-receptive-field": {
-        "wrong": "receptive_field = 1 + 2 + 2 + 1 + 2  # each layer adds k - 1",
-        "wrong_type": 'receptive_field = "10x10"',
+        "wrong": '''\
+def receptive_field(layers):
+    """layers: (kernel_size, stride) pairs, input first -> the field's width in input pixels."""
+    return 1 + sum(k - 1 for k, s in layers)  # each layer adds k - 1
+''',
+        "wrong_type": '''\
+def receptive_field(layers):
+    """layers: (kernel_size, stride) pairs, input first -> the field's width in input pixels."""
+    return f"{len(layers)} layers"
+''',
     },
     # 08_recurrent_networks
     "rnn-step": {

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlhelpers.data.images import PHOTOS, load_photo  # noqa: E402
-from dlhelpers.data.transforms import shift_images  # noqa: E402
+from dlhelpers.data.transforms import random_shifts, shift_images  # noqa: E402
 from dlhelpers.explorers.conv_geometry import (  # noqa: E402
     build_conv_geometry_explorer,
     output_size_formula,
@@ -177,6 +177,36 @@ def test_shift_images_moves_and_fills_with_zeros():
             shift_images(x, **bad)
     with pytest.raises(ValueError, match="shape"):
         shift_images(np.ones(3), dx=1)
+
+
+def test_random_shifts_move_each_image_by_its_own_shift():
+    x = np.random.default_rng(0).random((60, 1, 6, 7)).astype(np.float32)
+    moved = random_shifts(x, 2, seed=1)
+    assert moved.shape == x.shape and moved.dtype == np.float32
+    found = []
+    for image, out in zip(x, moved, strict=True):
+        shifts = [
+            (dx, dy)
+            for dx in range(-2, 3)
+            for dy in range(-2, 3)
+            if np.array_equal(out, shift_images(image, dx, dy))
+        ]
+        assert shifts, "each image is one shift of its original"
+        found.append(shifts[0])
+    assert len(set(found)) > 10  # not one shift for all
+    np.testing.assert_array_equal(random_shifts(x, 2, seed=1), moved)  # seeded
+    np.testing.assert_array_equal(random_shifts(x, 0), x)
+    assert random_shifts(x[:, 0], 1).shape == (60, 6, 7)  # (N, H, W) works too
+    for bad, match in [
+        (dict(max_shift=6), "max_shift=6"),
+        (dict(max_shift=-1), "max_shift=-1"),
+        (dict(max_shift=1.5), "whole"),
+        (dict(max_shift=1, seed="a"), "seed="),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            random_shifts(x, **bad)
+    with pytest.raises(ValueError, match=r"\(N, \.\.\., H, W\)"):
+        random_shifts(np.ones((3, 3)), 1)
 
 
 def test_plot_filters_and_feature_maps_draw_one_panel_each():

@@ -21,8 +21,10 @@ from dlhelpers.scratch import (
     conv2d_backward,
     conv2d_output_size,
     gradcheck,
+    im2col,
     max_pool2d,
     max_pool2d_backward,
+    receptive_field,
 )
 
 torch = pytest.importorskip("torch")
@@ -134,6 +136,18 @@ def test_conv2d_matches_torch(rng, cfg):
     np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), **TOL)
     if bt is not None:
         np.testing.assert_allclose(gb, bt.grad.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cfg", CONV_CONFIGS[:16], ids=lambda c: str(tuple(c.values())))
+def test_im2col_matches_torch_unfold_and_makes_conv2d_one_product(rng, cfg):
+    x, w, b, settings = _conv_case(rng, cfg)
+    cols = im2col(x, w.shape[2:], **settings)
+    np.testing.assert_allclose(cols, F.unfold(to_torch(x), w.shape[2:], **settings).numpy(), **TOL)
+    y = conv2d(x, w, b, **settings)
+    product = w.reshape(w.shape[0], -1) @ cols  # (N, C_out, Ho * Wo)
+    np.testing.assert_allclose(
+        product.reshape(y.shape) + (0 if b is None else b[:, None, None]), y, **TOL
+    )
 
 
 @pytest.mark.parametrize("cfg", CONV_CONFIGS[:12], ids=lambda c: str(tuple(c.values())))
@@ -432,6 +446,9 @@ BAD = [
         lambda: conv2d(_zeros(1, 1, 5, 5), _zeros(1, 1, 3, 3), padding=(1, 2, 3)),
         r"padding must be an int or a pair of ints, got \(1, 2, 3\)",
     ),
+    (lambda: im2col(_zeros(1, 5, 5), 3), r"im2col expected a 4-D \(N, C, H, W\) input, got shape"),
+    (lambda: im2col(_zeros(1, 1, 2, 2), 3), r"padded input size per channel 2 x 2"),
+    (lambda: im2col(_zeros(1, 1, 5, 5), 3, stride=0), "stride=0 must be at least 1"),
     (lambda: Conv2d(1, 2, 2.5), "kernel_size=2.5 is not a whole number"),
     (lambda: Conv2d(0, 2, 3), "in_channels=0 must be at least 1"),
     (
@@ -489,3 +506,34 @@ def test_layers_name_their_torch_twin_and_type_forward_backward(cls):
     for method in (cls.forward, cls.backward):
         assert "return" in method.__annotations__ and method.__doc__
         assert "shape" in method.__doc__
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [(3, 1), (3, 1), (2, 2), (3, 1)],
+        [(5, 1), (2, 2), (5, 1), (2, 2)],  # LeNet, with padding 2 on the first conv
+        [(3, 2), (3, 2), (1, 1), (4, 3)],
+        [(2, 1)],
+    ],
+)
+def test_receptive_field_is_what_a_gradient_reaches(layers):
+    stack = []
+    for k, s in layers:  # all-ones convolutions and average pools: nothing cancels
+        conv = Conv2d(1, 1, k, stride=s, bias=False)
+        conv.weight.data[...] = 1.0
+        stack.append(conv)
+    net = Sequential(*stack)
+    out = net(np.ones((1, 1, 48, 48)))
+    g = np.zeros_like(out)
+    g[0, 0, out.shape[2] // 2, out.shape[3] // 2] = 1.0
+    rows = np.flatnonzero(np.abs(net.backward(g)[0, 0]).sum(axis=1) > 0)
+    assert receptive_field(layers) == rows[-1] - rows[0] + 1
+
+
+def test_receptive_field_bad_layers():
+    assert receptive_field([]) == 1
+    with pytest.raises(ValueError, match=r"layers\[1\] must be a \(kernel_size, stride\) pair"):
+        receptive_field([(3, 1), 3])
+    with pytest.raises(ValueError, match=r"layers\[0\] stride=0"):
+        receptive_field([(3, 0)])

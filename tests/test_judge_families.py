@@ -72,8 +72,9 @@ KIND = {
     "cnn-horizontal-edges": "open",
     "cnn-conv-loops": "fn-array",
     "cnn-output-size": "fn-count",
-    "cnn-conv-params": "count",
-    "cnn-receptive-field": "count",
+    "cnn-im2col": "fn-array",
+    "cnn-conv2d": "fn-array",
+    "cnn-receptive-field": "fn-count",
     "rnn-step": "fn-array",
     "rnn-linear-gradient": "fn-real",
     "rnn-lstm-step": "fn-tuple",
@@ -154,6 +155,7 @@ def _namespace() -> dict:
         "random": random,
         "model": model,
         "kernel": np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
+        "im2col": scratch.im2col,  # notebook 07 defines it before conv2d_im2col
         "y_train": Y_TRAIN,
     }
 

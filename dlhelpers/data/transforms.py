@@ -1,13 +1,14 @@
-"""Image transforms for experiments on MNIST-like data (notebook 07's shifted digits)."""
+"""Image transforms for experiments on MNIST-like data (notebook 07's shifted digits and augmentation)."""
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from dlhelpers.validate import check_int
+from dlhelpers.validate import check_int, check_seed
 
-__all__ = ["shift_images"]
+__all__ = ["random_shifts", "shift_images"]
 
 
 def shift_images(images: ArrayLike, dx: int = 0, dy: int = 0) -> np.ndarray:
@@ -49,3 +50,39 @@ def shift_images(images: ArrayLike, dx: int = 0, dy: int = 0) -> np.ndarray:
     )
     out[..., rows_to, cols_to] = images[..., rows_from, cols_from]
     return out
+
+
+def random_shifts(images: ArrayLike, max_shift: int, *, seed: int | None = 0) -> np.ndarray:
+    """Move each image by its own random ``(dx, dy)``, each drawn uniformly from ``-max_shift..max_shift``.
+
+    Data augmentation by translation: image ``i`` becomes
+    ``shift_images(images[i], dx_i, dy_i)`` (zeros fill what comes in).
+
+    Parameters
+    ----------
+    images : array_like of shape (N, ..., H, W)
+        The first dimension counts the images (NCHW and (N, H, W) both work).
+    max_shift : int
+        At least 0 and smaller than H and W.
+    seed : int or None
+        Seeds the draws; None draws fresh ones.
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``images``
+    """
+    images = np.asarray(images)
+    if images.ndim < 3:
+        raise ValueError(
+            f"random_shifts needs images of shape (N, ..., H, W), got shape {images.shape}"
+        )
+    n, (h, w) = len(images), images.shape[-2:]
+    k = check_int("max_shift", max_shift, low=0, high=min(h, w) - 1)
+    rng = np.random.default_rng(check_seed("seed", seed))
+    dx, dy = rng.integers(-k, k + 1, size=(2, n))
+    flat = images.reshape(n, -1, h, w)  # (N, C, H, W)
+    padded = np.pad(flat, ((0, 0), (0, 0), (k, k), (k, k)))
+    windows = sliding_window_view(padded, (h, w), axis=(2, 3))  # (N, C, 2k+1, 2k+1, H, W)
+    # out[..., y, x] = images[..., y - dy, x - dx]: the window that starts at (k - dy, k - dx)
+    out = windows[np.arange(n), :, k - dy, k - dx]  # (N, C, H, W)
+    return out.reshape(images.shape)

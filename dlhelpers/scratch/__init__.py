@@ -35,8 +35,10 @@ from dlhelpers.scratch.conv import (
     conv2d,
     conv2d_backward,
     conv2d_output_size,
+    im2col,
     max_pool2d,
     max_pool2d_backward,
+    receptive_field,
 )
 from dlhelpers.scratch.engine import Value
 from dlhelpers.scratch.gradcheck import GradcheckError, gradcheck, numerical_gradient
@@ -116,6 +118,8 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_output_size",
+    "im2col",
     "max_pool2d",
     "max_pool2d_backward",
+    "receptive_field",
 ]

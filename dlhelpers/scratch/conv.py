@@ -1,14 +1,14 @@
 """Convolution and pooling in plain NumPy: the functions and the layers (notebook 07).
 
 Taught in ``07_convolutional_networks.ipynb``. Twins of
-``torch.nn.functional.conv2d``, ``max_pool2d``, ``avg_pool2d`` and of the
+``torch.nn.functional.conv2d``, ``unfold`` (:func:`im2col`), ``max_pool2d``, ``avg_pool2d`` and of the
 layers ``torch.nn.Conv2d``, ``MaxPool2d`` and ``AvgPool2d``; one module
 because the three share one idea (a window slid over NCHW images), one
 padding, one output-size rule and one scatter of gradients back onto the
 pixels each window read.
 
 **Convolution** is one matrix product once every receptive field is laid out
-as a row ("im2col")::
+as a column ("im2col")::
 
     xp = pad(x)                                   # (N, C, H + 2p, W + 2p)
     win = sliding_window_view(xp, (dkH, dkW))     # (N, C, H', W', dkH, dkW), a view
@@ -68,8 +68,10 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_output_size",
+    "im2col",
     "max_pool2d",
     "max_pool2d_backward",
+    "receptive_field",
 ]
 
 
@@ -122,6 +124,33 @@ def conv2d_output_size(
     padding = check_int("padding", padding, low=0)
     dilation = check_int("dilation", dilation, low=1)
     return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+def receptive_field(layers) -> int:
+    """Width, in input pixels, of what one unit of the last layer sees.
+
+    Walks the layers from the input with the field ``r`` and the jump ``j``
+    (input pixels between neighbouring units), from ``r = j = 1``: each layer
+    adds ``(k - 1) * j``, then multiplies ``j`` by its stride. Padding does not
+    change the width (only where the field sits).
+
+    Parameters
+    ----------
+    layers : sequence of (kernel_size, stride) pairs of ints, input first
+        Convolutions and pools alike.
+
+    Returns
+    -------
+    int
+    """
+    field, jump = 1, 1
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, tuple | list) or len(layer) != 2:
+            raise ValueError(f"layers[{i}] must be a (kernel_size, stride) pair, got {layer!r}")
+        k = check_int(f"layers[{i}] kernel_size", layer[0], low=1)
+        s = check_int(f"layers[{i}] stride", layer[1], low=1)
+        field, jump = field + (k - 1) * jump, jump * s
+    return field
 
 
 def _windows(xp: np.ndarray, kernel, stride, dilation, out) -> np.ndarray:
@@ -188,6 +217,42 @@ def _im2col(x, kernel, stride, padding, dilation, out) -> np.ndarray:
     n, c = x.shape[:2]
     # sizes spelled out, not -1: an empty batch (N = 0) cannot infer them
     return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])
+
+
+def im2col(input: ArrayLike, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Every receptive field as a column. Twin of ``torch.nn.functional.unfold``.
+
+    Column ``l`` holds the window of output pixel ``l`` (row by row), read
+    channel by channel, then kernel row by kernel row, the order of
+    ``weight.reshape(C_out, -1)``, so that :func:`conv2d` is one product:
+    ``weight.reshape(C_out, -1) @ im2col(x, (kH, kW), ...)`` of shape
+    (N, C_out, Ho * Wo).
+
+    Parameters
+    ----------
+    input : array_like of shape (N, C, H, W)
+    kernel_size, stride, padding, dilation : int or pair of ints
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    ndarray of shape (N, C * kH * kW, Ho * Wo)
+        ``Ho = conv2d_output_size(H, kH, stride, padding, dilation)``, likewise ``Wo``.
+
+    Raises
+    ------
+    ValueError
+        An input that is not 4-D, bad sizes, or a dilated kernel larger than
+        the padded input.
+    """
+    x = as_float(input)
+    if x.ndim != 4:
+        raise ValueError(f"im2col expected a 4-D (N, C, H, W) input, got shape {x.shape}")
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    dilation = _pair(dilation, "dilation", 1)
+    out = _output_shape(x.shape[2:], kernel, stride, padding, dilation, "im2col")
+    return np.ascontiguousarray(_im2col(x, kernel, stride, padding, dilation, out))
 
 
 def conv2d(

@@ -18,10 +18,11 @@ from dlhelpers.train.metrics import (
     misclassified,
     token_hits,
 )
-from dlhelpers.train.models import lenet, primer_mlp
+from dlhelpers.train.models import ResidualBlock, lenet, primer_mlp
 from dlhelpers.train.schedules import ScheduleStep, scheduled_learning_rates
 
 __all__ = [
+    "ResidualBlock",
     "lenet",
     "primer_mlp",
     "METRICS",

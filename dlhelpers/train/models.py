@@ -1,14 +1,19 @@
 """The course's standard torch models, built where they are taught and reused later.
 
 - :func:`primer_mlp`: the primer's Keras network (notebook 05), 784-64-32-10;
-- :func:`lenet`: a LeNet-5-style CNN for 28x28 digits (notebook 07).
+- :func:`lenet`: a LeNet-5-style CNN for 28x28 digits (notebook 07);
+- :class:`ResidualBlock`: batch normalisation and a skip connection, the unit
+  a ResNet stacks (notebook 07).
 """
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
-__all__ = ["lenet", "primer_mlp"]
+from dlhelpers.validate import check_positive_int
+
+__all__ = ["ResidualBlock", "lenet", "primer_mlp"]
 
 
 def primer_mlp() -> nn.Sequential:
@@ -43,3 +48,30 @@ def lenet() -> nn.Sequential:
         nn.ReLU(),
         nn.Linear(84, 10),  # logits
     )
+
+
+class ResidualBlock(nn.Module):
+    """conv-BN-ReLU-conv-BN, plus the block's input, then ReLU (He et al., 2016).
+
+    Both convolutions are 3x3 with padding 1 and no bias (the batch norm after
+    each adds its own shift), so the block keeps the shape (N, C, H, W) and
+    the input can be added to its output.
+
+    Parameters
+    ----------
+    channels : int
+        C, in and out.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        channels = check_positive_int("channels", channels)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(self.bn1(self.conv1(x)))  # (N, C, H, W)
+        out = self.bn2(self.conv2(out))  # what the block adds to its input
+        return torch.relu(x + out)  # the skip connection
