@@ -142,18 +142,21 @@ def _autograd_tanh_slope(x: np.ndarray) -> np.ndarray:
 
 def _tanh_slips(x: np.ndarray) -> list[tuple[np.ndarray, str]]:
     t = np.tanh(x)
-    table = "the f'(z) column of the tanh row in the table of section 2"
+    start = "start from tanh z = 2σ(2z) - 1 (section 2) and the sigmoid's slope in the table"
     return [
-        (t, f"that is tanh itself; the exercise asks for its slope: {table}."),
+        (t, f"that is tanh itself; the exercise asks for its slope: {start}."),
         (
             1 - t,
-            f"close, but your slope nears 2 for very negative x, and tanh is never steeper than at x = 0 (slope 1). Compare with {table}, term by term.",
+            "close, but your slope nears 2 for very negative x, and tanh is never steeper than at "
+            "x = 0 (slope 1). Redo the last substitution, σ(2z) = (1 + tanh z) / 2, term by term "
+            "(section 2 gives the identity).",
         ),
-        (t**2, f"your slope is 0 at x = 0, where tanh is steepest; compare with {table}."),
-        (1 - x**2, "the formula of section 2 is written in terms of tanh(z), not z itself."),
+        (t**2, f"your slope is 0 at x = 0, where tanh is steepest; {start}."),
+        (1 - x**2, "write the result in terms of tanh(z), not z itself (section 2)."),
         (
             sigmoid(x) * (1 - sigmoid(x)),
-            "that is the sigmoid's slope; use the tanh row of the table in section 2.",
+            "that is the sigmoid's slope; tanh's peaks at 1, not 0.25. Differentiate "
+            "tanh z = 2σ(2z) - 1 of section 2 instead.",
         ),
     ]
 
@@ -161,8 +164,10 @@ def _tanh_slips(x: np.ndarray) -> list[tuple[np.ndarray, str]]:
 @exercise(
     "tanh-derivative",
     "Write the derivative of tanh using only np.tanh.",
-    hint="The table of activations in section 2 gives f'(z) for tanh in terms of tanh itself. "
-    "Check yourself: the slope is 1 at x = 0 and close to 0 for large |x|.",
+    hint="Differentiate tanh z = 2σ(2z) - 1 (section 2) with the chain rule and the sigmoid's "
+    "slope from the table (the inner 2z brings a factor 2). Then use the same identity the other "
+    "way, σ(2z) = (1 + tanh z) / 2, to write the result with tanh only. Check yourself: the "
+    "slope is 1 at x = 0 and close to 0 for large |x|.",
     solution=r"""def my_tanh_derivative(x):
     return 1 - np.tanh(x) ** 2
 """,
@@ -178,8 +183,8 @@ def _tanh_derivative(fn):
         fn,
         _autograd_tanh_slope,
         _INPUTS,
-        hint="Write the f'(z) column of the tanh row with np.tanh. Check yourself: the slope "
-        "is 1 at x = 0 and close to 0 for large |x|.",
+        hint="Differentiate tanh z = 2σ(2z) - 1 (section 2), then write the result with "
+        "np.tanh only. Check yourself: the slope is 1 at x = 0 and close to 0 for large |x|.",
     )
     return "it matches torch's autograd: slope 1 at x = 0, vanishing for large |x|: tanh saturates."
 
