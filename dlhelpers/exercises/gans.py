@@ -367,45 +367,50 @@ def _losses(got, want: tuple[float, float]) -> None:
 """,
 )
 def _gan_step(fn):
-    from dlhelpers.train.gan import gan_step
-
     if not callable(fn):
         raise Wrong(f"expected a function, got {type(fn).__name__}.")
     refuse_module(fn)
     for case in _STEP_CASES:
-        G, D, batches = _step_setup(case)
-        G_l, D_l = copy.deepcopy(G), copy.deepcopy(D)
-        first = copy.deepcopy(G), copy.deepcopy(D)
-        g_ref, d_ref = _optimizers(case, G, D)
-        g_opt, d_opt = _optimizers(case, G_l, D_l)
-        for i, (real, z) in enumerate(batches):
-            start = _flat(G_l), _flat(D_l)
-            got, flows = _call_step(fn, G_l, D_l, g_opt, d_opt, real, z)
-            want = gan_step(G, D, g_ref, d_ref, real, z)
-            if got is Ellipsis or got is None:
-                if np.array_equal(_flat(G_l), start[0]) and np.array_equal(_flat(D_l), start[1]):
-                    raise NotAttempted("your function returns `...` or None: fill in the body.")
-                raise Wrong("the step ran but returned nothing: return (d_loss, g_loss).")
-            if flows > 1:
-                raise Wrong(
-                    "gradients reached the generator twice: the discriminator's loss must not "
-                    "train it. Use fake.detach() in the discriminator's step."
-                )
-            if not (_same(G_l, G) and _same(D_l, D)):
-                _diagnose(case, first, batches[: i + 1], (G_l, D_l), start)
-                which = "generator's" if _same(D_l, D) else "discriminator's"
-                raise Wrong(
-                    f"after your step the {which} parameters differ from the package's step "
-                    "(same weights, batch and noise). Check each half: its loss (a mean over the "
-                    "batch), zero_grad, backward, and the step of its own optimizer."
-                )
-            _losses(got, want)
+        _step_case(fn, case)
         if case["opt"] == "sgd":
             _stale_gradients(fn, case)
     return (
         "one step of the game, the same as the package's gan_step: D learns on detached "
         "fakes, then G learns through the updated D with the non-saturating loss."
     )
+
+
+def _step_case(fn, case: dict) -> None:
+    """The learner's steps beside the package's, on one case; :class:`Wrong` at the first difference."""
+    from dlhelpers.train.gan import gan_step
+
+    G, D, batches = _step_setup(case)
+    G_l, D_l = copy.deepcopy(G), copy.deepcopy(D)
+    first = copy.deepcopy(G), copy.deepcopy(D)
+    g_ref, d_ref = _optimizers(case, G, D)
+    g_opt, d_opt = _optimizers(case, G_l, D_l)
+    for i, (real, z) in enumerate(batches):
+        start = _flat(G_l), _flat(D_l)
+        got, flows = _call_step(fn, G_l, D_l, g_opt, d_opt, real, z)
+        want = gan_step(G, D, g_ref, d_ref, real, z)
+        if got is Ellipsis or got is None:
+            if np.array_equal(_flat(G_l), start[0]) and np.array_equal(_flat(D_l), start[1]):
+                raise NotAttempted("your function returns `...` or None: fill in the body.")
+            raise Wrong("the step ran but returned nothing: return (d_loss, g_loss).")
+        if flows > 1:
+            raise Wrong(
+                "gradients reached the generator twice: the discriminator's loss must not "
+                "train it. Use fake.detach() in the discriminator's step."
+            )
+        if not (_same(G_l, G) and _same(D_l, D)):
+            _diagnose(case, first, batches[: i + 1], (G_l, D_l), start)
+            which = "generator's" if _same(D_l, D) else "discriminator's"
+            raise Wrong(
+                f"after your step the {which} parameters differ from the package's step "
+                "(same weights, batch and noise). Check each half: its loss (a mean over the "
+                "batch), zero_grad, backward, and the step of its own optimizer."
+            )
+        _losses(got, want)
 
 
 def _stale_gradients(fn, case: dict) -> None:

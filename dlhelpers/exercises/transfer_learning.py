@@ -386,38 +386,43 @@ def _tuned_result(result, model, before):
 """,
 )
 def _fine_tune(fn):
-    from dlhelpers.train.transfer import train_steps
-
     fn = _function(fn)
-    for n_frozen, steps, body_lr, head_lr, seed, n_images in _TUNE_CASES:
-        ref, X, y = _tune_setup(n_frozen, (body_lr, head_lr), seed, n_images)
-        start = copy.deepcopy(ref.model).requires_grad_(True)
-        model = copy.deepcopy(start)
-        before = [p.detach().clone() for p in model.parameters()]
-        result = fn(model, X.clone(), y.clone(), steps, body_lr, head_lr, n_frozen)
-        result = _tuned_result(result, model, before)
-        train_steps(ref, X, y, steps, batch_size=len(X))
-        frozen = list(result[:n_frozen].parameters())
-        if any(not p.detach().equal(q) for p, q in zip(frozen, before, strict=False)):
-            raise Wrong(
-                f"the first {n_frozen} layers (n_frozen) changed: freeze them "
-                "(requires_grad_(False)) before training."
-            )
-        if any(p.requires_grad for p in frozen):
-            raise Wrong("the frozen layers still have requires_grad=True: freeze them.")
-        if _close(result, ref.model):
-            continue
-        for variant, text in _TUNE_HINTS.items():
-            replay = _tune_variant(
-                copy.deepcopy(start), X, y, steps, (body_lr, head_lr), n_frozen, variant
-            )
-            if _close(result, replay):
-                raise Wrong(text)
-        raise Wrong(
-            f"after {steps} steps your weights differ from the package's fine-tuning (same "
-            "model, images and rates): one Adam, two groups, full-batch cross-entropy steps."
-        )
+    for case in _TUNE_CASES:
+        _tune_case(fn, *case)
     return (
         "the same weights as the package's adapt + train_steps: a frozen body, two learning "
         "rates, one optimizer. That is fine-tuning."
+    )
+
+
+def _tune_case(fn, n_frozen, steps, body_lr, head_lr, seed, n_images) -> None:
+    """The learner's loop beside the package's on one case; :class:`Wrong` if they differ."""
+    from dlhelpers.train.transfer import train_steps
+
+    ref, X, y = _tune_setup(n_frozen, (body_lr, head_lr), seed, n_images)
+    start = copy.deepcopy(ref.model).requires_grad_(True)
+    model = copy.deepcopy(start)
+    before = [p.detach().clone() for p in model.parameters()]
+    result = fn(model, X.clone(), y.clone(), steps, body_lr, head_lr, n_frozen)
+    result = _tuned_result(result, model, before)
+    train_steps(ref, X, y, steps, batch_size=len(X))
+    frozen = list(result[:n_frozen].parameters())
+    if any(not p.detach().equal(q) for p, q in zip(frozen, before, strict=False)):
+        raise Wrong(
+            f"the first {n_frozen} layers (n_frozen) changed: freeze them "
+            "(requires_grad_(False)) before training."
+        )
+    if any(p.requires_grad for p in frozen):
+        raise Wrong("the frozen layers still have requires_grad=True: freeze them.")
+    if _close(result, ref.model):
+        return
+    for variant, text in _TUNE_HINTS.items():
+        replay = _tune_variant(
+            copy.deepcopy(start), X, y, steps, (body_lr, head_lr), n_frozen, variant
+        )
+        if _close(result, replay):
+            raise Wrong(text)
+    raise Wrong(
+        f"after {steps} steps your weights differ from the package's fine-tuning (same "
+        "model, images and rates): one Adam, two groups, full-batch cross-entropy steps."
     )
