@@ -621,6 +621,32 @@ def modes_covered(samples, centres, radius):
     return dist.min(axis=0) <= radius  # which centres, not how many
 """,
     },
+    "gan-step": {
+        "wrong": """\
+def gan_step(generator, discriminator, g_opt, d_opt, real, z):
+    "One GAN iteration: update D on real vs generator(z), then G; return (d_loss, g_loss)."
+    bce = F.binary_cross_entropy_with_logits
+    fake = generator(z)
+    real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+    d_loss = bce(real_logits, torch.ones_like(real_logits)) + bce(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
+    d_opt.zero_grad()
+    d_loss.backward()
+    d_opt.step()
+    logits = discriminator(fake)
+    g_loss = -bce(logits, torch.zeros_like(logits))  # the saturating loss log(1 - D(G(z)))
+    g_opt.zero_grad()
+    g_loss.backward()
+    g_opt.step()
+    return d_loss.item(), g_loss.item()
+""",
+        "wrong_type": """\
+def gan_step(generator, discriminator, g_opt, d_opt, real, z):
+    "One GAN iteration: update D on real vs generator(z), then G; return (d_loss, g_loss)."
+    return "discriminator first, then generator"
+""",
+    },
     # 11_transfer_learning
     "transfer-trainable": {
         "wrong": "trainable = (6 * 1 * 5 * 5 + 6) + (16 * 6 * 5 * 5 + 16)  # a number",
@@ -661,6 +687,26 @@ def make_optimizer(model, body_lr, head_lr):
         {"params": model[:-1].parameters(), "lr": body_lr},
         {"params": model[-1].parameters(), "lr": head_lr},
     ]
+""",
+    },
+    "transfer-fine-tune": {
+        "wrong": """\
+def fine_tune(model, X, y, steps, body_lr, head_lr, n_frozen):
+    "Freeze model[:n_frozen]; `steps` Adam steps on (X, y), model[-1] at head_lr, the rest at body_lr."
+    for p in model[:n_frozen].parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=head_lr)  # one rate for everything
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+    return model
+""",
+        "wrong_type": """\
+def fine_tune(model, X, y, steps, body_lr, head_lr, n_frozen):
+    "Freeze model[:n_frozen]; `steps` Adam steps on (X, y), model[-1] at head_lr, the rest at body_lr."
+    return [model[n_frozen:], body_lr, head_lr]
 """,
     },
     # 12_inside_the_black_box

@@ -235,3 +235,142 @@ def test_numpy_scalars_are_accepted(digits):
         n_samples=np.int64(2),
     )
     assert snaps[2].shape == (2, 28, 28)
+
+
+# --- one step of the game: the package twin of notebook 10's exercise -----------------
+
+from dlhelpers.data.targets2d import mode_shares  # noqa: E402
+from dlhelpers.train.gan import (  # noqa: E402
+    discriminator_step,
+    gan_step,
+    generator_step,
+    trace_modes,
+)
+
+
+def _tiny_pair(seed=0, width=3):
+    torch.manual_seed(seed)
+    return Generator(2, width, depth=1).double(), Discriminator(width, depth=1).double()
+
+
+def _batch(seed=0, n=6):
+    g = torch.Generator().manual_seed(seed)
+    real = torch.randn(n, 2, generator=g, dtype=torch.float64) + 1
+    z = 2 * torch.rand(n, 2, generator=g, dtype=torch.float64) - 1
+    return real, z
+
+
+def _losses(G, D, real, z):
+    """L_D and L_G written out from their formulas, with log-sigmoids."""
+    ls = torch.nn.functional.logsigmoid
+    d_loss = -ls(D(real)).mean() - ls(-D(G(z))).mean()  # log(1 - sigmoid(s)) = logsigmoid(-s)
+    return d_loss, -ls(D(G(z))).mean()
+
+
+def test_gan_step_is_the_written_out_step_in_float64():
+    G, D = _tiny_pair()
+    G2, D2 = _tiny_pair()
+    real, z = _batch()
+    g_opt, d_opt = (torch.optim.SGD(n.parameters(), lr=0.1) for n in (G, D))
+    d_loss, g_loss = gan_step(G, D, g_opt, d_opt, real, z)
+    want_d, _ = _losses(G2, D2, real, z)
+    grads = torch.autograd.grad(want_d, list(D2.parameters()))
+    with torch.no_grad():
+        for p, grad in zip(D2.parameters(), grads, strict=True):
+            p -= 0.1 * grad
+    _, want_g = _losses(G2, D2, real, z)  # through the updated D
+    grads = torch.autograd.grad(want_g, list(G2.parameters()))
+    with torch.no_grad():
+        for p, grad in zip(G2.parameters(), grads, strict=True):
+            p -= 0.1 * grad
+    assert np.isclose(d_loss, want_d.item(), rtol=1e-12) and np.isclose(g_loss, want_g.item())
+    for a, b in zip(
+        [*G.parameters(), *D.parameters()], [*G2.parameters(), *D2.parameters()], strict=True
+    ):
+        assert torch.allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def _numerical_grad(loss_of, params, h=1e-6):
+    out = []
+    for p in params:
+        g = torch.zeros_like(p)
+        flat, gflat = p.data.view(-1), g.view(-1)
+        for i in range(flat.numel()):
+            old = flat[i].item()
+            flat[i] = old + h
+            up = loss_of()
+            flat[i] = old - h
+            down = loss_of()
+            flat[i] = old
+            gflat[i] = (up - down) / (2 * h)
+        out.append(g)
+    return out
+
+
+@pytest.mark.parametrize("which", ["discriminator", "generator"])
+def test_each_half_steps_along_the_numerical_gradient(which):
+    G, D = _tiny_pair(seed=3)
+    real, z = _batch(seed=4)
+    net = D if which == "discriminator" else G
+    before = [p.detach().clone() for p in net.parameters()]
+    with torch.no_grad():
+        fake = G(z)
+        pick = 0 if which == "discriminator" else 1
+        numeric = _numerical_grad(lambda: _losses(G, D, real, z)[pick].item(), net.parameters())
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    if which == "discriminator":
+        discriminator_step(D, opt, real, fake)
+    else:
+        generator_step(G, D, opt, z)
+    for b, p, g in zip(before, net.parameters(), numeric, strict=True):
+        assert torch.allclose(b - p.detach(), g, rtol=1e-6, atol=1e-8)
+
+
+def test_discriminator_step_leaves_the_generator_alone_and_the_saturating_loss():
+    G, D = _tiny_pair()
+    real, z = _batch()
+    fake = G(z)  # with a graph: the step must detach it
+    discriminator_step(D, torch.optim.SGD(D.parameters(), lr=0.1), real, fake)
+    assert all(p.grad is None for p in G.parameters())
+    loss = generator_step(G, D, torch.optim.SGD(G.parameters(), lr=0.1), z, loss="saturating")
+    assert loss < 0  # log(1 - D) is negative
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda G, D, o, r, z: gan_step("G", D, o, o, r, z), "generator must be a torch.nn.Module"),
+        (lambda G, D, o, r, z: gan_step(G, D, "adam", o, r, z), "g_opt must be a torch optimizer"),
+        (
+            lambda G, D, o, r, z: gan_step(G, D, o, o, r.numpy(), z),
+            "real must be a non-empty batch",
+        ),
+        (lambda G, D, o, r, z: gan_step(G, D, o, o, r, z, loss="wgan"), "loss='wgan' is not one"),
+    ],
+)
+def test_gan_step_bad_input(call, message):
+    G, D = _tiny_pair()
+    real, z = _batch()
+    opt = torch.optim.SGD(D.parameters(), lr=0.1)
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(G, D, opt, real, z)
+
+
+def test_trace_modes_looks_after_every_block():
+    trace = trace_modes(GanTrainer("ring", seed=0, batch=64), blocks=3, every=5, n_samples=40)
+    assert trace["iteration"] == [5, 10, 15]
+    assert all(isinstance(m, tuple) and all(0 <= i < 8 for i in m) for m in trace["modes"])
+    assert all(s > 0 for s in trace["spread"]) and trace["samples"][0].shape == (40, 2)
+    with pytest.raises(TypeError, match="target with modes"):
+        trace_modes(GanTrainer("spiral"), blocks=1, every=1)
+    with pytest.raises(ValueError, match="blocks=0 must be at least 1"):
+        trace_modes(GanTrainer("ring"), blocks=0, every=1)
+
+
+def test_mode_shares_and_count_modes_agree():
+    centres = mode_centres("ring")
+    points = np.repeat(centres[:3], [10, 5, 1], axis=0)  # 16 points on three modes
+    shares = mode_shares(points, centres, MODE_STD["ring"])
+    assert np.allclose(shares, [10 / 16, 5 / 16, 1 / 16, 0, 0, 0, 0, 0])
+    assert count_modes(points, centres, MODE_STD["ring"], threshold=0.1) == 2
+    assert np.isnan(mode_shares(np.full((2, 2), np.nan), centres, 0.1)).all()

@@ -63,6 +63,8 @@ RIGHT = {
     "transfer-freeze": (freeze, stub_one),
     "transfer-new-head": (new_head, stub_two),
     "transfer-param-groups": (make_optimizer, stub_three),
+    "gan-step": (lambda *args: _gan_step_as("")(*args), None),
+    "transfer-fine-tune": (lambda *args: _fine_tune_as("")(*args), None),
 }
 
 
@@ -211,3 +213,134 @@ def test_generator_gradient_hints_name_the_logit_s():
         message = check("gan-generator-gradient", answer).message
         assert "sigmoid(s)" in message and "logit s" in message, message
         assert "sigmoid(z)" not in message and "dD/dz" not in message, message
+
+
+# --- the core pieces: one GAN step (10) and the fine-tuning loop (11) --------------------
+
+F = torch.nn.functional
+_bce = F.binary_cross_entropy_with_logits
+
+
+def _gan_step_as(mistake: str):
+    """A learner's gan_step with one typical mistake (or none, for mistake="")."""
+
+    def gan_step(G, D, g_opt, d_opt, real, z):
+        fake = G(z)
+        r, f = D(real), D(fake if mistake == "no detach" else fake.detach())
+        ones, zeros = torch.ones_like(r), torch.zeros_like(f)
+        d_loss = (
+            _bce(r, zeros) + _bce(f, ones)
+            if mistake == "swapped"
+            else _bce(r, ones) + _bce(f, zeros)
+        )
+        if mistake != "no zero_grad":
+            d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+        s = D(G(z))
+        g_loss = -F.softplus(s).mean() if mistake == "saturating" else _bce(s, torch.ones_like(s))
+        opt = d_opt if mistake == "D's optimizer" else g_opt
+        if mistake != "no zero_grad":
+            opt.zero_grad()
+        g_loss.backward()
+        opt.step()
+        if mistake == "D steps again":
+            d_opt.step()
+        return d_loss.item(), g_loss.item()
+
+    return gan_step
+
+
+def _reuses_the_graph(G, D, g_opt, d_opt, real, z):
+    fake = G(z)  # not detached for D, then used again for G: torch refuses the second backward
+    r, f = D(real), D(fake)
+    d_loss = _bce(r, torch.ones_like(r)) + _bce(f, torch.zeros_like(f))
+    d_opt.zero_grad()
+    d_loss.backward()
+    d_opt.step()
+    s = D(fake)
+    g_loss = _bce(s, torch.ones_like(s))
+    g_opt.zero_grad()
+    g_loss.backward()
+    g_opt.step()
+    return d_loss.item(), g_loss.item()
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (_gan_step_as("no detach"), "fake.detach()"),
+        (_reuses_the_graph, "fake.detach()"),
+        (_gan_step_as("saturating"), "saturating"),
+        (_gan_step_as("no zero_grad"), "zero_grad()"),
+        (_gan_step_as("D's optimizer"), "generator did not change"),
+        (_gan_step_as("D steps again"), "step only g_opt"),
+        (_gan_step_as("swapped"), "swapped"),
+    ],
+)
+def test_gan_step_mistakes_get_their_hint(answer, hint):
+    feedback = check("gan-step", answer)
+    assert feedback.status == "not yet" and hint in feedback.message, feedback
+    assert "raised" not in feedback.message, feedback
+
+
+def test_gan_step_right_stub_and_returns():
+    assert check("gan-step", _gan_step_as("")).status == "correct"
+
+    def stub(G, D, g_opt, d_opt, real, z): ...
+
+    def no_return(G, D, g_opt, d_opt, real, z):
+        _gan_step_as("")(G, D, g_opt, d_opt, real, z)
+
+    assert check("gan-step", stub).status == "not attempted"
+    assert "return (d_loss, g_loss)" in check("gan-step", no_return).message
+    assert "expected a function" in check("gan-step", nn.Linear(2, 2)).message
+
+
+def _fine_tune_as(mistake: str):
+    def fine_tune(model, X, y, steps, body_lr, head_lr, n_frozen):
+        if mistake != "no freeze":
+            freeze(model[:n_frozen])
+        body, head = (head_lr, body_lr) if mistake == "swapped" else (body_lr, head_lr)
+
+        def make():
+            return make_optimizer(model, head if mistake == "one rate" else body, head)
+
+        optimizer = make()
+        for _ in range(steps + (mistake == "one more")):
+            if mistake == "new optimizer":
+                optimizer = make()
+            if mistake != "no zero_grad":
+                optimizer.zero_grad()
+            nn.functional.cross_entropy(model(X), y).backward()
+            optimizer.step()
+        return None if mistake == "no return" else model
+
+    return fine_tune
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        ("no freeze", "changed: freeze them"),
+        ("swapped", "swapped"),
+        ("one rate", "two parameter groups"),
+        ("new optimizer", "before the loop"),
+        ("no zero_grad", "zero_grad()"),
+        ("one more", "one step too many"),
+        ("no return", "return model"),
+    ],
+)
+def test_fine_tune_mistakes_get_their_hint(mistake, hint):
+    feedback = check("transfer-fine-tune", _fine_tune_as(mistake))
+    assert feedback.status == "not yet" and hint in feedback.message, feedback
+
+
+def test_fine_tune_right_with_the_learners_pieces_and_stub():
+    assert check("transfer-fine-tune", _fine_tune_as("")).status == "correct"
+
+    def stub(model, X, y, steps, body_lr, head_lr, n_frozen):
+        "Not yet."
+        ...
+
+    assert check("transfer-fine-tune", stub).status == "not attempted"

@@ -90,10 +90,12 @@ KIND = {
     "gan-optimal-d": "fn-array",
     "gan-equilibrium-loss": "real",
     "gan-mode-count": "fn-count",
+    "gan-step": "fn-torch",
     "transfer-trainable": "count",
     "transfer-freeze": "fn-torch",
     "transfer-new-head": "fn-torch",
     "transfer-param-groups": "fn-torch",
+    "transfer-fine-tune": "fn-torch",
     "bb-integrated-gradients": "fn-array",
     "bb-fgsm-step": "fn-array",
     "bb-pgd-step": "fn-array",
@@ -465,7 +467,45 @@ TORCH_RIGHT = {
             ]
         ),
     ],
+    "gan-step": [
+        lambda G, D, g_opt, d_opt, real, z: _gan_step_in_pieces(G, D, g_opt, d_opt, real, z),
+    ],
+    "transfer-fine-tune": [lambda *args: _fine_tune_by_layers(*args)],
 }
+
+
+def _gan_step_in_pieces(G, D, g_opt, d_opt, real, z):
+    """Another right GAN step: one D call on real and fake together, softplus losses, lists."""
+    f = torch.nn.functional
+    with torch.no_grad():
+        fake = G(z)
+    logits = D(torch.cat([real, fake]))
+    d_loss = f.softplus(-logits[: len(real)]).mean() + f.softplus(logits[len(real) :]).mean()
+    D.zero_grad()
+    d_loss.backward()
+    d_opt.step()
+    g_loss = f.softplus(-D(G(z))).mean()
+    G.zero_grad()
+    g_loss.backward()
+    g_opt.step()
+    return [d_loss, g_loss]
+
+
+def _fine_tune_by_layers(model, X, y, steps, body_lr, head_lr, n_frozen):
+    """Another right fine-tuning loop: only trainable parameters in the groups, a deep copy."""
+    import copy
+
+    model = copy.deepcopy(model)
+    model[:n_frozen].requires_grad_(False)
+    body = [p for p in model[:-1].parameters() if p.requires_grad]
+    opt = torch.optim.Adam(
+        [{"params": body}, {"params": model[-1].parameters(), "lr": head_lr}], lr=body_lr
+    )
+    for _ in range(steps):
+        opt.zero_grad(set_to_none=False)
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        opt.step()
+    return model
 
 
 def right_functions(key: str, right) -> list:

@@ -10,8 +10,9 @@ by :func:`sample_target` from its own seeded generator:
 - ``"moons"``: scikit-learn's two moons (:func:`dlhelpers.data.toy.make_moons`),
   centred and scaled.
 
-:func:`mode_centres` gives the centres of the two mixtures and
-:func:`count_modes` how many of them a generator covers; :func:`histogram2d`
+:func:`mode_centres` gives the centres of the two mixtures,
+:func:`mode_shares` the share of points near each and :func:`count_modes` how
+many of them a generator covers; :func:`histogram2d`
 and :func:`js_divergence` give the Jensen-Shannon divergence between two
 clouds of points, binned on a grid. NumPy only.
 
@@ -36,6 +37,7 @@ __all__ = [
     "histogram2d",
     "js_divergence",
     "mode_centres",
+    "mode_shares",
     "sample_target",
 ]
 
@@ -110,14 +112,25 @@ def count_modes(
         NaN when there are no points or any is NaN (a diverged generator):
         a share of nothing is not a count.
     """
+    threshold = check_probability("threshold", threshold)
+    share = mode_shares(points, centres, std)
+    if np.isnan(share).any():
+        return float("nan")
+    return int(np.sum(share >= threshold))
+
+
+def mode_shares(points: np.ndarray, centres: np.ndarray, std: float) -> np.ndarray:
+    """The share of ``points`` within ``3 * std`` of each of the ``centres``; shape (k,).
+
+    :func:`count_modes` counts the shares above its threshold. All NaN when
+    there are no points or any is NaN (a diverged generator).
+    """
     points, centres = _points(points), np.asarray(centres, dtype=float)
     std = check_number("std", std, low=0, low_open=True)
-    threshold = check_probability("threshold", threshold)
     if len(points) == 0 or np.isnan(points).any():
-        return float("nan")
+        return np.full(len(centres), np.nan)
     d = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)  # (n, k)
-    share = (d < 3 * std).mean(axis=0)
-    return int(np.sum(share >= threshold))
+    return (d < 3 * std).mean(axis=0)
 
 
 def histogram2d(points: np.ndarray, *, bins: int = 30, extent=EXTENT) -> np.ndarray:

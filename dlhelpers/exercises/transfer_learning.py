@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dis
+
+import numpy as np
 
 from dlhelpers.checks import (
     NotAttempted,
@@ -70,6 +73,8 @@ def _small(hidden: int = 16, seed: int = 0):
 @exercise(
     "transfer-trainable",
     "LeNet (61,706 parameters) with both conv layers frozen: how many parameters still train?",
+    hint="A conv layer has out x in x k x k weights plus one bias per output channel; the "
+    "frozen ones are all those of both conv layers, and the rest still train.",
     solution=r"""trainable = 61_706 - (6 * 1 * 5 * 5 + 6) - (16 * 6 * 5 * 5 + 16)  # a number
 """,
 )
@@ -90,6 +95,7 @@ def _trainable(answer):
 @exercise(
     "transfer-freeze",
     "Write freeze(module): stop every parameter of module from training.",
+    hint="Loop over module.parameters(): each is a tensor with its own requires_grad flag.",
     solution=r"""def freeze(module):
     "Set requires_grad to False for every parameter of module."
     for p in module.parameters():
@@ -148,6 +154,8 @@ def _check_head(model, old, before, n_classes: int, hidden: int) -> None:
 @exercise(
     "transfer-new-head",
     "Write new_head(model, n_classes): replace model's last Linear layer with a fresh one of n_classes outputs.",
+    hint="An nn.Sequential can be indexed and assigned like a list: model[-1] = ...; the new "
+    "layer takes as many inputs as the old one.",
     solution=r"""def new_head(model, n_classes):
     "Replace model[-1] with a new nn.Linear(model[-1].in_features, n_classes); return model."
     model[-1] = torch.nn.Linear(model[-1].in_features, n_classes)
@@ -205,6 +213,8 @@ def _optimizer_of(fn, model, body_lr: float, head_lr: float):
 @exercise(
     "transfer-param-groups",
     "Write make_optimizer(model, body_lr, head_lr): Adam with the last layer at head_lr, the rest at body_lr.",
+    hint="torch.optim.Adam accepts a list of dicts, each with its own 'params' and 'lr'; "
+    "model[:-1] is the body, model[-1] the head.",
     solution=r"""def make_optimizer(model, body_lr, head_lr):
     "Adam with two parameter groups: model[:-1] at body_lr, model[-1] at head_lr."
     return torch.optim.Adam(
@@ -244,3 +254,175 @@ def _param_groups(fn):
                 "have lr=head_lr and all the others lr=body_lr."
             )
     return "parameter groups: one optimizer, several learning rates. Fine-tuning's main tool."
+
+
+# --- the core piece: a fine-tuning loop -----------------------------------------------
+# The learner's fine_tune runs on a copy of a LeNet with a new head, beside the
+# package's adapt(..., "finetune", freeze_up_to=...) and train_steps on the same weights
+# and the same labelled images: the weights must agree after every step count, and the
+# frozen layers must not have moved. A mismatch is replayed as each typical mistake to
+# name it.
+
+_TUNE_CASES = (  # n_frozen, steps, body_lr, head_lr, seed, n_images
+    (6, 3, 1e-3, 3e-3, 0, 20),
+    (9, 4, 3e-4, 1e-2, 1, 24),
+)
+
+_TUNE_HINTS = {
+    "swapped": "the learning rates are swapped: the new head learns at head_lr, the "
+    "pretrained body at body_lr.",
+    "one rate": "everything learns at one rate: the head at head_lr and the rest of the body "
+    "at body_lr need two parameter groups.",
+    "no zero_grad": "the gradients add up from step to step: call optimizer.zero_grad() "
+    "before each backward pass.",
+    "new optimizer": "Adam keeps running averages of the gradients: make the optimizer once, "
+    "before the loop, not at every step.",
+    "one step less": "one step short: take exactly `steps` optimizer steps.",
+    "one step more": "one step too many: take exactly `steps` optimizer steps.",
+}
+
+
+def _tune_variant(model, X, y, steps: int, lrs: tuple, n_frozen: int, variant: str):
+    """``model`` trained as a typical mistake (``variant``) would train it."""
+    torch, nn = _torch()
+    for p in model[:n_frozen].parameters():
+        p.requires_grad_(False)
+    body_lr, head_lr = lrs[::-1] if variant == "swapped" else lrs
+    if variant == "one rate":
+        body_lr = head_lr
+
+    def make():
+        return torch.optim.Adam(
+            [
+                {"params": [p for p in model[:-1].parameters() if p.requires_grad], "lr": body_lr},
+                {"params": model[-1].parameters(), "lr": head_lr},
+            ]
+        )
+
+    optimizer, loss_fn = make(), nn.CrossEntropyLoss()
+    steps += {"one step less": -1, "one step more": 1}.get(variant, 0)
+    for _ in range(steps):
+        if variant == "new optimizer":
+            optimizer = make()
+        if variant != "no zero_grad":
+            optimizer.zero_grad()
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+    return model
+
+
+def _tune_setup(n_frozen: int, lrs: tuple, seed: int, n_images: int):
+    """The package's adapted model and labelled images, for one case."""
+    torch, _ = _torch()
+    from dlhelpers.train.models import lenet
+    from dlhelpers.train.transfer import FREEZE, adapt
+
+    torch.manual_seed(100 + seed)
+    pretrained = lenet().eval()  # random weights stand for pretrained ones here
+    freeze_up_to = {last + 1: name for name, last in FREEZE.items()}[n_frozen]
+    body_lr, head_lr = lrs
+    ref = adapt(
+        pretrained,
+        "finetune",
+        seed=seed,
+        freeze_up_to=freeze_up_to,
+        lr=head_lr,
+        body_lr_scale=body_lr / head_lr,
+    )
+    rng = np.random.default_rng(seed)  # float32, as train_steps trains
+    X = torch.tensor(rng.uniform(0, 1, size=(n_images, 1, 28, 28)), dtype=torch.float32)
+    y = torch.tensor(np.arange(n_images) % 10)
+    return ref, X, y
+
+
+def _close(a, b) -> bool:
+    torch, _ = _torch()
+    return all(
+        torch.allclose(p, q, rtol=1e-5, atol=1e-7)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
+
+
+def _tuned_result(result, model, before):
+    """What fine_tune returned, refused unless it is the model."""
+    torch, nn = _torch()
+    if result is Ellipsis:
+        raise NotAttempted("your function returns `...`: fill in the body.")
+    if result is None:
+        moved = any(not torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))
+        if not moved:
+            raise NotAttempted("your function returns None and trains nothing: fill in the body.")
+        raise Wrong("your function trains the model but returns None: end with `return model`.")
+    if not isinstance(result, nn.Sequential):
+        raise Wrong(f"your function returns {a_type(result)}; expected the trained model.")
+    return result
+
+
+@exercise(
+    "transfer-fine-tune",
+    "Write fine_tune(model, X, y, steps, body_lr, head_lr, n_frozen): freeze model[:n_frozen], "
+    "then take `steps` Adam steps of cross-entropy on all of (X, y), the last layer at "
+    "head_lr and the rest at body_lr; return the model.",
+    hint="Three pieces you have written: freeze the first n_frozen layers, make one Adam "
+    "optimizer with two parameter groups (before the loop), then repeat `steps` times: "
+    "zero_grad, the loss of model(X) against y, backward, step.",
+    solution=r"""def fine_tune(model, X, y, steps, body_lr, head_lr, n_frozen):
+    "Freeze model[:n_frozen]; `steps` Adam steps on (X, y), model[-1] at head_lr, the rest at body_lr."
+    for p in model[:n_frozen].parameters():
+        p.requires_grad_(False)  # frozen: no gradient, Adam skips them
+    optimizer = torch.optim.Adam(
+        [
+            {"params": model[:-1].parameters(), "lr": body_lr},
+            {"params": model[-1].parameters(), "lr": head_lr},
+        ]
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+    return model
+""",
+)
+def _fine_tune(fn):
+    fn = _function(fn)
+    for case in _TUNE_CASES:
+        _tune_case(fn, *case)
+    return (
+        "the same weights as the package's adapt + train_steps: a frozen body, two learning "
+        "rates, one optimizer. That is fine-tuning."
+    )
+
+
+def _tune_case(fn, n_frozen, steps, body_lr, head_lr, seed, n_images) -> None:
+    """The learner's loop beside the package's on one case; :class:`Wrong` if they differ."""
+    from dlhelpers.train.transfer import train_steps
+
+    ref, X, y = _tune_setup(n_frozen, (body_lr, head_lr), seed, n_images)
+    start = copy.deepcopy(ref.model).requires_grad_(True)
+    model = copy.deepcopy(start)
+    before = [p.detach().clone() for p in model.parameters()]
+    result = fn(model, X.clone(), y.clone(), steps, body_lr, head_lr, n_frozen)
+    result = _tuned_result(result, model, before)
+    train_steps(ref, X, y, steps, batch_size=len(X))
+    frozen = list(result[:n_frozen].parameters())
+    if any(not p.detach().equal(q) for p, q in zip(frozen, before, strict=False)):
+        raise Wrong(
+            f"the first {n_frozen} layers (n_frozen) changed: freeze them "
+            "(requires_grad_(False)) before training."
+        )
+    if any(p.requires_grad for p in frozen):
+        raise Wrong("the frozen layers still have requires_grad=True: freeze them.")
+    if _close(result, ref.model):
+        return
+    for variant, text in _TUNE_HINTS.items():
+        replay = _tune_variant(
+            copy.deepcopy(start), X, y, steps, (body_lr, head_lr), n_frozen, variant
+        )
+        if _close(result, replay):
+            raise Wrong(text)
+    raise Wrong(
+        f"after {steps} steps your weights differ from the package's fine-tuning (same "
+        "model, images and rates): one Adam, two groups, full-batch cross-entropy steps."
+    )

@@ -9,6 +9,11 @@ estimate). It draws nothing. When a loss or the generated points turn NaN or
 infinite it stops training and says so in :attr:`~GanTrainer.diverged`; its
 measures then read NaN, never a finite number. The digit GAN is in
 :mod:`dlhelpers.train.gan_digits`.
+
+One iteration of the game is :func:`gan_step`: a :func:`discriminator_step`
+on real and (detached) generated points, then a :func:`generator_step` with
+the non-saturating loss. Notebook 10's learner writes it and the exercise
+checks it against this one; :class:`GanTrainer` takes the same two steps.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dlhelpers.data.targets2d import (
     histogram2d,
     js_divergence,
     mode_centres,
+    mode_shares,
     sample_target,
 )
 from dlhelpers.validate import (
@@ -36,7 +42,16 @@ from dlhelpers.validate import (
     check_probability,
 )
 
-__all__ = ["GAN_LOSSES", "Discriminator", "GanTrainer", "Generator"]
+__all__ = [
+    "GAN_LOSSES",
+    "Discriminator",
+    "GanTrainer",
+    "Generator",
+    "discriminator_step",
+    "gan_step",
+    "generator_step",
+    "trace_modes",
+]
 
 GAN_LOSSES = ("non-saturating", "saturating")
 
@@ -70,6 +85,127 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,)
+
+
+def _check_step_args(networks: dict, optimizers: dict, tensors: dict) -> None:
+    """One clear line when a step gets something other than modules, optimizers, batches."""
+    for name, value in networks.items():
+        if not isinstance(value, nn.Module):
+            raise TypeError(f"{name} must be a torch.nn.Module, not {type(value).__name__}")
+    for name, value in optimizers.items():
+        if not isinstance(value, torch.optim.Optimizer):
+            raise TypeError(f"{name} must be a torch optimizer, not {type(value).__name__}")
+    for name, value in tensors.items():
+        if not isinstance(value, torch.Tensor) or value.ndim < 1 or len(value) == 0:
+            raise TypeError(
+                f"{name} must be a non-empty batch (a torch.Tensor), one row per sample"
+            )
+
+
+def discriminator_step(
+    discriminator: nn.Module, d_opt: torch.optim.Optimizer, real: torch.Tensor, fake: torch.Tensor
+) -> float:
+    """One update of the discriminator; returns its loss ``L_D``.
+
+    ``L_D = BCE(D(real), 1) + BCE(D(fake), 0)``, each a mean over its batch
+    (binary cross-entropy on logits, :func:`torch.nn.functional.binary_cross_entropy_with_logits`):
+    ``2 ln 2`` when D says 1/2 everywhere. ``fake`` is detached here, so no
+    gradient reaches the generator that made it.
+
+    Parameters
+    ----------
+    discriminator : nn.Module
+        Points ``(B, ...)`` to logits ``(B,)``.
+    d_opt : torch.optim.Optimizer
+        The discriminator's optimizer.
+    real, fake : Tensor of shape (B_real, ...) and (B_fake, ...)
+    """
+    _check_step_args(
+        {"discriminator": discriminator}, {"d_opt": d_opt}, {"real": real, "fake": fake}
+    )
+    logits = discriminator(torch.cat([real, fake.detach()]))  # (B_real + B_fake,)
+    real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
+    loss = F.binary_cross_entropy_with_logits(
+        real_logits, torch.ones_like(real_logits)
+    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    d_opt.zero_grad()
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def generator_step(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    g_opt: torch.optim.Optimizer,
+    z: torch.Tensor,
+    *,
+    loss: str = "non-saturating",
+) -> float:
+    """One update of the generator against ``discriminator``; returns its loss.
+
+    ``loss="non-saturating"``: ``-mean log D(G(z))`` (the usual one, BCE with
+    the label "real"); ``"saturating"``: ``mean log(1 - D(G(z)))``, the
+    minimax loss, whose gradient vanishes while D wins. Only ``g_opt`` steps:
+    the backward pass also leaves gradients on D's parameters, which the next
+    :func:`discriminator_step` zeroes before it uses its own.
+    """
+    loss = check_choice("loss", loss, GAN_LOSSES)
+    _check_step_args(
+        {"generator": generator, "discriminator": discriminator}, {"g_opt": g_opt}, {"z": z}
+    )
+    logits = discriminator(generator(z))  # (B,)
+    if loss == "non-saturating":
+        value = F.softplus(-logits).mean()  # -log D(G(z)) = -log sigmoid(s) = softplus(-s)
+    else:
+        value = -F.softplus(logits).mean()  # log(1 - D(G(z))) = -softplus(s)
+    g_opt.zero_grad()
+    value.backward()
+    g_opt.step()
+    return value.item()
+
+
+def gan_step(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    g_opt: torch.optim.Optimizer,
+    d_opt: torch.optim.Optimizer,
+    real: torch.Tensor,
+    z: torch.Tensor,
+    *,
+    loss: str = "non-saturating",
+) -> tuple[float, float]:
+    """One iteration of the GAN game: a discriminator step, then a generator step.
+
+    The discriminator learns to tell ``real`` from ``G(z)`` (the fake batch
+    detached, so the generator is left alone), then the generator, through
+    the *updated* discriminator and from the same noise ``z``, learns to make
+    D say "real". Notebook 10's exercise ``gan-step`` is checked against it.
+
+    Parameters
+    ----------
+    generator, discriminator : nn.Module
+        Noise ``(B, noise_dim)`` to samples; samples to logits ``(B,)``.
+    g_opt, d_opt : torch.optim.Optimizer
+        Their optimizers.
+    real : Tensor of shape (B_real, ...)
+    z : Tensor of shape (B, noise_dim)
+    loss : {"non-saturating", "saturating"}
+
+    Returns
+    -------
+    (d_loss, g_loss) : tuple of float
+    """
+    _check_step_args(
+        {"generator": generator, "discriminator": discriminator},
+        {"g_opt": g_opt, "d_opt": d_opt},
+        {"real": real, "z": z},
+    )
+    with torch.no_grad():
+        fake = generator(z)  # (B, ...): no graph, the D step must not reach G
+    d_loss = discriminator_step(discriminator, d_opt, real, fake)
+    g_loss = generator_step(generator, discriminator, g_opt, z, loss=loss)
+    return d_loss, g_loss
 
 
 class GanTrainer:
@@ -164,28 +300,13 @@ class GanTrainer:
 
     def _d_step(self) -> float:
         idx = torch.randint(len(self._real), (self.batch,), generator=self._rng)
-        real = self._real[idx]  # (B, 2)
         with torch.no_grad():
             fake = self.generator(self.noise(self.batch))  # (B, 2)
-        logits = self.discriminator(torch.cat([real, fake]))  # (2B,)
-        labels = torch.cat([torch.ones(self.batch), torch.zeros(self.batch)])
-        # Mean over real and fake: log 4 = 1.386 when D says 0.5 everywhere.
-        loss = 2 * F.binary_cross_entropy_with_logits(logits, labels)
-        self.d_opt.zero_grad()
-        loss.backward()
-        self.d_opt.step()
-        return loss.item()
+        return discriminator_step(self.discriminator, self.d_opt, self._real[idx], fake)
 
     def _g_step(self) -> float:
-        logits = self.discriminator(self.generator(self.noise(self.batch)))
-        if self.loss == "non-saturating":
-            loss = F.softplus(-logits).mean()  # -log D(G(z))
-        else:
-            loss = -F.softplus(logits).mean()  # log(1 - D(G(z)))
-        self.g_opt.zero_grad()
-        loss.backward()  # D's gradients too, but d_opt zeroes them before its next step
-        self.g_opt.step()
-        return loss.item()
+        z = self.noise(self.batch)  # fresh noise, as the original algorithm draws
+        return generator_step(self.generator, self.discriminator, self.g_opt, z, loss=self.loss)
 
     def step(self, n: int = 1) -> float:
         """``n`` generator iterations, each after ``d_steps`` discriminator steps; the last G loss.
@@ -276,3 +397,41 @@ class GanTrainer:
                 )
             return float("nan")
         return js_divergence(self._real_hist, histogram2d(fake, extent=EXTENT))
+
+
+def trace_modes(trainer: GanTrainer, *, blocks: int, every: int, n_samples: int = 500) -> dict:
+    """Train ``blocks`` times ``every`` iterations, looking at the generator after each block.
+
+    Parameters
+    ----------
+    trainer : GanTrainer
+        On a target with modes (ring or grid); it keeps training from where it is.
+    blocks, every : int
+        How many looks, and generator iterations between two looks.
+    n_samples : int, default 500
+        Generated points kept per look (from the trainer's fixed noise), for plots.
+
+    Returns
+    -------
+    dict
+        ``"iteration"`` (list of int); ``"modes"`` (list of tuples: the indices
+        of the modes covered, as :meth:`GanTrainer.modes_covered` counts them);
+        ``"spread"`` (list of float: the mean standard deviation of 2,000
+        generated points along x and y; a collapsed generator's is small);
+        ``"samples"`` (list of arrays of shape (n_samples, 2)).
+    """
+    if not isinstance(trainer, GanTrainer) or trainer.n_modes is None:
+        raise TypeError("trace_modes needs a GanTrainer on a target with modes (ring or grid)")
+    blocks, every = check_positive_int("blocks", blocks), check_positive_int("every", every)
+    n_samples = check_int("n_samples", n_samples, low=1, high=2000)
+    centres, std = mode_centres(trainer.target), MODE_STD[trainer.target]
+    out: dict[str, list] = {"iteration": [], "modes": [], "spread": [], "samples": []}
+    for _ in range(blocks):
+        trainer.step(every)
+        points = trainer.samples(2000)
+        shares = mode_shares(points, centres, std)
+        out["iteration"].append(trainer.iteration)
+        out["modes"].append(tuple(int(i) for i in np.flatnonzero(shares >= 0.02)))
+        out["spread"].append(float(points.std(axis=0).mean()))
+        out["samples"].append(points[:n_samples])
+    return out
