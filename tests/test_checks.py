@@ -268,6 +268,7 @@ def test_every_solution_is_code_that_parses_and_a_hint_never_reads_as_correct():
 
     for key, found in load_exercises().items():
         assert found.solution.strip(), f"{key} has no worked solution"
+        assert len(found.hint) > 20, f"{key} has no hint"
         ast.parse(found.solution)  # a SyntaxError names the exercise's code
         given = checks.hint(key)
         assert not given and "hint:" in str(given), key

@@ -53,6 +53,18 @@ def test_course_notebooks_have_three_checked_exercises_and_a_widget(path):
     assert re.search(r"build_\w+\(", code), "every notebook has at least one explorer"
 
 
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] != "00"], ids=lambda p: p.stem)
+def test_the_learner_writes_code_in_at_least_two_exercises_and_fills_in_at_most_one_number(path):
+    cells = nbformat.read(path, as_version=4).cells
+    kinds = []
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and re.match(r'check\("', cell.source):
+            stub = cells[i - 1].source
+            kinds.append("code" if re.search(r"^(def|class) ", stub, flags=re.M) else "number")
+    assert kinds.count("code") >= 2, f"{path.name}: code exercises {kinds}"
+    assert kinds.count("number") <= 1, f"{path.name}: numbers to fill in {kinds}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_nbval_markers_are_alone_on_their_line(path):
     # nbval 0.11 honours a marker only when the whole comment is the marker:
