@@ -43,6 +43,15 @@ def right_ends(m):
     return [k / m for k in range(1, m + 1)]
 
 
+def ig_every_target(model, x, target, baseline, steps):
+    """The logits taken with [:, target]: every image gets every image's target."""
+    total = torch.zeros_like(x)
+    for k in range(1, steps + 1):
+        point = (baseline + k / steps * (x - baseline)).requires_grad_(True)
+        total += torch.autograd.grad(model(point)[:, target].sum(), point)[0]
+    return (x - baseline) * total / steps
+
+
 def pgd_right(x_adv, x, grad, alpha, eps):
     return np.clip(np.clip(x_adv + alpha * np.sign(grad), x - eps, x + eps), 0, 1)
 
@@ -87,6 +96,7 @@ def test_the_learner_may_return_a_tensor_that_requires_grad_or_float32():
         (_ig(right_ends, factor="x"), "you multiplied by x"),
         (_ig(right_ends, start="0"), "start at the baseline"),
         (_ig(right_ends, grad_of=lambda out: out.softmax(1)), "logit"),
+        (ig_every_target, "its own target"),
         (lambda m, x, t, b, s: (ig_right(m, x, t, b, s), None), "only the attributions"),
         (lambda m, x, t, b, s: ig_right(m, x, t, b, s)[:, 0], "shape"),
     ],

@@ -50,7 +50,7 @@ def test_stub_right_wrong_type_and_nan(key):
         ("compute-conv-flops", lambda b, ci, co, k, h, w: 2 * co * h * w * ci * k * k, "one image"),
         ("compute-conv-flops", lambda b, ci, co, k, h, w: 7, "window"),
         ("compute-allreduce-bytes", 52_650, "4 bytes"),
-        ("compute-allreduce-bytes", 421_200, "not 8"),
+        ("compute-allreduce-bytes", 421_200, "8 bytes per parameter"),
         ("compute-allreduce-bytes", 3, "4 bytes each"),
     ],
 )

@@ -90,6 +90,7 @@ def _softmax(z, axis=-1):
         ("attn-weights", lambda Q, K: "weights", "expected an array"),
         ("attn-causal-mask", lambda T: np.triu(np.ones((T, T), dtype=bool)), "future"),
         ("attn-causal-mask", lambda T: np.tril(np.ones((T, T), dtype=bool), -1), "diagonal"),
+        ("attn-causal-mask", lambda T: np.triu(np.ones((T, T), dtype=bool), 1), "swapped"),
         ("attn-causal-mask", lambda T: np.tril(np.ones((T, T))), "booleans"),
         ("attn-causal-mask", lambda T: np.ones(T, dtype=bool), "shape"),
         ("attn-causal-mask", lambda T: np.ones((T, T), dtype=bool), "not it"),
@@ -122,6 +123,12 @@ def test_positional_encoding_hints():
 
     assert "swapped" in check("attn-positions", swapped).message
     assert "2i/d" in check("attn-positions", plain_i).message
+
+    def halves(T, d):
+        pe = positional_encoding(T, d)
+        return np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=1)
+
+    assert "interleaves" in check("attn-positions", halves).message
     assert "shape" in check("attn-positions", lambda T, d: np.zeros((d, T))).message
 
 

@@ -34,7 +34,9 @@ def _small_models():
     return models
 
 
-def _path_integral(model, x, target, baseline, alphas, weights, *, start=None, prob=False):
+def _path_integral(
+    model, x, target, baseline, alphas, weights, *, start=None, prob=False, every_target=False
+):
     """(x - baseline) * sum_k w_k grad f(start + a_k (x - start)): IG and its typical slips."""
     import torch
 
@@ -44,7 +46,8 @@ def _path_integral(model, x, target, baseline, alphas, weights, *, start=None, p
         point = (start + float(a) * (x - start)).requires_grad_(True)
         out = model(point)
         out = out.softmax(1) if prob else out
-        (g,) = torch.autograd.grad(out[torch.arange(len(x)), target].sum(), point)
+        rows = slice(None) if every_target else torch.arange(len(x))  # [:, target]: (N, N)
+        (g,) = torch.autograd.grad(out[rows, target].sum(), point)
         total += float(w) * g
     return (x - baseline) * total
 
@@ -87,6 +90,12 @@ def _ig_slips(model, x, target, baseline, steps) -> list[tuple[np.ndarray, str]]
             _path_integral(model, x, target, baseline, right, mean, prob=True),
             "that explains the softmax probability; take the gradient of the target's *logit*, "
             "the model's raw output.",
+        ),
+        (
+            _path_integral(model, x, target, baseline, right, mean, every_target=True),
+            "each image's gradient mixes in the logits of the other images' targets: indexing the "
+            "output with [:, target] takes N logits from every image. Take one per image, its own "
+            "target's (index rows and targets together).",
         ),
     ]
     return [(s.detach().numpy(), hint) for s, hint in slips]
@@ -180,7 +189,9 @@ def _fgsm_step(fn):
                     "FGSM uses only the gradient's sign, so every pixel moves by exactly eps."
                 )
         compare_arrays(got, want, what=f"your adversarial image for eps={eps}")
-    return "every pixel moves by eps, in the direction that raises the loss: invisible, and often enough."
+    return (
+        "every pixel moves by eps, in the direction that raises the loss: faint, and often enough."
+    )
 
 
 def _pgd_want(x_adv, x, grad, alpha, eps):

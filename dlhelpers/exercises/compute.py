@@ -102,6 +102,9 @@ def _allreduce(answer):
     if value == 52_650:
         raise Wrong("that is the number of gradients; each float32 takes 4 bytes.")
     if value == 8 * 52_650:
-        raise Wrong("float32 is 4 bytes, not 8.")
+        raise Wrong(
+            "that is 8 bytes per parameter: a float32 takes 4 (8 is float64), and the question "
+            "asks what one rank contributes, not the two together."
+        )
     count_equal(value, 4 * 52_650, hint="one gradient per parameter, 4 bytes each (float32).")
     return "the gradient of every parameter, every step: why large models need fast links between machines."

@@ -76,7 +76,7 @@ def _weights(fn):
 """,
 )
 def _causal(fn):
-    for T in (1, 4, 7):
+    for T in (4, 7, 1):  # T = 1 last: there a swapped mask and a lost diagonal look the same
         got = call_answer(fn, T)
         want = np.tril(np.ones((T, T), dtype=bool))
         if isinstance(got, str | bytes | dict) or not hasattr(got, "__len__"):
@@ -88,6 +88,12 @@ def _causal(fn):
             raise Wrong(
                 f"causal_mask({T}) holds {arr.dtype}, not booleans: use True/False (e.g. with "
                 "np.tril(...).astype(bool)), as torch's boolean attn_mask does."
+            )
+        if T > 1 and np.array_equal(arr, ~want):
+            raise Wrong(
+                "True and False are swapped: here True means 'may attend', as in "
+                "F.scaled_dot_product_attention (nn.MultiheadAttention's attn_mask uses the "
+                "opposite convention)."
             )
         if T > 1 and np.array_equal(arr, want.T):
             raise Wrong("that lets each query see the future and not the past: flip it.")
@@ -154,6 +160,11 @@ def _positional(fn):
             swapped[:, 0::2], swapped[:, 1::2] = want[:, 1::2], want[:, 0::2]
             if np.allclose(arr, swapped):
                 raise Wrong("sine and cosine are swapped: sine on the even columns 0, 2, 4, ...")
+            if np.allclose(arr, np.concatenate([want[:, 0::2], want[:, 1::2]], axis=1)):
+                raise Wrong(
+                    "the sines fill the first half of the columns and the cosines the second; "
+                    "the formula interleaves them: sine in the even columns, cosine in the odd."
+                )
             pos, i = np.arange(T)[:, None], np.arange(d // 2)
             plain = np.zeros((T, d))
             plain[:, 0::2] = np.sin(pos / 10000.0 ** (i / d))
