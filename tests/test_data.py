@@ -277,3 +277,17 @@ def test_real_mnist_files():
         5949,
     ]
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]  # the first test digits, as everyone knows them
+
+
+def test_head_keeps_the_first_images_and_the_source():
+    from dlhelpers.data import load_mnist
+
+    mnist = load_mnist(offline=True, verbose=False)
+    small = mnist.head(100, 20)
+    assert small.x_train.shape == (100, 28, 28) and small.y_test.shape == (20,)
+    assert np.array_equal(small.x_train, mnist.x_train[:100]) and small.source == mnist.source
+    same = mnist.head(10**6, 10**6)  # more than there are: all of them
+    assert len(same.x_train) == len(mnist.x_train) and len(same.x_test) == len(mnist.x_test)
+    for bad in (0, -1, 2.5, float("nan"), "10"):
+        with pytest.raises((TypeError, ValueError), match="n_train"):
+            mnist.head(bad, 10)

@@ -30,7 +30,7 @@ import functools
 import importlib.util
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +97,23 @@ class MNIST:
     source: str
     description: str = field(default="")
     details: tuple[str, ...] = field(default=())
+
+    def head(self, n_train: int, n_test: int) -> MNIST:
+        """The first ``n_train`` training and ``n_test`` test images (all of them if fewer).
+
+        Notebooks that train within a time budget take ``head(4000, 1000)``: the
+        size of the offline sample, so that a machine with the full MNIST cached
+        runs the same amount of work and the text's figures hold on both.
+        """
+        n_train = check_int("n_train", n_train, low=1)
+        n_test = check_int("n_test", n_test, low=1)
+        return replace(
+            self,
+            x_train=self.x_train[:n_train],
+            y_train=self.y_train[:n_train],
+            x_test=self.x_test[:n_test],
+            y_test=self.y_test[:n_test],
+        )
 
     @property
     def is_sample(self) -> bool:
