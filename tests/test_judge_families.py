@@ -95,6 +95,10 @@ KIND = {
     "bb-linear-flops": "count",
     "bb-conv-flops": "count",
     "bb-allreduce-bytes": "count",
+    "lm-bpe-merge": "fn-array",
+    "lm-loss-per-char": "fn-real",
+    "lm-top-p": "fn-array",
+    "lm-kv-cache-numbers": "count",
 }
 FUNCTIONS = {key for key, kind in KIND.items() if kind.startswith("fn-")}
 
