@@ -173,6 +173,24 @@ def _draw(logits: torch.Tensor, greedy, temperature, top_k, top_p, generator) ->
     return int(torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator))
 
 
+def _checked_prompt(model, prompt, length, temperature, top_k, top_p) -> tuple[list[int], int]:
+    """The prompt as a list of ids and the length, after checking every argument of :func:`generate_tokens`."""
+    if not isinstance(model, GPT):
+        raise TypeError(f"model must be a GPT, not {type(model).__name__}")
+    length = check_int("length", length, low=0)
+    check_number("temperature", temperature, low=0, low_open=True)
+    if top_k is not None:
+        check_positive_int("top_k", top_k)
+    if top_p is not None:
+        check_number("top_p", top_p, low=0, low_open=True, high=1)
+    ids = [check_int("prompt id", i, low=0, high=model.vocab - 1) for i in prompt]
+    if not ids:
+        raise ValueError("prompt must hold at least one token id")
+    if len(ids) + length > model.max_len:
+        raise ValueError(f"{len(ids)} + {length} tokens is longer than max_len={model.max_len}")
+    return ids, length
+
+
 @torch.no_grad()
 def generate_tokens(
     model: GPT,
@@ -214,19 +232,7 @@ def generate_tokens(
     list of int
         The new ids only.
     """
-    if not isinstance(model, GPT):
-        raise TypeError(f"model must be a GPT, not {type(model).__name__}")
-    length = check_int("length", length, low=0)
-    temperature = check_number("temperature", temperature, low=0, low_open=True)
-    if top_k is not None:
-        check_positive_int("top_k", top_k)
-    if top_p is not None:
-        check_number("top_p", top_p, low=0, low_open=True, high=1)
-    ids = [check_int("prompt id", i, low=0, high=model.vocab - 1) for i in prompt]
-    if not ids:
-        raise ValueError("prompt must hold at least one token id")
-    if len(ids) + length > model.max_len:
-        raise ValueError(f"{len(ids)} + {length} tokens is longer than max_len={model.max_len}")
+    ids, length = _checked_prompt(model, prompt, length, temperature, top_k, top_p)
     generator = torch.Generator().manual_seed(check_int("seed", seed, low=0))
     device = next(model.parameters()).device
     was_training = model.training
