@@ -65,7 +65,10 @@ class DecodingSettings(Settings):
 
 
 class DecodingView:
-    """Bars for the ``top`` likeliest tokens: the softmax at T (light), the rule's share (dark)."""
+    """Bars for the ``top`` likeliest tokens: the softmax at T (light), the rule's share (dark).
+
+    The probability axis follows the tallest bar, so that a flat distribution stays readable.
+    """
 
     def __init__(self, fig: Figure, logits: np.ndarray, labels: Sequence[str], top: int = TOP):
         self.order = np.argsort(-logits, kind="stable")[: min(top, len(labels))]
@@ -94,9 +97,11 @@ class DecodingView:
         cut_shown = np.count_nonzero(kept) < len(kept) and last < len(self.order) - 1
         self.cut.set_xdata([last + 0.5, last + 0.5])
         self.cut.set_visible(bool(cut_shown))
+        top = max(float(model[self.order].max()), float(kept[self.order].max()))
+        self.ax.set_ylim(0, min(1.08, max(0.05, 1.25 * top)))  # the bars fill the axes
         place = np.flatnonzero(self.order == drawn) if drawn is not None else []
         if len(place):
-            self.star.set_data([place[0]], [kept[drawn] + 0.05])
+            self.star.set_data([place[0]], [kept[drawn]])
         else:
             self.star.set_data([], [])
         self.title.set_text(title)
