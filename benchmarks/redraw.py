@@ -39,7 +39,39 @@ def _explorers() -> dict:
     logits = -((images.reshape(len(images), -1)[:, None] / 255.0 - means) ** 2).sum(-1)
     proba = np.exp(logits - logits.max(1, keepdims=True))
     proba /= proba.sum(1, keepdims=True)
-    return {**_first_half(x, y, X, Y, images, mnist.y_test[:1000], proba), **_second_half(mnist)}
+    return {
+        **_first_half(x, y, X, Y, images, mnist.y_test[:1000], proba),
+        **_second_half(mnist),
+        **_the_field_today(),
+    }
+
+
+def _the_field_today() -> dict:
+    """Notebook 15's decoding explorer over its GPT's sizes (untrained: the redraw costs the same)."""
+    import torch
+
+    from dlhelpers.data.text import load_text
+    from dlhelpers.explorers.decoding import build_decoding_explorer, token_labels
+    from dlhelpers.scratch.bpe import decode, encode, train_bpe, vocab_bytes
+    from dlhelpers.train.gpt import GPT, generate_tokens
+
+    text = load_text(verbose=False).text
+    merges, _ = train_bpe(text[:5000], 200)
+    torch.manual_seed(0)
+    gpt = GPT(256 + len(merges), d_model=64, n_heads=4, n_layers=1).eval()
+    prompt = encode("The default value of the ", merges).tolist()
+    with torch.no_grad():
+        logits = gpt(torch.tensor([prompt]))[0, -1].double().numpy()
+
+    def draw(method, temperature, top_k, top_p, seed):
+        rule = {"greedy": {"greedy": True}, "top-k": {"top_k": top_k}, "top-p": {"top_p": top_p}}
+        new = generate_tokens(
+            gpt, prompt, 16, temperature=temperature, seed=seed, **rule.get(method, {})
+        )
+        return new, decode(new, merges)
+
+    labels = token_labels(vocab_bytes(merges))
+    return {"decoding": lambda: build_decoding_explorer(logits, labels, draw, method="top-p")}
 
 
 def _first_half(x, y, X, Y, images, labels, proba) -> dict:

@@ -780,6 +780,59 @@ def conv_flops(batch, c_in, c_out, kernel, h_out, w_out):
         "wrong": "allreduce = 52_650  # a number of bytes",
         "wrong_type": 'allreduce = "52,650 x 4 bytes"  # a number of bytes',
     },
+    # 15_language_model
+    "lm-bpe-merge": {
+        "wrong": """\
+def merge_pair(ids, pair, new_id):
+    "ids: list of ints; pair: (a, b); returns a new list with each (a, b) made new_id."
+    out = list(ids)
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            out[i] = new_id
+    return out
+""",
+        "wrong_type": """\
+def merge_pair(ids, pair, new_id):
+    "ids: list of ints; pair: (a, b); returns a new list with each (a, b) made new_id."
+    return " ".join(map(str, ids))
+""",
+    },
+    "lm-loss-per-char": {
+        "wrong": """\
+def loss_per_char(loss_per_token, n_tokens, n_chars):
+    "Mean loss per token over n_tokens tokens of a text of n_chars characters -> nats per character."
+    return loss_per_token * n_chars / n_tokens
+""",
+        "wrong_type": """\
+def loss_per_char(loss_per_token, n_tokens, n_chars):
+    "Mean loss per token over n_tokens tokens of a text of n_chars characters -> nats per character."
+    return f"{loss_per_token} nats"
+""",
+    },
+    "lm-top-p": {
+        "wrong": """\
+def top_p(probs, p):
+    "probs: (V,) probabilities; p in (0, 1]. Returns (V,): the nucleus renormalised, 0 elsewhere."
+    order = np.argsort(probs)[::-1]
+    kept = np.zeros_like(probs)
+    total = 0.0
+    for i in order:
+        if total + probs[i] > p:
+            break
+        kept[i] = probs[i]
+        total += probs[i]
+    return kept / max(kept.sum(), 1e-12)
+""",
+        "wrong_type": """\
+def top_p(probs, p):
+    "probs: (V,) probabilities; p in (0, 1]. Returns (V,): the nucleus renormalised, 0 elsewhere."
+    return {"nucleus": p}
+""",
+    },
+    "lm-kv-cache-numbers": {
+        "wrong": "cache_numbers = 2 * 100 * 64  # keys and values x blocks x tokens x width",
+        "wrong_type": 'cache_numbers = "2 x 2 x 100 x 64"',
+    },
 }
 
 for _key, _exercise in load_exercises().items():

@@ -666,6 +666,27 @@ def test_notebook_09_attention_explorer_follows_the_query(open_notebook):
     assert _state(page)["errors"] == []
 
 
+def test_notebook_15_decoding_explorer_redraws_the_cut_and_the_sample(open_notebook):
+    """Moving the temperature redraws the bars and the status; greedy keeps one token."""
+    name = "15_language_model.ipynb"
+    page = open_notebook(name)
+    _run_all(page, name)
+    found = _widget_views(
+        page, lambda v: _has(v, ".widget-slider") and "draws from" in v.text_content()
+    )
+    assert len(found) == 1, "one decoding explorer in notebook 15"
+    explorer = found[0]
+    before = _status(explorer)
+    _nudge(page, explorer, 1, "15_decoding")  # the temperature
+    assert _status(explorer) != before, "the status did not follow the temperature"
+    image = explorer.locator("img.widget-image").first
+    src = _image_src(image)
+    explorer.locator("select").first.select_option("greedy")
+    assert _wait_new_image(page, image, src) != src, "greedy did not redraw"
+    assert "greedy" in _status(explorer) and "draws from 1 of" in _status(explorer)
+    assert _state(page)["errors"] == []
+
+
 def _iteration(explorer) -> tuple[int | None, str]:
     text = explorer.locator(".widget-html-content").last.text_content()
     found = re.search(r"iteration (\d+)", text)

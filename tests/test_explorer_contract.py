@@ -28,6 +28,7 @@ from dlhelpers.explorers.conv_geometry import (  # noqa: E402
     build_conv_geometry_explorer,
 )
 from dlhelpers.explorers.cost import CostSettings, build_cost_explorer  # noqa: E402
+from dlhelpers.explorers.decoding import DecodingSettings, build_decoding_explorer  # noqa: E402
 from dlhelpers.explorers.descent import DescentSettings, build_descent_explorer  # noqa: E402
 from dlhelpers.explorers.few_labels import TransferSettings, build_transfer_explorer  # noqa: E402
 from dlhelpers.explorers.fgsm import FgsmSettings, build_fgsm_explorer  # noqa: E402
@@ -101,6 +102,13 @@ EXPLORERS = {
         {},
     ),
     "gan_lab": (build_gan_lab, GanLabSettings, {"steps_per_tick": 2}),
+    "decoding": (
+        lambda **o: build_decoding_explorer(
+            np.arange(5.0), VOCAB, lambda *a: ([a[-1] % 5], "abc"), **o
+        ),
+        DecodingSettings,
+        {},
+    ),
     "few_labels": (
         lambda **o: build_transfer_explorer(NET, POOL, POOL, **o),
         TransferSettings,

@@ -102,6 +102,10 @@ KIND = {
     "compute-linear-flops": "fn-count",
     "compute-conv-flops": "fn-count",
     "compute-allreduce-bytes": "count",
+    "lm-bpe-merge": "fn-array",
+    "lm-loss-per-char": "fn-real",
+    "lm-top-p": "fn-array",
+    "lm-kv-cache-numbers": "count",
 }
 FUNCTIONS = {key for key, kind in KIND.items() if kind.startswith("fn-")}
 

@@ -57,7 +57,8 @@ def _stub_names(source: str) -> set[str]:
         for t in node.targets
         if isinstance(t, ast.Name)
     }
-    return names | {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    defined = (ast.FunctionDef, ast.ClassDef)
+    return names | {node.name for node in tree.body if isinstance(node, defined)}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -20,6 +20,7 @@ __all__ = []
 # Every answer here is real-valued (a gradient, a learning rate, a loss, new weights):
 # compared with a tolerance, never exactly.
 
+
 @exercise(
     "descent-max-lr",
     "Gradient descent on f(w) = 3 w^2: the learning rate above which it diverges.",

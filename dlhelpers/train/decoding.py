@@ -28,7 +28,7 @@ from torch import nn
 from dlhelpers.data.text import Corpus
 from dlhelpers.validate import check_int, check_number, check_positive_int
 
-__all__ = ["generate", "next_token", "top_k_filter"]
+__all__ = ["generate", "next_token", "top_k_filter", "top_p_filter"]
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -49,6 +49,34 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
         return logits.clone()
     kth = logits.topk(k, dim=-1).values[..., -1:]  # (..., 1)
     return logits.masked_fill(logits < kth, float("-inf"))
+
+
+def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """``logits`` with all but the **nucleus** of probability mass ``p`` set to ``-inf`` (top-p).
+
+    The nucleus is the smallest set of the most likely tokens whose softmax probabilities add
+    up to at least ``p`` (Holtzman et al., 2020); a token tied with the least likely one kept is
+    kept too, as :func:`top_k_filter` keeps ties. ``p = 1`` keeps everything. The NumPy twin,
+    on probabilities, is :func:`dlhelpers.scratch.sampling.top_p_probs`.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (..., V)
+    p : float
+        In (0, 1].
+
+    Returns
+    -------
+    Tensor of logits' shape
+    """
+    p = check_number("p", p, low=0, low_open=True, high=1)
+    probs = torch.softmax(logits.double(), dim=-1)  # (..., V)
+    sorted_probs = probs.sort(dim=-1, descending=True).values
+    before = sorted_probs.cumsum(dim=-1) - sorted_probs  # mass of the tokens ranked above
+    # a token is in the nucleus if the tokens above it do not yet reach p
+    inside = before < p - 1e-12
+    smallest = sorted_probs.masked_fill(~inside, float("inf")).min(dim=-1, keepdim=True).values
+    return logits.masked_fill(probs < smallest, float("-inf"))
 
 
 def next_token(
