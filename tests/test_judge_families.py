@@ -95,6 +95,10 @@ KIND = {
     "bb-linear-flops": "count",
     "bb-conv-flops": "count",
     "bb-allreduce-bytes": "count",
+    "diff-alphas-bar": "fn-array",
+    "diff-q-sample": "fn-array",
+    "diff-predict-x0": "fn-array",
+    "diff-reverse-step": "fn-array",
 }
 FUNCTIONS = {key for key, kind in KIND.items() if kind.startswith("fn-")}
 
