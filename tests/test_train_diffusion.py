@@ -20,9 +20,11 @@ from dlhelpers.scratch.diffusion import (  # noqa: E402
 from dlhelpers.train import diffusion as tdiff  # noqa: E402
 from dlhelpers.train.diffusion_digits import (  # noqa: E402
     CHECKPOINT_SHA256,
+    WEIGHTS_SHA256,
     TinyUNet,
     digit_data,
     load_digit_denoiser,
+    weights_digest,
 )
 
 torch.set_num_threads(1)
@@ -144,6 +146,8 @@ def test_unet_shapes_and_digit_data():
 def test_the_shipped_checkpoint_loads_and_its_checksum_is_checked(tmp_path):
     model = load_digit_denoiser()
     assert sum(p.numel() for p in model.parameters()) > 50_000
+    # the weights are those scripts/make_diffusion_checkpoint.py printed
+    assert weights_digest(model.state_dict()) == WEIGHTS_SHA256
     from importlib import resources
 
     path = resources.files("dlhelpers.data") / "checkpoints" / "diffusion_digits.pt"
