@@ -98,11 +98,12 @@ def _first_half(x, y, X, Y, images, labels, proba) -> dict:
 
 
 def _second_half(mnist) -> dict:
-    """Notebooks 07-12, with the arguments their notebooks give."""
+    """Notebooks 07-14, with the arguments their notebooks give."""
     import torch
 
     from dlhelpers.data.images import load_photo
     from dlhelpers.data.small_digits import load_small_digits, split_small_digits
+    from dlhelpers.data.targets2d import mode_centres, sample_target
     from dlhelpers.data.text import load_text
     from dlhelpers.explorers.actmax import build_actmax_explorer
     from dlhelpers.explorers.attention_map import build_attention_explorer
@@ -112,8 +113,11 @@ def _second_half(mnist) -> dict:
     from dlhelpers.explorers.filters import build_filter_explorer
     from dlhelpers.explorers.gan_lab import build_gan_lab
     from dlhelpers.explorers.gradient_flow import build_gradient_flow_explorer
+    from dlhelpers.explorers.reverse_process import build_reverse_explorer
     from dlhelpers.explorers.temperature import build_temperature_explorer
+    from dlhelpers.scratch.diffusion import beta_schedule
     from dlhelpers.train.char_model import CharLSTM, next_char_logits, sample
+    from dlhelpers.train.diffusion import PointDenoiser
     from dlhelpers.train.models import lenet
 
     digit = mnist.x_test[0] / 255.0
@@ -126,6 +130,12 @@ def _second_half(mnist) -> dict:
     maps /= maps.sum(-1, keepdims=True)  # (layers, heads, queries, keys), rows sum to 1
     pool, held_out = split_small_digits(*load_small_digits(), n_pool=1000, seed=0)
     fgsm_images = mnist.x_test[:50, None].astype(np.float32) / 255
+    denoisers = {"linear": PointDenoiser(100), "cosine": PointDenoiser(100)}
+    schedules = {
+        "linear": beta_schedule(100, "linear", beta_end=0.2),
+        "cosine": beta_schedule(100, "squaredcos_cap_v2"),
+    }
+    ring = sample_target("ring", 1000, seed=0)
     return {
         "filters": lambda: build_filter_explorer(photos, kernel="sharpen"),
         "conv_geometry": lambda: build_conv_geometry_explorer(digit[::2, ::2], stride=2, padding=1),
@@ -144,6 +154,9 @@ def _second_half(mnist) -> dict:
         ),
         "actmax": lambda: build_actmax_explorer(cnn, layer="class", unit=3),
         "fgsm": lambda: build_fgsm_explorer(cnn, fgsm_images, mnist.y_test[:50], eps=0.1),
+        "reverse_process": lambda: build_reverse_explorer(
+            denoisers, schedules, ring, modes=(mode_centres("ring"), 0.1), t=60
+        ),
     }
 
 

@@ -833,6 +833,60 @@ def top_p(probs, p):
         "wrong": "cache_numbers = 2 * 100 * 64  # keys and values x blocks x tokens x width",
         "wrong_type": 'cache_numbers = "2 x 2 x 100 x 64"',
     },
+    # 14_diffusion_models
+    "diff-alphas-bar": {
+        "wrong": """\
+def alphas_bar_from(betas):
+    "abar[t] = product of (1 - betas[s]) for s = 0 .. t; same shape as betas."
+    return np.cumprod(betas)
+""",
+        "wrong_type": """\
+def alphas_bar_from(betas):
+    "abar[t] = product of (1 - betas[s]) for s = 0 .. t; same shape as betas."
+    return "np.cumprod(1 - betas)"
+""",
+    },
+    "diff-q-sample": {
+        "wrong": """\
+def noise_to(x0, t, noise, abar):
+    "x_t = sqrt(abar[t]) * x0 + sqrt(1 - abar[t]) * noise; t an int or one step per row."
+    a = np.reshape(abar[t], (-1,) + (1,) * (x0.ndim - 1))
+    return a * x0 + (1 - a) * noise
+""",
+        "wrong_type": """\
+def noise_to(x0, t, noise, abar):
+    "x_t = sqrt(abar[t]) * x0 + sqrt(1 - abar[t]) * noise; t an int or one step per row."
+    return {"x0": x0, "noise": noise}
+""",
+    },
+    "diff-predict-x0": {
+        "wrong": """\
+def x0_from_eps(x_t, t, eps, abar):
+    "The x0 that, noised with eps to step t, gives x_t."
+    a = np.reshape(abar[t], (-1,) + (1,) * (x_t.ndim - 1))
+    return x_t - np.sqrt(1 - a) * eps
+""",
+        "wrong_type": """\
+def x0_from_eps(x_t, t, eps, abar):
+    "The x0 that, noised with eps to step t, gives x_t."
+    return f"x_t minus the noise at step {t}"
+""",
+    },
+    "diff-reverse-step": {
+        "wrong": """\
+def reverse_step(x_t, t, eps, betas, noise):
+    "x_{t-1} from x_t and the predicted noise eps, at step t (an int)."
+    abar = np.cumprod(1 - betas)
+    a_t = abar[t]
+    a_prev = abar[t - 1] if t > 0 else 1.0
+    x0_hat = (x_t - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t)
+    mean = (np.sqrt(a_prev) * betas[t] * x0_hat + np.sqrt(1 - betas[t]) * (1 - a_prev) * x_t) / (
+        1 - a_t
+    )
+    return mean + np.sqrt(betas[t]) * noise
+""",
+        "wrong_type": "reverse_step = torch.nn.Linear(2, 2)  # instead of a function",
+    },
 }
 
 for _key, _exercise in load_exercises().items():

@@ -43,7 +43,10 @@ from dlhelpers.explorers.line import LineSettings, build_line_explorer  # noqa: 
 from dlhelpers.explorers.neuron import NeuronSettings, build_neuron_explorer  # noqa: E402
 from dlhelpers.explorers.playground import PlaygroundSettings, build_playground  # noqa: E402
 from dlhelpers.explorers.predictions import PredictionSettings, build_prediction_explorer  # noqa: E402
+from dlhelpers.explorers.reverse_process import ReverseSettings, build_reverse_explorer  # noqa: E402
 from dlhelpers.explorers.temperature import TemperatureSettings, build_temperature_explorer  # noqa: E402
+from dlhelpers.scratch.diffusion import beta_schedule  # noqa: E402
+from dlhelpers.train.diffusion import PointDenoiser  # noqa: E402
 from dlhelpers.train.models import lenet  # noqa: E402
 from dlhelpers.validate import show_value  # noqa: E402
 
@@ -59,6 +62,11 @@ MAPS /= MAPS.sum(-1, keepdims=True)
 VOCAB = list("abcde")
 torch.manual_seed(0)
 NET = lenet().eval()
+DENOISERS = {"linear": PointDenoiser(20, width=8), "cosine": PointDenoiser(20, width=8)}
+SCHEDULES = {
+    "linear": beta_schedule(20, "linear", beta_end=0.3),
+    "cosine": beta_schedule(20, "squaredcos_cap_v2"),
+}
 POOL = (RNG.uniform(0, 1, size=(210, 1, 28, 28)).astype(np.float32), np.arange(210) % 10)
 
 
@@ -117,6 +125,11 @@ EXPLORERS = {
     "actmax": (lambda **o: build_actmax_explorer(NET, **o), ActmaxSettings, {"steps": 2}),
     "fgsm": (lambda **o: build_fgsm_explorer(NET, DIGITS, LABELS, **o), FgsmSettings, {}),
     "cost": (build_cost_explorer, CostSettings, {}),
+    "reverse_process": (
+        lambda **o: build_reverse_explorer(DENOISERS, SCHEDULES, X_BLOBS, **o),
+        ReverseSettings,
+        {"n": 20},
+    ),
 }
 
 

@@ -106,6 +106,10 @@ KIND = {
     "lm-loss-per-char": "fn-real",
     "lm-top-p": "fn-array",
     "lm-kv-cache-numbers": "count",
+    "diff-alphas-bar": "fn-array",
+    "diff-q-sample": "fn-array",
+    "diff-predict-x0": "fn-array",
+    "diff-reverse-step": "fn-array",
 }
 FUNCTIONS = {key for key, kind in KIND.items() if kind.startswith("fn-")}
 

@@ -39,6 +39,7 @@ __all__ = [
     "mode_centres",
     "mode_shares",
     "sample_target",
+    "share_near_modes",
 ]
 
 TARGETS = ("ring", "grid", "spiral", "moons")
@@ -131,6 +132,21 @@ def mode_shares(points: np.ndarray, centres: np.ndarray, std: float) -> np.ndarr
         return np.full(len(centres), np.nan)
     d = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)  # (n, k)
     return (d < 3 * std).mean(axis=0)
+
+
+def share_near_modes(points: np.ndarray, centres: np.ndarray, std: float) -> float:
+    """The share of ``points`` within ``3 * std`` of some centre: how sharp the samples are.
+
+    :func:`count_modes` says how many modes get points; this says how many
+    points land on a mode rather than between modes. NaN for no points or
+    any NaN point, as :func:`count_modes`.
+    """
+    points, centres = _points(points), np.asarray(centres, dtype=float)
+    std = check_number("std", std, low=0, low_open=True)
+    if len(points) == 0 or np.isnan(points).any():
+        return float("nan")
+    d = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)  # (n, k)
+    return float((d.min(axis=1) < 3 * std).mean())
 
 
 def histogram2d(points: np.ndarray, *, bins: int = 30, extent=EXTENT) -> np.ndarray:

@@ -24,7 +24,15 @@ from numpy.typing import ArrayLike
 
 from dlhelpers.validate import check_choice, check_number, check_positive_int
 
-__all__ = ["SCHEDULES", "alphas_bar", "beta_schedule", "p_step", "predict_x0", "q_sample"]
+__all__ = [
+    "SCHEDULES",
+    "alphas_bar",
+    "beta_schedule",
+    "p_step",
+    "predict_x0",
+    "q_sample",
+    "respace",
+]
 
 #: The schedules :func:`beta_schedule` makes, named as ``diffusers`` names them.
 SCHEDULES = ("linear", "squaredcos_cap_v2")
@@ -160,3 +168,31 @@ def p_step(
         raise ValueError(f"noise has shape {noise.shape}, x_t {x_t.shape}: they must match")
     variance = max(betas[t] * (1 - a_prev) / (1 - abar[t]), 1e-20)
     return mean + math.sqrt(variance) * noise
+
+
+def respace(betas: ArrayLike, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample in ``n_steps`` jumps instead of ``T`` steps: the steps visited and their betas.
+
+    The visited steps are ``n_steps`` evenly spaced ones of 0 .. T-1, always
+    including 0 and T-1 (the data end and the noise end). The jump from step
+    ``timesteps[i]`` to ``timesteps[i - 1]`` gets
+    ``beta'_i = 1 - abar[timesteps[i]] / abar[timesteps[i - 1]]``, so that the
+    products of the new betas are the old ``abar`` at the visited steps and
+    :func:`p_step` with ``betas'`` and step ``i`` is the DDPM step between them
+    (``diffusers``' DDPMScheduler with custom timesteps).
+
+    Returns
+    -------
+    timesteps : ndarray of int of shape (n_steps,), increasing
+    betas : ndarray of shape (n_steps,), float64
+    """
+    abar = alphas_bar(betas)
+    n_steps = check_positive_int("n_steps", n_steps)
+    if n_steps > len(abar):
+        raise ValueError(f"n_steps must be at most the {len(abar)} steps of the schedule")
+    if n_steps == 1:
+        timesteps = np.array([len(abar) - 1])
+    else:
+        timesteps = np.round(np.linspace(0, len(abar) - 1, n_steps)).astype(np.int64)
+    prev = np.r_[1.0, abar[timesteps[:-1]]]
+    return timesteps, 1.0 - abar[timesteps] / prev
