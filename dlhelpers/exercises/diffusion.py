@@ -218,7 +218,7 @@ def _reverse_step(fn):
                     "at t = 0 the step returns the mean: no noise is added on the last step.": (
                         want + np.sqrt(betas[0]) * z if step == 0 else np.full(want.shape, np.nan)
                     ),
-                    "the added noise has the posterior's variance beta_t (1 - abar_{t-1}) / "
+                    "the added noise has the variance sigma^2 of the text, beta_t (1 - abar_{t-1}) / "
                     "(1 - abar_t), not beta_t.": mean + np.sqrt(betas[step]) * z
                     if step > 0
                     else np.full(want.shape, np.nan),
