@@ -26,6 +26,7 @@ NumPy only: a torch tensor is read through its ``detach``/``numpy``/``item``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import numbers
 import pkgutil
@@ -146,6 +147,14 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
     A stub (``None`` or ``...``) is answered here, so a judge never sees one.
     """
     found = _known(key)
+    if _course_own(answer):
+        _ATTEMPTED.add(key)
+        return Feedback(
+            key,
+            "not yet",
+            f"that is the course's own `{answer.__name__}` (from {answer.__module__}), the one the "
+            "check compares yours with: write your own version.",
+        )
     if is_stub(answer):
         return Feedback(
             key, "not attempted", "replace the `...` with your answer, then run this cell again."
@@ -164,6 +173,12 @@ def check(key: str, answer: Any, *given: Any) -> Feedback:
         return Feedback(key, "not yet", f"your answer raised {type(err).__name__}: {err}")
     _ATTEMPTED.add(key)
     return Feedback(key, "correct", praise)
+
+
+def _course_own(answer: Any) -> bool:
+    """True for a function or class of the ``dlhelpers`` package itself, handed in as an answer."""
+    is_code = inspect.isfunction(answer) or inspect.isclass(answer) or inspect.isbuiltin(answer)
+    return is_code and str(getattr(answer, "__module__", "")).startswith("dlhelpers.")
 
 
 def _known(key: str) -> Exercise:

@@ -200,4 +200,8 @@ def test_mlp_right_stub_and_typical_mistakes():
 def test_mlp_judge_agrees_with_the_package_twin():
     from dlhelpers.scratch.value_nn import MLP
 
-    assert check("backprop-mlp", MLP).status == "correct"
+    class Learners(MLP):  # the package's own class is refused as an answer; a copy of it passes
+        pass
+
+    assert check("backprop-mlp", Learners).status == "correct"
+    assert check("backprop-mlp", MLP).status == "not yet"

@@ -272,3 +272,16 @@ def test_every_solution_is_code_that_parses_and_a_hint_never_reads_as_correct():
         ast.parse(found.solution)  # a SyntaxError names the exercise's code
         given = checks.hint(key)
         assert not given and "hint:" in str(given), key
+
+
+def test_the_course_own_function_is_not_an_answer(monkeypatch):
+    from dlhelpers import checks
+    from dlhelpers.scratch import leaky_relu as package_leaky_relu
+    from dlhelpers.scratch.diffusion import alphas_bar
+
+    monkeypatch.setattr(checks, "_ATTEMPTED", set())
+    for key, own in [("leaky-relu", package_leaky_relu), ("diff-alphas-bar", alphas_bar)]:
+        said = check(key, own)
+        assert said.status == "not yet" and "course's own" in str(said), key
+    # the learner's own function that calls numpy is fine
+    assert check("leaky-relu", lambda x: np.where(x > 0, x, 0.1 * x))

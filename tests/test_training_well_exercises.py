@@ -16,7 +16,8 @@ torch = pytest.importorskip("torch")
 
 
 def test_adam_step_right_and_the_package_twin():
-    assert check("training-well-adam-step", adam_step).status == "correct"
+    assert check("training-well-adam-step", adam_step).status == "not yet"  # the package's own
+    assert check("training-well-adam-step", lambda *a: adam_step(*a)).status == "correct"
 
     def in_float32(w, m, v, grad, t, lr, beta1, beta2, eps):
         out = adam_step(w, m, v, grad, t, lr, beta1, beta2, eps)
