@@ -71,7 +71,10 @@ def _output_size(fn):
         one_side = (n + p - d * (k - 1) - 1) // s + 1
         if p > 0 and value in (conv2d_output_size(n, k, s, 0, d), one_side):
             raise Wrong(f"{case}: padding p adds p pixels on *each* side.")
-        raise Wrong(f"{case}, which is not it. Count how many window positions fit, then +1.")
+        raise Wrong(
+            f"{case}, which is not it. Count how many strides the window can move from its "
+            "first position and still fit whole in the padded input, then add 1 for the first."
+        )
     return "floor((n + 2p - d(k - 1) - 1) / s) + 1, in every case tried."
 
 
