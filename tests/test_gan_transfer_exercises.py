@@ -99,7 +99,7 @@ def _frozen_all(module):
         ("gan-optimal-d", lambda a, b: np.ones(3), "shape"),
         ("gan-equilibrium-loss", np.log(2), "one of the two"),
         ("gan-equilibrium-loss", 0.5, "log"),
-        ("gan-equilibrium-loss", 3.0, "-log(1/2)"),
+        ("gan-equilibrium-loss", 3.0, "D = 1/2 into both terms"),
         ("gan-generator-gradient", lambda d, k: d if k == "saturating" else 1 - d, "sign"),
         (
             "gan-generator-gradient",

@@ -29,8 +29,8 @@ __all__ = []
 @exercise(
     "gan-optimal-d",
     "Write optimal_discriminator(p_data, p_g): the best D(x) for densities p_data(x) and p_g(x).",
-    hint="At each x, D(x) is the probability that a point found there came from the data: the data's "
-    "share of the total density at x.",
+    hint="At one x, with a = p_data(x) and b = p_g(x), minimise -a log D - b log(1 - D) over D: "
+    "set its derivative with respect to D to zero and solve for D.",
     solution=r"""def optimal_discriminator(p_data, p_g):
     "D*(x) from the densities p_data(x) and p_g(x), arrays of the same shape."
     return p_data / (p_data + p_g)
@@ -74,7 +74,7 @@ def _equilibrium(answer):
     number_close(
         answer,
         2 * np.log(2),
-        hint="-log(1/2) for the real points plus -log(1 - 1/2) for the generated.",
+        hint="put D = 1/2 into both terms of L_D (section 1), with the natural logarithm.",
     )
     return (
         "2 ln 2 = 1.386: a discriminator that can only guess. Watch for this value in the curves."
