@@ -234,8 +234,9 @@ def test_early_stop_reference_matches_the_callback(losses, patience):
 @pytest.mark.parametrize(
     "weight_decay, status, words",
     [
-        (1e-2, "correct", "right"),
+        (1e-2, "not yet", "still overfits"),  # the value section 6 uses: not the answer
         (3e-2, "correct", "right"),
+        (5e-2, "not yet", "too strong"),
         (0.0, "not yet", "still overfits"),
         (1.0, "not yet", "underfits"),
         ("lots", "not yet", "expected a number"),
