@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlhelpers.train.decoding import top_k_filter, top_p_filter
-from dlhelpers.train.transformer import Block, sinusoidal_positions
+from dlhelpers.train.transformer import Block, check_heads, sinusoidal_positions
 from dlhelpers.validate import check_int, check_number, check_positive_int
 
 __all__ = ["GPT", "KVCache", "generate_tokens"]
@@ -103,12 +103,7 @@ class GPT(nn.Module):
     ):
         super().__init__()
         self.vocab = check_positive_int("vocab", vocab)
-        d_model, n_heads = (
-            check_positive_int("d_model", d_model),
-            check_positive_int("n_heads", n_heads),
-        )
-        if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        d_model, n_heads = check_heads(d_model, n_heads)
         self.n_layers = check_positive_int("n_layers", n_layers)
         self.max_len = check_positive_int("max_len", max_len)
         self.d_model, self.n_heads = d_model, n_heads

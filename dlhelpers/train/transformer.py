@@ -42,6 +42,7 @@ from dlhelpers.validate import check_choice, check_positive_int
 __all__ = [
     "POSITIONS",
     "Block",
+    "check_heads",
     "TinyTransformer",
     "antidiagonal_share",
     "causal_self_attention",
@@ -129,6 +130,15 @@ def causal_self_attention(h: torch.Tensor, params, n_heads: int) -> torch.Tensor
     return F.linear(y, params["attn.out_proj.weight"], params["attn.out_proj.bias"])
 
 
+def check_heads(d_model: int, n_heads: int) -> tuple[int, int]:
+    """``(d_model, n_heads)`` checked: positive whole numbers, the width split evenly over the heads."""
+    d_model = check_positive_int("d_model", d_model)
+    n_heads = check_positive_int("n_heads", n_heads)
+    if d_model % n_heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+    return d_model, n_heads
+
+
 class Block(nn.Module):
     """One pre-norm transformer block; ``weights`` holds its last attention, (B, heads, T, T).
 
@@ -193,12 +203,7 @@ class TinyTransformer(nn.Module):
     ):
         super().__init__()
         self.vocab = check_positive_int("vocab", vocab)
-        d_model, n_heads = (
-            check_positive_int("d_model", d_model),
-            check_positive_int("n_heads", n_heads),
-        )
-        if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        d_model, n_heads = check_heads(d_model, n_heads)
         positions = check_choice("positions", positions, POSITIONS)
         self.n_layers = check_positive_int("n_layers", n_layers)
         self.max_len = check_positive_int("max_len", max_len)
