@@ -5,6 +5,7 @@
 #   bash scripts/check_versions.sh lowest    # every dependency at its lower bound (name==bound)
 #   bash scripts/check_versions.sh newest    # the newest release of each that installs here
 #   bash scripts/check_versions.sh newest -k activations   # extra arguments go to pytest
+#   REUSE_VENV=1 bash scripts/check_versions.sh lowest     # keep the venv, move only what differs
 #
 # It downloads (torch alone is several GB: the lower bound's wheel from PyPI is a CUDA build),
 # so it is not part of the README's test command. The lowest set pins only the course's own
@@ -19,9 +20,16 @@ VENV=.venv-$mode
 PYTHON=${PYTHON:-python3}
 step() { printf '== [%4ds] %s\n' "$SECONDS" "$*"; }
 
-step "creating $VENV with $($PYTHON --version)"
-"$PYTHON" -m venv --clear "$VENV"
+if [[ ${REUSE_VENV:-0} == 1 && -x $VENV/bin/python ]]; then
+    step "reusing $VENV (REUSE_VENV=1): pip moves what differs"
+else
+    step "creating $VENV with $($PYTHON --version)"
+    "$PYTHON" -m venv --clear "$VENV"
+fi
 pip=("$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q)
+# the build backend pyproject.toml names: tests/test_colab.py builds the course's wheel without
+# build isolation, and a new venv's setuptools is older than that
+"${pip[@]}" "$("$VENV/bin/python" -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])')"
 case $mode in
     lowest)
         # name==lower-bound for every dependency and test tool that pyproject.toml bounds

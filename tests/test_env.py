@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from dlhelpers import env
-from dlhelpers.env import environment_report, set_seed, setup
+from dlhelpers.env import environment_report, set_seed
+
+# (not `from dlhelpers.env import setup`: pytest 8.0 runs a module-level `setup` as a fixture)
 
 
 def test_environment_report_lists_versions_and_devices():
@@ -16,7 +18,9 @@ def test_environment_report_lists_versions_and_devices():
     report = environment_report()
     text = str(report)
     assert report.ok, report.problems
-    assert report.packages["torch"] == torch.__version__
+    # the installed distribution's version ("2.14.1"; torch.__version__ may add "+cu130")
+    assert report.packages["torch"] == importlib.metadata.version("torch")
+    assert torch.__version__.startswith(report.packages["torch"])
     assert report.device in {"cpu", "cuda", "mps"}
     for word in ("numpy", "torch", "CPU cores", "GPU", "all good"):
         assert word in text
@@ -50,17 +54,17 @@ def test_setup_seeds_pins_one_thread_and_prints_versions(capsys, monkeypatch):
     monkeypatch.delenv(env.THREADS_VARIABLE, raising=False)
     threads = torch.get_num_threads()
     try:
-        rng = setup(3)
+        rng = env.setup(3)
         out = capsys.readouterr().out
         assert torch.get_num_threads() == 1
         assert out.startswith("versions: Python ") and "torch pinned to 1 thread" in out
         assert rng.integers(1000) == np.random.default_rng(3).integers(1000)
         monkeypatch.setenv(env.THREADS_VARIABLE, "2")
-        setup(3)
+        env.setup(3)
         assert torch.get_num_threads() == min(2, env.available_cores())
         monkeypatch.setenv(env.THREADS_VARIABLE, "two")
         with pytest.raises(ValueError, match="DLHELPERS_THREADS must be a whole number"):
-            setup(3)
+            env.setup(3)
     finally:
         torch.set_num_threads(threads)
 
