@@ -170,8 +170,18 @@ def build_actmax_explorer(
     fig = Figure(figsize=(5.2, 2.4), layout="constrained")
     view = ActmaxView(fig)
 
+    seen: dict[tuple, ActmaxData] = {}  # (layer, unit, regularisation) -> what was drawn
+
     def draw(layer: str, unit: int, regularisation: float) -> str:
-        data = actmax_view_data(model, layer, unit, regularisation, s.steps)
+        # An ascent costs ~100 Adam steps through the network (about 0.1 s); going back to
+        # a picture already made is instant. At most 64 pictures are kept (a few kB each):
+        # rebuild the explorer after training the model further.
+        key = (layer, unit, regularisation)
+        if key not in seen:
+            if len(seen) >= 64:
+                del seen[next(iter(seen))]
+            seen[key] = actmax_view_data(model, layer, unit, regularisation, s.steps)
+        data = seen[key]
         view.update(data, layer, unit)
         view.data = data
         if layer == "class":

@@ -33,7 +33,7 @@ BLUR_EVERY = 4
 
 
 def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
-    """Check ``model``, ``layer`` and ``unit``; return them and the conv module to hook (or None)."""
+    """Check ``model``, ``layer`` and ``unit``; return them and the layers up to the conv (or None)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, not {type(model).__name__}")
     layer = check_int("layer", layer, low=-1)
@@ -56,8 +56,8 @@ def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
                 f"layer={layer} is not -1 (the head) nor the index of a conv layer"
                 f" (here: {', '.join(map(str, convs)) or 'none'})"
             )
-        module = model[layer]
-        n_units = module.out_channels
+        n_units = model[layer].out_channels
+        module = model[: layer + 1]  # the layers up to the conv: what comes after is not needed
     unit = check_int("unit", unit)
     if not 0 <= unit < n_units:
         raise ValueError(f"unit={unit} is out of range for layer {layer}: 0..{n_units - 1}")
@@ -65,16 +65,14 @@ def _target(model: nn.Module, unit, layer) -> tuple[int, int, nn.Module | None]:
 
 
 def _activation(model: nn.Module, x: torch.Tensor, unit: int, module: nn.Module | None):
-    """The unit's value on the batch ``x`` (N, 1, 28, 28): a logit or a channel's mean."""
+    """The unit's value on the batch ``x`` (N, 1, 28, 28): a logit or a channel's mean.
+
+    ``module`` is None for the head, else the model's layers up to the conv layer (run
+    alone: the layers after it cannot change its output, and skipping them is faster).
+    """
     if module is None:
         return model(x)[:, unit]  # (N,)
-    seen = []
-    handle = module.register_forward_hook(lambda _m, _i, out: seen.append(out))
-    try:
-        model(x)
-    finally:
-        handle.remove()
-    return seen[0][:, unit].mean(dim=(1, 2))  # (N, C, H, W) -> (N,)
+    return module(x)[:, unit].mean(dim=(1, 2))  # (N, C, H, W) -> (N,)
 
 
 def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
