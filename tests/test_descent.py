@@ -72,7 +72,7 @@ def test_still_moving_when_the_rate_is_tiny():
 @pytest.mark.parametrize("lr", [0.21, 1.0, 3.0, 1e6])
 def test_divergence_stops_early_without_exception_or_warning(lr):
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         run = gradient_descent(BOWL.grad, (-2.5, 1.5), lr=lr, steps=500)
     assert run.diverged and run.status.startswith("diverged at step")
     k = int(run.status.rsplit(" ", 1)[1])
@@ -83,7 +83,7 @@ def test_divergence_stops_early_without_exception_or_warning(lr):
 
 def test_divergence_on_rosenbrock_with_overflowing_gradients():
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         run = gradient_descent(
             SURFACES["rosenbrock"].grad, (-1.5, 2.0), lr=0.5, steps=100, bound=1e300
         )
@@ -96,7 +96,7 @@ def test_a_non_finite_gradient_counts_as_divergence():
         return np.array([np.inf, 0.0]) if p[0] > 1 else np.array([-1.0, 0.0])
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         run = gradient_descent(grad, (0.0, 0.0), lr=0.6, steps=10)
     assert run.status == "diverged at step 2"
     np.testing.assert_allclose(run.path, [[0, 0], [0.6, 0], [1.2, 0]])
@@ -181,7 +181,7 @@ def test_explorer_redraws_when_a_control_moves():
 def test_explorer_says_diverged_for_a_big_learning_rate():
     ex = build_descent_explorer(surface="bowl")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         ex.controls["lr"].value = 1.0
     assert "diverged" in ex.status.value
     assert ex.view.run.diverged

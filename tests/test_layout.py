@@ -142,3 +142,13 @@ def test_top_level_and_numpy_folders_do_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_every_torch_load_in_the_package_and_scripts_is_weights_only():
+    """torch.load without weights_only=True unpickles arbitrary objects (and warns on torch 2.4-2.5)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("dlhelpers/**/*.py"), *root.glob("scripts/*.py")]:
+        for call in re.findall(r"torch\.load\([^\n]*", path.read_text()):
+            assert "weights_only=True" in call, f"{path.relative_to(root)}: {call}"

@@ -197,7 +197,7 @@ def test_huge_learning_rate_shows_divergence(playground):
     playground.controls["dataset"].value = "circle"
     playground.controls["learning_rate"].value = 10.0
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         playground.play.playing = True
         for _ in range(15):
             playground.step()

@@ -9,6 +9,7 @@ and a regularisation slider (0 = raw gradient ascent).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -136,6 +137,13 @@ def _unit_counts(model: nn.Module) -> dict[str, int]:
     return n_units
 
 
+def _headline(data: ActmaxData, layer: str, unit: int) -> str:
+    """The status line: a class's probability, or a filter's activation beside the noise's."""
+    if layer == "class":
+        return f"class {unit}: probability {data.probs[unit]:.2f} on this image"
+    return f"{layer} filter {unit}: mean activation {data.activation:.2f} (noise {data.start:.2f})"
+
+
 def build_actmax_explorer(
     model: nn.Module, settings: ActmaxSettings | None = None, **overrides
 ) -> Explorer:
@@ -170,28 +178,16 @@ def build_actmax_explorer(
     fig = Figure(figsize=(5.2, 2.4), layout="constrained")
     view = ActmaxView(fig)
 
-    seen: dict[tuple, ActmaxData] = {}  # (layer, unit, regularisation) -> what was drawn
+    # ~0.1 s an ascent; going back is instant. Rebuild the explorer after training the model.
+    picture = functools.lru_cache(maxsize=64)(
+        lambda layer, unit, strength: actmax_view_data(model, layer, unit, strength, s.steps)
+    )
 
     def draw(layer: str, unit: int, regularisation: float) -> str:
-        # An ascent costs ~100 Adam steps through the network (about 0.1 s); going back to
-        # a picture already made is instant. At most 64 pictures are kept (a few kB each):
-        # rebuild the explorer after training the model further.
-        key = (layer, unit, regularisation)
-        if key not in seen:
-            if len(seen) >= 64:
-                del seen[next(iter(seen))]
-            seen[key] = actmax_view_data(model, layer, unit, regularisation, s.steps)
-        data = seen[key]
+        data = picture(layer, unit, regularisation)
         view.update(data, layer, unit)
         view.data = data
-        if layer == "class":
-            head = f"class {unit}: probability {data.probs[unit]:.2f} on this image"
-        else:
-            head = (
-                f"{layer} filter {unit}: mean activation {data.activation:.2f}"
-                f" (noise {data.start:.2f})"
-            )
-        return f"{head} · {s.steps} steps"
+        return f"{_headline(data, layer, unit)} · {s.steps} steps"
 
     return Explorer(
         "ActmaxExplorer",

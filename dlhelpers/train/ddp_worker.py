@@ -82,7 +82,7 @@ def worker(rank: int, world_size: int, port: int, cfg: dict, folder: str) -> Non
     init_seconds = time.perf_counter() - start
     (out / f"rank{rank}.ready").touch()
     try:
-        X, y = torch.load(out / "data.pt")
+        X, y = torch.load(out / "data.pt", weights_only=True)
         torch.manual_seed(cfg["seed"])
         model = MODELS[cfg["model"]]()
         reference = full_batch_grad(model, X, y, cfg, world_size)

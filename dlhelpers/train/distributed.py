@@ -198,7 +198,7 @@ def _run_ranks(world_size: int, cfg: dict, folder: str) -> list[dict]:
         ready = [out / f"rank{r}.ready" for r in range(world_size)]
         _wait(context, lambda: all(p.exists() for p in ready), cfg["timeout"], "the rendezvous")
         _wait(context, lambda: False, cfg["timeout"], "the training")
-        return [torch.load(out / f"rank{r}.pt") for r in range(world_size)]
+        return [torch.load(out / f"rank{r}.pt", weights_only=True) for r in range(world_size)]
     finally:  # Ctrl-C reaches only this process: end the ranks, or they train on unseen
         _kill(context)
 
