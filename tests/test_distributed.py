@@ -109,9 +109,15 @@ def test_ctrl_c_in_the_parent_ends_every_rank(data, monkeypatch):
         distributed, "_config", lambda *a: {**real_config(*a), "_stall_ranks": (1,)}
     )
     monkeypatch.setattr(distributed.mp, "start_processes", start)
+    # Python's own Ctrl-C handler, as in a kernel: a test run started in the background by a
+    # non-interactive shell inherits SIGINT ignored, and then the signal would do nothing.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     begin = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        train_data_parallel(2, epochs=1, data=data, timeout=120)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_data_parallel(2, epochs=1, data=data, timeout=120)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - begin < 30  # not the 120 s timeout
     processes = contexts[0].processes
     assert len(processes) == 2 and not any(p.is_alive() for p in processes)
