@@ -44,7 +44,9 @@ class Explorer:
         Their values are passed to ``draw`` as keyword arguments.
     figure : matplotlib.figure.Figure
     draw : callable
-        ``draw(**values)`` updates the figure in place and returns the status line (HTML).
+        ``draw(**values)`` updates the figure in place and returns the status line (HTML),
+        or a function of no arguments that returns it: the slow part of a status (a
+        sampled text) then runs after the new picture is on its way to the browser.
     dpi : int
         Pixels per inch of the PNG.
     extra : list of ipywidgets.Widget, optional
@@ -160,8 +162,12 @@ class Explorer:
         """Redraw with the current control values and update the image."""
         self._pending = False
         message = self._draw(**self.values)
-        self.status.value = message or ""
-        self.image.value = figure_png(self.figure, dpi=self.dpi)
+        if callable(message):  # the picture first, then the status that takes time
+            self.image.value = figure_png(self.figure, dpi=self.dpi)
+            self.status.value = message() or ""
+        else:
+            self.status.value = message or ""
+            self.image.value = figure_png(self.figure, dpi=self.dpi)
         self.redraws += 1
 
     def summary(self) -> str:
