@@ -58,6 +58,45 @@ def test_a_change_retrains_and_redraws_the_bars(setting):
     assert all(r.shape == (1,) for r in ex.view.results.values())
 
 
+def test_a_new_setting_shows_training_first_and_a_setting_seen_before_is_instant(
+    setting, monkeypatch
+):
+    import dlhelpers.explorers.few_labels as few_labels
+
+    calls = []
+    real = few_labels.few_shot_curve
+
+    def counted(*args, **kwargs):
+        calls.append(tuple(kwargs["modes"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(few_labels, "few_shot_curve", counted)
+    ex = build_transfer_explorer(*setting, per_class=1, seeds=(0, 1), steps=5)
+    assert calls == [("scratch", "frozen", "finetune")]
+    pictures = []
+    ex.image.observe(lambda change: pictures.append(change["new"]), names="value")
+    titles = []
+    real_update = ex.view.update
+    monkeypatch.setattr(
+        ex.view, "update", lambda *a: (titles.append(ex.view.title.get_text()), real_update(*a))[1]
+    )
+    ex.controls["per_class"].value = 3
+    # first the old bars dimmed and what is being trained, then the result: two pictures
+    assert titles == ["training 6 networks: 3 labels per class..."]
+    assert len(pictures) == 2 and pictures[0] != pictures[1]
+    assert ex.view.bars[0].get_alpha() == 1.0 and ex.status.value.startswith("3 labels per class")
+    ex.controls["freeze"].value = "all but head"  # only the frozen strategy depends on it
+    assert calls[-1] == ("frozen",)
+    n_calls, shown = len(calls), dict(ex.view.results)
+    ex.controls["freeze"].value = "conv"
+    ex.controls["per_class"].value = 1
+    ex.controls["per_class"].value = 3
+    assert len(calls) == n_calls  # every one of these settings was seen: nothing retrained
+    for mode in ex.view.modes:
+        if mode != "frozen":
+            np.testing.assert_array_equal(ex.view.results[mode], shown[mode])
+
+
 def test_plot_transfer_curves_draws_a_mean_and_a_band_per_mode():
     results = {
         "scratch": np.array([[0.5, 0.6], [0.7, 0.8]]),

@@ -45,8 +45,9 @@ class Explorer:
     figure : matplotlib.figure.Figure
     draw : callable
         ``draw(**values)`` updates the figure in place and returns the status line (HTML),
-        or a function of no arguments that returns it: the slow part of a status (a
-        sampled text) then runs after the new picture is on its way to the browser.
+        or a function of no arguments that returns it: then the picture drawn so far is
+        sent at once, and the slow rest runs after it (a sampled text, or a retraining
+        whose figure shows "training..." until the function has drawn the result).
     dpi : int
         Pixels per inch of the PNG.
     extra : list of ipywidgets.Widget, optional
@@ -162,9 +163,10 @@ class Explorer:
         """Redraw with the current control values and update the image."""
         self._pending = False
         message = self._draw(**self.values)
-        if callable(message):  # the picture first, then the status that takes time
+        if callable(message):  # the picture so far first, then the part that takes time
             self.image.value = figure_png(self.figure, dpi=self.dpi)
             self.status.value = message() or ""
+            self.image.value = figure_png(self.figure, dpi=self.dpi)  # sent only if it changed
         else:
             self.status.value = message or ""
             self.image.value = figure_png(self.figure, dpi=self.dpi)

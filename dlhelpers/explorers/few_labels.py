@@ -117,8 +117,16 @@ class TransferView:
             self.values[i].set_text(f"{means[i]:.0f} %")
         self.ranges.set_segments(segments)
         self.title.set_text(title)
+        for artist in (*self.bars, self.ranges, *self.values):
+            artist.set_alpha(1.0)
         self.results = {mode: np.asarray(results[mode]) for mode in self.modes}
         return means
+
+    def pending(self, title: str) -> None:
+        """Dim the bars on show and say what is being computed (until :meth:`update`)."""
+        for artist in (*self.bars, self.ranges, *self.values):
+            artist.set_alpha(0.25)
+        self.title.set_text(title)
 
 
 def _seeds(name: str, value: Any) -> tuple[int, ...]:
@@ -188,22 +196,34 @@ def build_transfer_explorer(
     return Explorer("TransferExplorer", controls_from(s), fig, draw, view=view, notices=s.notices)
 
 
-def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., str]:
-    """The explorer's ``draw``; scratch and fine-tuned accuracies are kept per label count."""
-    kept: dict[int, dict[str, np.ndarray]] = {}
+def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., Any]:
+    """The explorer's ``draw``. Scratch and fine-tuned accuracies are kept per label count,
+    frozen ones per label count and freeze choice: going back to a setting is instant. A new
+    setting retrains (seconds): the picture first dims the old bars and says so, then the
+    returned function trains and draws the result."""
+    kept: dict[tuple, np.ndarray] = {}  # (mode, per_class, freeze) -> accuracies (n_seeds,)
 
-    def run(modes: tuple[str, ...], k: int, frozen: str) -> dict[str, np.ndarray]:
-        return {mode: acc[0] for mode, acc in curve(modes, k, frozen).items()}  # (n_seeds,)
+    def key(mode: str, k: int, frozen: str) -> tuple:
+        return (mode, k, frozen if mode == "frozen" else None)
 
-    def draw(per_class: int, freeze: str) -> str:
-        if per_class not in kept:
-            kept[per_class] = run(("scratch", "finetune"), per_class, freeze)
-        results = {**kept[per_class], **run(("frozen",), per_class, freeze)}
+    def finish(per_class: int, freeze: str) -> str:
+        missing = tuple(m for m in view.modes if key(m, per_class, freeze) not in kept)
+        if missing:
+            for mode, acc in curve(missing, per_class, freeze).items():
+                kept[key(mode, per_class, freeze)] = acc[0]
+        results = {m: kept[key(m, per_class, freeze)] for m in view.modes}
         means = view.update(results, f"{per_class} labels per class, {n_seeds} seeds")
         got = dict(zip(view.modes, means, strict=True))
         return (
             f"{per_class} labels per class: scratch {got['scratch']:.0f} %, "
             f"frozen {freeze} {got['frozen']:.0f} %, fine-tuned {got['finetune']:.0f} %"
         )
+
+    def draw(per_class: int, freeze: str) -> Any:
+        missing = [m for m in view.modes if key(m, per_class, freeze) not in kept]
+        if not missing:
+            return finish(per_class, freeze)
+        view.pending(f"training {len(missing) * n_seeds} networks: {per_class} labels per class...")
+        return lambda: finish(per_class, freeze)
 
     return draw
