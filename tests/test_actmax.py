@@ -87,6 +87,17 @@ def test_unit_activation_takes_a_batch(trained):
     assert out[0] == pytest.approx(unit_activation(trained, starting_noise(0), 2), abs=1e-5)
 
 
+@pytest.mark.parametrize("layer, n", [(-1, 10), (0, 6), (3, 16)])
+def test_a_batch_of_units_gives_each_unit_the_image_of_its_own_call(trained, layer, n):
+    batch = maximise(trained, range(n), layer=layer, steps=30)
+    assert batch.shape == (n, 28, 28) and batch.dtype == np.float32
+    for unit in (0, n - 1):
+        np.testing.assert_allclose(
+            batch[unit], maximise(trained, unit, layer=layer, steps=30), atol=1e-5
+        )
+    assert maximise(trained, np.int64(2)).shape == (28, 28)  # a NumPy scalar is one unit
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -95,6 +106,9 @@ def test_unit_activation_takes_a_batch(trained):
         ({"layer": "conv1"}, "layer"),
         ({"unit": 10}, "unit"),
         ({"unit": -1}, "unit"),
+        ({"unit": []}, "empty"),
+        ({"unit": [0, 10]}, "unit"),
+        ({"unit": [0, 1.5]}, "unit"),
         ({"layer": 0, "unit": 6}, "unit"),
         ({"layer": 3, "unit": 16}, "unit"),
         ({"steps": -1}, "steps"),

@@ -76,3 +76,33 @@ def test_bad_arguments_are_refused(model, kwargs, match):
 def test_a_model_that_is_not_a_module_is_refused():
     with pytest.raises(TypeError, match="Module"):
         build_actmax_explorer("lenet")
+
+
+def test_one_ascent_serves_every_unit_and_a_new_setting_shows_that_it_works(model, monkeypatch):
+    import dlhelpers.explorers.actmax as actmax
+    from dlhelpers.train.actmax import maximise
+
+    calls = []
+
+    def counted(m, unit, **kwargs):
+        calls.append((tuple(unit), kwargs["layer"]))
+        return maximise(m, unit, **kwargs)
+
+    monkeypatch.setattr(actmax, "maximise", counted)
+    ex = build_actmax_explorer(model, unit=3, steps=10)
+    assert calls == [(tuple(range(10)), -1)]  # every class in one batch
+    for unit in (0, 9, 4):
+        ex.controls["unit"].value = unit
+    assert len(calls) == 1 and ex.status.value.startswith("class 4: ")
+    np.testing.assert_allclose(
+        ex.view.data.image, maximise(model, 4, steps=10, jitter=2, blur=0.5, l2=1e-3), atol=1e-5
+    )
+    pictures = []
+    ex.image.observe(lambda change: pictures.append(change["new"]), names="value")
+    ex.controls[
+        "layer"
+    ].value = "conv2"  # a new layer: the picture dims and says so, then the result
+    assert calls[-1] == (tuple(range(16)), 3) and len(pictures) == 2
+    assert ex.view.image.get_alpha() == 1.0 and ex.status.value.startswith("conv2 filter")
+    ex.controls["layer"].value = "class"
+    assert len(calls) == 2  # seen before: no new ascent

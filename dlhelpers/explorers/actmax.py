@@ -9,9 +9,8 @@ and a regularisation slider (0 = raw gradient ascent).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -40,11 +39,14 @@ class ActmaxData(NamedTuple):
 
 
 def actmax_view_data(
-    model: nn.Module, layer: str, unit: int, strength: float, steps: int
-) -> ActmaxData:
-    """Maximise ``unit`` of ``layer`` with the regularisers scaled by ``strength`` (0 = off)."""
+    model: nn.Module, layer: str, unit, strength: float, steps: int
+) -> ActmaxData | list[ActmaxData]:
+    """Maximise ``unit`` of ``layer`` with the regularisers scaled by ``strength`` (0 = off).
+
+    ``unit`` may be a sequence: one batched ascent (see :func:`maximise`), a list back.
+    """
     index = LAYERS[layer]
-    image = maximise(
+    images = maximise(
         model,
         unit,
         layer=index,
@@ -53,6 +55,12 @@ def actmax_view_data(
         blur=0.5 * strength,
         l2=1e-3 * strength,
     )
+    if images.ndim == 3:
+        return [_view_data(model, image, u, index) for image, u in zip(images, unit, strict=True)]
+    return _view_data(model, images, unit, index)
+
+
+def _view_data(model: nn.Module, image: np.ndarray, unit: int, index: int) -> ActmaxData:
     return ActmaxData(
         image,
         class_probabilities(model, image),
@@ -82,7 +90,13 @@ class ActmaxView:
         )
         self.n_classes, self.axes = n_classes, (ax_img, ax_bar)
 
+    def pending(self, title: str) -> None:
+        """Dim the picture on show and say what is being computed (until :meth:`update`)."""
+        self.image.set_alpha(0.25)
+        self.title.set_text(title)
+
     def update(self, data: ActmaxData, layer: str, unit: int) -> None:
+        self.image.set_alpha(1.0)
         self.image.set_data(data.image)
         ax = self.axes[1]
         is_class = layer == "class"
@@ -144,6 +158,34 @@ def _headline(data: ActmaxData, layer: str, unit: int) -> str:
     return f"{layer} filter {unit}: mean activation {data.activation:.2f} (noise {data.start:.2f})"
 
 
+def _drawer(model: nn.Module, view: ActmaxView, n_units: dict[str, int], steps: int):
+    """The explorer's ``draw``: a new (layer, regularisation) dims the picture first."""
+    # One batched ascent gives every unit of a layer (0.2-0.5 s); then the unit slider is
+    # instant, and so is going back. Rebuild the explorer after training the model further.
+    kept: dict[tuple[str, float], list[ActmaxData]] = {}
+
+    def finish(layer: str, unit: int, regularisation: float) -> str:
+        if (layer, regularisation) not in kept:
+            if len(kept) >= 16:
+                del kept[next(iter(kept))]
+            units = range(n_units[layer])
+            kept[layer, regularisation] = actmax_view_data(
+                model, layer, units, regularisation, steps
+            )
+        data = kept[layer, regularisation][unit]
+        view.update(data, layer, unit)
+        view.data = data
+        return f"{_headline(data, layer, unit)} · {steps} steps"
+
+    def draw(layer: str, unit: int, regularisation: float) -> Any:
+        if (layer, regularisation) in kept:
+            return finish(layer, unit, regularisation)
+        view.pending(f"ascending {n_units[layer]} images at once ({layer})...")
+        return lambda: finish(layer, unit, regularisation)
+
+    return draw
+
+
 def build_actmax_explorer(
     model: nn.Module, settings: ActmaxSettings | None = None, **overrides
 ) -> Explorer:
@@ -178,16 +220,7 @@ def build_actmax_explorer(
     fig = Figure(figsize=(5.2, 2.4), layout="constrained")
     view = ActmaxView(fig)
 
-    # ~0.1 s an ascent; going back is instant. Rebuild the explorer after training the model.
-    picture = functools.lru_cache(maxsize=64)(
-        lambda layer, unit, strength: actmax_view_data(model, layer, unit, strength, s.steps)
-    )
-
-    def draw(layer: str, unit: int, regularisation: float) -> str:
-        data = picture(layer, unit, regularisation)
-        view.update(data, layer, unit)
-        view.data = data
-        return f"{_headline(data, layer, unit)} · {s.steps} steps"
+    draw = _drawer(model, view, n_units, s.steps)
 
     return Explorer(
         "ActmaxExplorer",
