@@ -185,7 +185,7 @@ def measure(moves: int = 20) -> list[tuple[str, str, float, float, float]]:
     rows = []
     for name, build in _explorers().items():
         explorer = build()
-        shown: list[float] = []  # when the image's value last changed
+        shown: list[float] = []  # when the image's value changed
         explorer.image.observe(
             lambda _change, shown=shown: shown.append(time.perf_counter()), names="value"
         )
@@ -197,7 +197,7 @@ def measure(moves: int = 20) -> list[tuple[str, str, float, float, float]]:
                 control.value = value
                 end = time.perf_counter()
                 if shown:
-                    picture.append(shown[-1] - start)
+                    picture.append(shown[0] - start)  # the first new picture
                     done.append(end - start)
             if picture:
                 rows.append(

@@ -18,6 +18,7 @@ their sum.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -271,8 +272,13 @@ def build_fit_explorer(settings: FitSettings | None = None, **overrides) -> Expl
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.15)
     view = FitView(*fig.subplots(1, 2))
 
+    # seeded, so a setting seen before is the same fit: kept, not retrained (~60 ms)
+    fit = functools.lru_cache(maxsize=256)(
+        lambda target, n, activation: fit_hidden_units(target, n, activation, steps=s.steps)
+    )
+
     def draw(target: str, n_hidden: int, activation: str) -> str:
-        result = fit_hidden_units(target, n_hidden, activation, steps=s.steps)
+        result = fit(target, n_hidden, activation)
         view.update(
             result,
             title=f"{target}: {n_hidden} {activation} unit"
