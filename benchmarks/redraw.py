@@ -110,6 +110,7 @@ def _second_half(mnist) -> dict:
     from dlhelpers.explorers.actmax import build_actmax_explorer
     from dlhelpers.explorers.attention_map import build_attention_explorer
     from dlhelpers.explorers.conv_geometry import build_conv_geometry_explorer
+    from dlhelpers.explorers.cost import build_cost_explorer
     from dlhelpers.explorers.few_labels import build_transfer_explorer
     from dlhelpers.explorers.fgsm import build_fgsm_explorer
     from dlhelpers.explorers.filters import build_filter_explorer
@@ -156,6 +157,7 @@ def _second_half(mnist) -> dict:
         ),
         "actmax": lambda: build_actmax_explorer(cnn, layer="class", unit=3),
         "fgsm": lambda: build_fgsm_explorer(cnn, fgsm_images, mnist.y_test[:50], eps=0.1),
+        "cost": lambda: build_cost_explorer(width=64, depth=2, batch=32),
         "reverse_process": lambda: build_reverse_explorer(
             denoisers, schedules, ring, modes=(mode_centres("ring"), 0.1), t=60
         ),
