@@ -52,8 +52,12 @@ def test_a_change_retrains_and_redraws_the_bars(setting):
     assert not np.array_equal(_heights(ex), before)
     assert ex.status.value.startswith("5 labels per class")
     kept = ex.view.results["scratch"].copy()
+    ticks = [t.get_text() for t in ex.view.ax.get_xticklabels()]
+    assert ticks[ex.view.modes.index("frozen")] == "frozen conv\n+ new head"
     ex.controls["freeze"].value = "all but head"
     assert "frozen all but head" in ex.status.value
+    ticks = [t.get_text() for t in ex.view.ax.get_xticklabels()]
+    assert ticks[ex.view.modes.index("frozen")] == "frozen all but head\n+ new head"
     np.testing.assert_array_equal(ex.view.results["scratch"], kept)  # scratch is not retrained
     assert all(r.shape == (1,) for r in ex.view.results.values())
 

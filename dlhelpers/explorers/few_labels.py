@@ -104,8 +104,18 @@ class TransferView:
         self.title = self.ax.set_title("", fontsize=10)
         self.results: dict[str, np.ndarray] = {}
 
-    def update(self, results: Mapping[str, np.ndarray], title: str = "") -> np.ndarray:
-        """Show ``results[mode]`` (accuracies over seeds, in [0, 1]); return the mean bars in %."""
+    def update(
+        self, results: Mapping[str, np.ndarray], title: str = "", freeze: str | None = None
+    ) -> np.ndarray:
+        """Show ``results[mode]`` (accuracies over seeds, in [0, 1]); return the mean bars in %.
+
+        ``freeze`` (a key of :data:`~dlhelpers.train.transfer.FREEZE`) names what the frozen
+        bar froze: "frozen conv + new head" rather than "frozen features".
+        """
+        if freeze is not None and "frozen" in self.modes:
+            labels = [LABELS.get(m, m) for m in self.modes]
+            labels[self.modes.index("frozen")] = f"frozen {freeze} + new head"
+            self.ax.set_xticks(range(len(labels)), [t.replace(" + ", "\n+ ") for t in labels])
         means = np.zeros(len(self.modes))
         segments = []
         for i, mode in enumerate(self.modes):
@@ -212,7 +222,7 @@ def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., 
             for mode, acc in curve(missing, per_class, freeze).items():
                 kept[key(mode, per_class, freeze)] = acc[0]
         results = {m: kept[key(m, per_class, freeze)] for m in view.modes}
-        means = view.update(results, f"{per_class} labels per class, {n_seeds} seeds")
+        means = view.update(results, f"{per_class} labels per class, {n_seeds} seeds", freeze)
         got = dict(zip(view.modes, means, strict=True))
         return (
             f"{per_class} labels per class: scratch {got['scratch']:.0f} %, "
