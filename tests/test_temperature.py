@@ -103,3 +103,19 @@ def test_the_sample_is_html_escaped_in_a_pre():
     assert "a &lt; b &amp; c:" in status and "<b>&lt;p&gt;</b>" in status
     assert "<pre" in status and "pre-wrap" in status
     assert "'<p>'" in ex.view.title.get_text()
+
+
+def test_the_bars_are_sent_before_the_sample_and_drawn_once(monkeypatch):
+    import dlhelpers.explorers.base as base
+
+    ex = build_temperature_explorer(fake_generate, LOGITS, VOCAB, temperature=1.0)
+    events = []
+    ex.image.observe(lambda _change: events.append("picture"), names="value")
+    ex.status.observe(lambda _change: events.append("status"), names="value")
+    real_png = base.figure_png
+    monkeypatch.setattr(
+        base, "figure_png", lambda *a, **k: (events.append("render"), real_png(*a, **k))[1]
+    )
+    ex.controls["temperature"].value = 0.5
+    # the sample does not touch the figure: one render, the picture before the status
+    assert events == ["render", "picture", "status"]

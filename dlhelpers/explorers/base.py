@@ -166,7 +166,8 @@ class Explorer:
         if callable(message):  # the picture so far first, then the part that takes time
             self.image.value = figure_png(self.figure, dpi=self.dpi)
             self.status.value = message() or ""
-            self.image.value = figure_png(self.figure, dpi=self.dpi)  # sent only if it changed
+            if self.figure.stale:  # the slow part drew (a result), not only the status (a text)
+                self.image.value = figure_png(self.figure, dpi=self.dpi)
         else:
             self.status.value = message or ""
             self.image.value = figure_png(self.figure, dpi=self.dpi)
