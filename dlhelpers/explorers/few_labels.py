@@ -97,7 +97,7 @@ class TransferView:
         self.ranges = LineCollection([], colors="black", linewidths=2)
         self.ax.add_collection(self.ranges)
         self.values = [self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in x]
-        self.ax.set_xticks(x, [LABELS.get(m, m).replace(" + ", "\n+ ") for m in self.modes])
+        self._label_bars()
         self.ax.set_ylim(0, 100)
         self.ax.set_ylabel("held-out accuracy (%)")
         self.ax.grid(axis="y", alpha=0.3)
@@ -112,10 +112,8 @@ class TransferView:
         ``freeze`` (a key of :data:`~dlhelpers.train.transfer.FREEZE`) names what the frozen
         bar froze: "frozen conv + new head" rather than "frozen features".
         """
-        if freeze is not None and "frozen" in self.modes:
-            labels = [LABELS.get(m, m) for m in self.modes]
-            labels[self.modes.index("frozen")] = f"frozen {freeze} + new head"
-            self.ax.set_xticks(range(len(labels)), [t.replace(" + ", "\n+ ") for t in labels])
+        if freeze is not None:
+            self._label_bars(freeze)
         means = np.zeros(len(self.modes))
         segments = []
         for i, mode in enumerate(self.modes):
@@ -131,6 +129,14 @@ class TransferView:
             artist.set_alpha(1.0)
         self.results = {mode: np.asarray(results[mode]) for mode in self.modes}
         return means
+
+    def _label_bars(self, freeze: str | None = None) -> None:
+        """One tick label per bar, on two lines; the frozen one names ``freeze`` when given."""
+        labels = [
+            f"frozen {freeze} + new head" if m == "frozen" and freeze else LABELS.get(m, m)
+            for m in self.modes
+        ]
+        self.ax.set_xticks(range(len(labels)), [t.replace(" + ", "\n+ ") for t in labels])
 
     def pending(self, title: str) -> None:
         """Dim the bars on show and say what is being computed (until :meth:`update`)."""
@@ -216,10 +222,12 @@ def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., 
     def key(mode: str, k: int, frozen: str) -> tuple:
         return (mode, k, frozen if mode == "frozen" else None)
 
+    def missing(k: int, frozen: str) -> tuple[str, ...]:
+        return tuple(m for m in view.modes if key(m, k, frozen) not in kept)
+
     def finish(per_class: int, freeze: str) -> str:
-        missing = tuple(m for m in view.modes if key(m, per_class, freeze) not in kept)
-        if missing:
-            for mode, acc in curve(missing, per_class, freeze).items():
+        if todo := missing(per_class, freeze):
+            for mode, acc in curve(todo, per_class, freeze).items():
                 kept[key(mode, per_class, freeze)] = acc[0]
         results = {m: kept[key(m, per_class, freeze)] for m in view.modes}
         means = view.update(results, f"{per_class} labels per class, {n_seeds} seeds", freeze)
@@ -230,10 +238,10 @@ def _drawer(view: TransferView, curve: Callable, n_seeds: int) -> Callable[..., 
         )
 
     def draw(per_class: int, freeze: str) -> Any:
-        missing = [m for m in view.modes if key(m, per_class, freeze) not in kept]
-        if not missing:
+        todo = missing(per_class, freeze)
+        if not todo:
             return finish(per_class, freeze)
-        view.pending(f"training {len(missing) * n_seeds} networks: {per_class} labels per class...")
+        view.pending(f"training {len(todo) * n_seeds} networks: {per_class} labels per class...")
         return lambda: finish(per_class, freeze)
 
     return draw
