@@ -28,7 +28,7 @@ def _looks_like(arr, candidates: dict, want: np.ndarray) -> str | None:
     if arr is None or (arr.shape == want.shape and np.allclose(arr, want, rtol=1e-6, atol=1e-9)):
         return None
     for text, value in candidates.items():
-        if arr is not None and arr.shape == np.shape(value) and np.allclose(arr, value):
+        if arr.shape == np.shape(value) and np.allclose(arr, value):
             return text
     return None
 
@@ -90,6 +90,21 @@ def _noising_cases():
     return cases
 
 
+def _scale(abar: np.ndarray, t, like: np.ndarray) -> np.ndarray:
+    """abar[t] shaped (B, 1, ...) (or (1, 1, ...) for one step), to multiply ``like`` row by row."""
+    return np.reshape(abar[t], (-1,) + (1,) * (like.ndim - 1))
+
+
+def _call_per_row(fn, t, *args, advice: str):
+    """``fn(*args)``; where ``t`` holds one step per row and that fails, say how to shape abar[t]."""
+    try:
+        return call_answer(fn, *args)
+    except (ValueError, IndexError) as err:
+        if np.ndim(t):
+            raise Wrong(f"with one step per row (t = {t}) it fails ({err}): {advice}") from None
+        raise
+
+
 @exercise(
     "diff-q-sample",
     "Write noise_to(x0, t, noise, abar): x_t in one jump from the clean data x0.",
@@ -104,17 +119,17 @@ def _noising_cases():
 def _q_sample(fn):
     for x0, t, noise, abar, _ in _noising_cases():
         what = f"x_t for x0 of shape {x0.shape} at t = {t}"
-        try:
-            got = call_answer(fn, x0.copy(), t, noise.copy(), abar.copy())
-        except (ValueError, IndexError) as err:
-            if np.ndim(t):
-                raise Wrong(
-                    f"with one step per row (t = {t}) it fails ({err}): shape abar[t] as "
-                    "(B, 1, ...) so that it multiplies rows."
-                ) from None
-            raise
+        got = _call_per_row(
+            fn,
+            t,
+            x0.copy(),
+            t,
+            noise.copy(),
+            abar.copy(),
+            advice="shape abar[t] as (B, 1, ...) so that it multiplies rows.",
+        )
         want = q_sample(x0, t, noise, abar)
-        a = np.reshape(abar[t], (-1,) + (1,) * (x0.ndim - 1))
+        a = _scale(abar, t, x0)
         mistake = _looks_like(
             array_of_shape(got, want.shape),
             {
@@ -151,16 +166,11 @@ def _q_sample(fn):
 def _predict_x0(fn):
     for x0, t, noise, abar, _ in _noising_cases():
         x_t = q_sample(x0, t, noise, abar)
-        try:
-            got = call_answer(fn, x_t.copy(), t, noise.copy(), abar.copy())
-        except (ValueError, IndexError) as err:
-            if np.ndim(t):
-                raise Wrong(
-                    f"with one step per row (t = {t}) it fails ({err}): shape abar[t] as (B, 1, ...)."
-                ) from None
-            raise
+        got = _call_per_row(
+            fn, t, x_t.copy(), t, noise.copy(), abar.copy(), advice="shape abar[t] as (B, 1, ...)."
+        )
         want = predict_x0(x_t, t, noise, abar)
-        a = np.reshape(abar[t], (-1,) + (1,) * (x0.ndim - 1))
+        a = _scale(abar, t, x0)
         mistake = _looks_like(
             array_of_shape(got, want.shape),
             {
